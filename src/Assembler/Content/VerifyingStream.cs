@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Content;
+
+/// <summary>
+/// Reads through to an inner stream while hashing; refuses more bytes than the descriptor's size and, at the
+/// end, fewer bytes or a different digest. A reader that reaches the end has seen exactly the described content.
+/// </summary>
+public sealed class VerifyingStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly Descriptor _expected;
+    private readonly IncrementalHash _hash;
+    private readonly bool _leaveOpen;
+    private long _read;
+    private bool _verified;
+
+    public VerifyingStream(Stream inner, Descriptor expected, bool leaveOpen = false)
+    {
+        _inner = inner;
+        _expected = expected;
+        _hash = Digest.CreateHash(expected.Digest);
+        _leaveOpen = leaveOpen;
+    }
+
+    public long BytesRead => _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _expected.Size;
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = _inner.Read(Clamp(buffer));
+        return Account(buffer[..n]);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await _inner.ReadAsync(Clamp(buffer), cancellationToken).ConfigureAwait(false);
+        return Account(buffer.Span[..n]);
+    }
+
+    // Ask for one byte more than remains so an over-long body is noticed rather than silently truncated.
+    private Span<byte> Clamp(Span<byte> buffer) => buffer[..(int)Math.Min(buffer.Length, _expected.Size - _read + 1)];
+
+    private Memory<byte> Clamp(Memory<byte> buffer) => buffer[..(int)Math.Min(buffer.Length, _expected.Size - _read + 1)];
+
+    private int Account(ReadOnlySpan<byte> chunk)
+    {
+        _read += chunk.Length;
+        if (_read > _expected.Size)
+        {
+            throw new ContentVerificationException(
+                $"content of {_expected.Digest} is larger than the {_expected.Size} bytes its descriptor states");
+        }
+
+        _hash.AppendData(chunk);
+        if (chunk.Length == 0)
+        {
+            Verify();
+        }
+
+        return chunk.Length;
+    }
+
+    private void Verify()
+    {
+        if (_verified)
+        {
+            return;
+        }
+
+        if (_read != _expected.Size)
+        {
+            throw new ContentVerificationException(
+                $"content of {_expected.Digest} ended after {_read} of {_expected.Size} bytes");
+        }
+
+        var actual = Digest.Format(Digest.Algorithm(_expected.Digest), _hash.GetHashAndReset());
+        if (!string.Equals(actual, _expected.Digest, StringComparison.Ordinal))
+        {
+            throw new ContentVerificationException($"digest mismatch: expected {_expected.Digest}, got {actual}");
+        }
+
+        _verified = true;
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+            if (!_leaveOpen)
+            {
+                _inner.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _hash.Dispose();
+        if (!_leaveOpen)
+        {
+            await _inner.DisposeAsync().ConfigureAwait(false);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
