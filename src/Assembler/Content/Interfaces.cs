@@ -46,6 +46,12 @@ public interface IReferenceFetchable
     Task<(Descriptor Descriptor, Stream Content)> FetchAsync(string reference, CancellationToken cancellationToken = default);
 }
 
+/// <summary>Pushes a manifest and tags it in one call (one round trip on a registry).</summary>
+public interface IReferencePushable
+{
+    Task PushAsync(Descriptor expected, Stream content, string reference, CancellationToken cancellationToken = default);
+}
+
 public interface IReadOnlyTarget : IReadOnlyStorage, IResolvable;
 
 /// <summary>Somewhere artifacts live: a registry repository, an OCI image layout on disk, memory.</summary>

@@ -1,0 +1,369 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using OrasAssemble.Registry.Auth;
+
+namespace OrasAssemble.Registry.Remote;
+
+/// <summary>
+/// Talks HTTP to registries: picks the scheme and TLS settings per host, answers auth challenges (Basic, and the
+/// Bearer token flow with a token cache per scope set), and retries what may pass. One client serves many
+/// repositories and is safe to share between threads; its tokens and connections are reused.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    private readonly HttpClient _secure;
+    private readonly Lazy<HttpClient> _insecure;
+    private readonly ConcurrentDictionary<string, Challenge> _schemes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<CachedToken>>> _tokenFetches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Credential>>> _credentials = new(StringComparer.Ordinal);
+
+    public RegistryClient(RegistryClientOptions? options = null)
+    {
+        Options = options ?? new RegistryClientOptions();
+        _secure = CreateHttpClient(insecure: false);
+        _insecure = new Lazy<HttpClient>(() => CreateHttpClient(insecure: true));
+    }
+
+    public RegistryClientOptions Options { get; }
+
+    /// <summary>A repository on a registry reached through this client.</summary>
+    public Repository GetRepository(string reference) => new(Reference.Parse(reference), this);
+
+    public Repository GetRepository(Reference reference) => new(reference, this);
+
+    /// <summary>The <c>/v2/</c> root of a registry, with the scheme its settings ask for.</summary>
+    public Uri BaseUri(Reference reference)
+    {
+        var scheme = Options.Endpoints(reference.Registry).PlainHttp ? "http" : "https";
+        return new Uri($"{scheme}://{reference.Host}/v2/");
+    }
+
+    /// <summary>
+    /// Sends a request built by <paramref name="create"/> (called again for each attempt), authenticating with
+    /// the scopes given, retrying transient failures. The caller owns the response, whatever its status.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(
+        Reference target, IReadOnlyList<string> scopes, Func<HttpRequestMessage> create,
+        HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        var credential = await GetCredentialAsync(target.Registry, cancellationToken).ConfigureAwait(false);
+        var http = HttpFor(target.Registry);
+        var challenged = false;
+        while (true)
+        {
+            var response = await SendWithRetryAsync(http, () =>
+            {
+                var request = create();
+                Authorize(request, target.Registry, scopes, credential);
+                return request;
+            }, completion, cancellationToken).ConfigureAwait(false);
+
+            if (response.StatusCode != HttpStatusCode.Unauthorized || challenged)
+            {
+                return response;
+            }
+
+            var challenge = PickChallenge(response);
+            if (challenge is null)
+            {
+                return response;
+            }
+
+            challenged = true;
+            response.Dispose();
+            await AnswerChallengeAsync(http, target.Registry, challenge, scopes, credential, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Challenge? PickChallenge(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("WWW-Authenticate", out var values))
+        {
+            return null;
+        }
+
+        var challenges = Challenge.Parse(values);
+        return challenges.FirstOrDefault(c => c.Scheme == "bearer") ?? challenges.FirstOrDefault(c => c.Scheme == "basic");
+    }
+
+    private void Authorize(HttpRequestMessage request, string registry, IReadOnlyList<string> scopes, Credential credential)
+    {
+        if (!_schemes.TryGetValue(registry, out var scheme))
+        {
+            return;
+        }
+
+        if (scheme.Scheme == "basic")
+        {
+            if (!string.IsNullOrEmpty(credential.Username))
+            {
+                request.Headers.Authorization = BasicHeader(credential);
+            }
+
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(credential.AccessToken))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential.AccessToken);
+        }
+        else if (_tokens.TryGetValue(TokenKey(registry, scopes), out var token) && !token.IsExpired)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+        }
+    }
+
+    private async Task AnswerChallengeAsync(
+        HttpClient http, string registry, Challenge challenge, IReadOnlyList<string> scopes, Credential credential,
+        CancellationToken cancellationToken)
+    {
+        _schemes[registry] = challenge;
+        if (challenge.Scheme != "bearer" || !string.IsNullOrEmpty(credential.AccessToken))
+        {
+            return;
+        }
+
+        // An insufficient_scope challenge names what the request needed; ask for that beside what we meant to do.
+        var wanted = challenge.Scope is { Length: > 0 } extra
+            ? Scopes.Merge(scopes.Concat(extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            : Scopes.Merge(scopes);
+        var key = TokenKey(registry, scopes);
+        var fetch = new Lazy<Task<CachedToken>>(() => FetchTokenAsync(http, registry, challenge, wanted, credential, cancellationToken));
+
+        // Concurrent requests that hit the same challenge share one token request.
+        var shared = _tokenFetches.GetOrAdd(key, fetch);
+        try
+        {
+            _tokens[key] = await shared.Value.ConfigureAwait(false);
+        }
+        finally
+        {
+            _tokenFetches.TryRemove(new KeyValuePair<string, Lazy<Task<CachedToken>>>(key, shared));
+        }
+    }
+
+    private async Task<CachedToken> FetchTokenAsync(
+        HttpClient http, string registry, Challenge challenge, IReadOnlyList<string> scopes, Credential credential,
+        CancellationToken cancellationToken)
+    {
+        if (challenge.Realm is not { Length: > 0 } realmText || !Uri.TryCreate(realmText, UriKind.Absolute, out var realm))
+        {
+            throw new RegistryAuthenticationException(
+                $"registry {registry} asked for a bearer token without a usable realm in its challenge", []);
+        }
+
+        using var response = await SendWithRetryAsync(http, () => TokenRequest(realm, challenge.Service, scopes, credential),
+            HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await ErrorResponse.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+            var who = credential.IsEmpty ? "anonymous access" : credential.ToString();
+            var message = $"token service {realm.GetLeftPart(UriPartial.Path)} for {registry} refused {who} " +
+                $"({(int)response.StatusCode} {response.ReasonPhrase}){ErrorResponse.Describe(body)}";
+            throw response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+                ? new RegistryAuthenticationException(message, body)
+                : new RegistryException(message, response.StatusCode, body);
+        }
+
+        return await CachedToken.ReadAsync(response, registry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private HttpRequestMessage TokenRequest(Uri realm, string? service, IReadOnlyList<string> scopes, Credential credential)
+    {
+        if (!string.IsNullOrEmpty(credential.RefreshToken))
+        {
+            // The OAuth2 flow: a refresh (identity) token is exchanged, never sent to the registry itself.
+            var form = new List<KeyValuePair<string, string>>
+            {
+                new("grant_type", "refresh_token"),
+                new("refresh_token", credential.RefreshToken),
+                new("client_id", "oras-assemble"),
+            };
+            if (service is not null)
+            {
+                form.Add(new("service", service));
+            }
+
+            if (scopes.Count > 0)
+            {
+                form.Add(new("scope", string.Join(' ', scopes)));
+            }
+
+            return new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
+        }
+
+        var query = new StringBuilder(realm.Query.Length > 1 ? realm.Query[1..] : "");
+        if (service is not null)
+        {
+            Append(query, "service", service);
+        }
+
+        foreach (var scope in scopes)
+        {
+            Append(query, "scope", scope);
+        }
+
+        var uri = new UriBuilder(realm) { Query = query.ToString() }.Uri;
+        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (!string.IsNullOrEmpty(credential.Username))
+        {
+            request.Headers.Authorization = BasicHeader(credential);
+        }
+
+        return request;
+
+        static void Append(StringBuilder query, string key, string value) =>
+            query.Append(query.Length > 0 ? "&" : "").Append(key).Append('=').Append(Uri.EscapeDataString(value));
+    }
+
+    /// <summary>Sends with retries on connection failures and transient statuses; no authentication.</summary>
+    internal async Task<HttpResponseMessage> SendWithRetryAsync(
+        HttpClient http, Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        var policy = Options.Retry;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = create();
+            HttpResponseMessage response;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                // Uploads take as long as their bodies need; anything else must answer within the response timeout.
+                if (request.Content is null)
+                {
+                    timeout.CancelAfter(Options.ResponseTimeout);
+                }
+
+                try
+                {
+                    response = await http.SendAsync(request, completion, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsTransientFailure(e, cancellationToken) && attempt < policy.MaxAttempts && CanReplay(request))
+                {
+                    await Task.Delay(policy.DelayBefore(attempt, null), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException(
+                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within {Options.ResponseTimeout.TotalSeconds:0}s", e);
+                }
+            }
+
+            if (!RetryPolicy.IsTransient(response.StatusCode) || attempt >= policy.MaxAttempts || !CanReplay(request))
+            {
+                return response;
+            }
+
+            var retryAfter = RetryAfter(response);
+            if (retryAfter > policy.MaxRetryAfter)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(policy.DelayBefore(attempt, retryAfter), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A request whose body is a one-way stream cannot be sent twice; the caller retries the whole operation.
+    private static bool CanReplay(HttpRequestMessage request) =>
+        request.Content is null or ReplayableContent { CanReplay: true } or ByteArrayContent;
+
+    private static bool IsTransientFailure(Exception e, CancellationToken cancellationToken) => e switch
+    {
+        HttpRequestException => true,
+        IOException => true,
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        _ => false,
+    };
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return header?.Date is { } date ? date - DateTimeOffset.UtcNow : null;
+    }
+
+    private Task<Credential> GetCredentialAsync(string registry, CancellationToken cancellationToken)
+    {
+        if (Options.Credentials is null)
+        {
+            return Task.FromResult(Credential.Empty);
+        }
+
+        var lazy = _credentials.GetOrAdd(registry, r => new Lazy<Task<Credential>>(
+            () => Options.Credentials.GetAsync(r, CancellationToken.None)));
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
+
+    internal HttpClient HttpFor(string registry) =>
+        Options.Endpoints(registry).Insecure && Options.Handler is null ? _insecure.Value : _secure;
+
+    private HttpClient CreateHttpClient(bool insecure)
+    {
+        HttpMessageHandler handler = Options.Handler ?? new SocketsHttpHandler
+        {
+            ConnectTimeout = Options.ConnectTimeout,
+            MaxConnectionsPerServer = Options.MaxConnectionsPerServer,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = DecompressionMethods.None,
+            SslOptions = insecure
+                ? new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true }
+                : new System.Net.Security.SslClientAuthenticationOptions(),
+        };
+        var client = new HttpClient(handler, disposeHandler: Options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(Options.UserAgent);
+        return client;
+    }
+
+    private static AuthenticationHeaderValue BasicHeader(Credential credential) => new(
+        "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")));
+
+    private static string TokenKey(string registry, IReadOnlyList<string> scopes) =>
+        registry + " " + string.Join(' ', Scopes.Merge(scopes));
+
+    public void Dispose()
+    {
+        _secure.Dispose();
+        if (_insecure.IsValueCreated)
+        {
+            _insecure.Value.Dispose();
+        }
+    }
+
+    private sealed record CachedToken(string Value, DateTimeOffset Expires)
+    {
+        public bool IsExpired => DateTimeOffset.UtcNow >= Expires;
+
+        public static async Task<CachedToken> ReadAsync(HttpResponseMessage response, string registry, CancellationToken cancellationToken)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                var root = doc.RootElement;
+                var token = Text(root, "token") ?? Text(root, "access_token")
+                    ?? throw new RegistryAuthenticationException($"token service for {registry} answered without a token", []);
+                var lifetime = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
+
+                // Renew a little early so a token does not expire between the check and the request.
+                return new CachedToken(token, DateTimeOffset.UtcNow.AddSeconds(Math.Max(1, lifetime - Math.Min(10, lifetime / 4))));
+            }
+            catch (JsonException ex)
+            {
+                throw new RegistryAuthenticationException($"token service for {registry} answered with invalid JSON: {ex.Message}", [], ex);
+            }
+
+            static string? Text(JsonElement root, string name) =>
+                root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using OrasAssemble.Registry.Auth;
+
+namespace OrasAssemble.Registry.Remote;
+
+public sealed record RegistryClientOptions
+{
+    /// <summary>Credentials per registry; anonymous when null.</summary>
+    public ICredentialProvider? Credentials { get; init; }
+
+    /// <summary>Per-host transport settings (plain HTTP, skip TLS verification).</summary>
+    public Func<string, EndpointSettings> Endpoints { get; init; } = _ => EndpointSettings.Default;
+
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    /// <summary>Replaces the network stack, e.g. with an in-process server; TLS settings then do not apply.</summary>
+    public HttpMessageHandler? Handler { get; init; }
+
+    public string UserAgent { get; init; } = "oras-assemble/1";
+
+    /// <summary>Manifests larger than this are refused before they are read (distribution's own limit is 4 MiB).</summary>
+    public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Blobs up to this size go up in one PUT; larger ones in PATCH chunks of <see cref="ChunkSize"/>.</summary>
+    public long MonolithicUploadLimit { get; init; } = 64 * 1024 * 1024;
+
+    public int ChunkSize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How many times a blob download resumes with <c>Range</c> after the connection drops.</summary>
+    public int MaxResumes { get; init; } = 5;
+
+    /// <summary>Upper bound of concurrent connections to one registry host.</summary>
+    public int MaxConnectionsPerServer { get; init; } = 16;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Time allowed to receive response headers; bodies stream for as long as they take.</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(100);
+}

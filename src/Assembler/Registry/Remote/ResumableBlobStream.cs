@@ -1,0 +1,142 @@
+using System.Net;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Registry.Remote;
+
+/// <summary>
+/// A blob body that survives dropped connections: when a read fails it asks again from the byte it got to
+/// (<c>Range: bytes=N-</c>) and carries on. Verification happens outside, over the joined bytes.
+/// </summary>
+internal sealed class ResumableBlobStream : Stream
+{
+    private readonly Func<long, CancellationToken, Task<HttpResponseMessage>> _requestFrom;
+    private readonly Descriptor _descriptor;
+    private readonly int _maxResumes;
+    private HttpResponseMessage _response;
+    private Stream _body;
+    private long _position;
+    private int _resumes;
+
+    private ResumableBlobStream(Descriptor descriptor, HttpResponseMessage response, Stream body, Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom, int maxResumes)
+    {
+        _descriptor = descriptor;
+        _response = response;
+        _body = body;
+        _requestFrom = requestFrom;
+        _maxResumes = maxResumes;
+    }
+
+    public static async Task<ResumableBlobStream> OpenAsync(
+        Descriptor descriptor, HttpResponseMessage response,
+        Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom, int maxResumes, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return new ResumableBlobStream(descriptor, response, body, requestFrom, maxResumes);
+    }
+
+    public int Resumes => _resumes;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _descriptor.Size;
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException
+                && !cancellationToken.IsCancellationRequested && _resumes < _maxResumes && _position < _descriptor.Size)
+            {
+                await ResumeAsync(e, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            _position += n;
+            return n;
+        }
+    }
+
+    private async Task ResumeAsync(Exception cause, CancellationToken cancellationToken)
+    {
+        _resumes++;
+        await _body.DisposeAsync().ConfigureAwait(false);
+        _response.Dispose();
+
+        var response = await _requestFrom(_position, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.PartialContent)
+            {
+                var range = response.Content.Headers.ContentRange;
+                if (range?.From != _position)
+                {
+                    throw new IOException(
+                        $"resuming {_descriptor.Digest} at byte {_position}: the registry answered a different range ({range})", cause);
+                }
+            }
+            else if (response.StatusCode == HttpStatusCode.OK)
+            {
+                // The server ignored Range and sent the blob from the start: skip what we already have.
+                await SkipAsync(body, _position, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                throw new IOException(
+                    $"resuming {_descriptor.Digest} at byte {_position}: the registry answered {(int)response.StatusCode} {response.ReasonPhrase}", cause);
+            }
+
+            _response = response;
+            _body = body;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task SkipAsync(Stream body, long count, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        while (count > 0)
+        {
+            var n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new EndOfStreamException("the registry's answer ended before the resume point");
+            }
+
+            count -= n;
+        }
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _body.Dispose();
+            _response.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
