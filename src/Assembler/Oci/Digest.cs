@@ -8,13 +8,13 @@ public static partial class Digest
 {
     public const string Sha256Prefix = "sha256:";
 
-    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();
 
-    [GeneratedRegex("^[a-f0-9]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-f0-9]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Hex();
 
-    [GeneratedRegex("^[a-f0-9]{128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-f0-9]{128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha512Hex();
 
     /// <summary>Returns the digest when it is well formed and of an algorithm we can verify; throws otherwise.</summary>
