@@ -64,7 +64,10 @@ public sealed class VerifyingStream : Stream
         }
 
         _hash.AppendData(chunk);
-        if (chunk.Length == 0)
+
+        // Check as soon as the stated size is reached, so a reader that stops there has verified bytes;
+        // a further read still notices trailing bytes, and end-of-stream notices missing ones.
+        if (chunk.Length == 0 || _read == _expected.Size)
         {
             Verify();
         }

@@ -52,7 +52,7 @@ public sealed class RegistryClient : IDisposable
     {
         var credential = await GetCredentialAsync(target.Registry, cancellationToken).ConfigureAwait(false);
         var http = HttpFor(target.Registry);
-        var challenged = false;
+        var rounds = 0;
         while (true)
         {
             var response = await SendWithRetryAsync(http, () =>
@@ -62,18 +62,20 @@ public sealed class RegistryClient : IDisposable
                 return request;
             }, completion, cancellationToken).ConfigureAwait(false);
 
-            if (response.StatusCode != HttpStatusCode.Unauthorized || challenged)
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
             {
                 return response;
             }
 
+            // One answer to the first challenge; a second only when the registry says the token lacked a scope
+            // (it then names the scope it needs). Anything more would loop on credentials that cannot work.
             var challenge = PickChallenge(response);
-            if (challenge is null)
+            if (challenge is null || rounds >= 2 || (rounds == 1 && challenge.Error != "insufficient_scope"))
             {
                 return response;
             }
 
-            challenged = true;
+            rounds++;
             response.Dispose();
             await AnswerChallengeAsync(http, target.Registry, challenge, scopes, credential, cancellationToken).ConfigureAwait(false);
         }
@@ -246,6 +248,11 @@ public sealed class RegistryClient : IDisposable
                     await Task.Delay(policy.DelayBefore(attempt, null), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
+                catch (HttpRequestException e) when (e.InnerException is Content.ContentVerificationException mismatch)
+                {
+                    // The body we were sending turned out not to be what it claimed: say that, not "request failed".
+                    throw mismatch;
+                }
                 catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new TimeoutException(
@@ -275,6 +282,7 @@ public sealed class RegistryClient : IDisposable
 
     private static bool IsTransientFailure(Exception e, CancellationToken cancellationToken) => e switch
     {
+        HttpRequestException { InnerException: Content.ContentVerificationException } => false,
         HttpRequestException => true,
         IOException => true,
         OperationCanceledException => !cancellationToken.IsCancellationRequested,

@@ -314,21 +314,19 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     /// <summary>Sends a blob into an upload session the registry opened: one PUT, or PATCH chunks then PUT.</summary>
     private async Task UploadAsync(Uri location, Descriptor expected, Stream content, string operation, CancellationToken cancellationToken)
     {
-        // Hashing on the way out means a source that is not what it claims fails here, not at the registry.
-        await using var verifying = new VerifyingStream(content, expected, leaveOpen: true);
-        var start = content.CanSeek ? content.Position : 0;
         if (expected.Size <= _client.Options.MonolithicUploadLimit)
         {
-            // A seekable source can be replayed on a retry; the verifier then sees the bytes twice, so bypass it then.
-            var source = content.CanSeek ? content : (Stream)verifying;
+            var start = content.CanSeek ? content.Position : 0;
             using var response = await SendAsync(_pullPush, () => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, expected.Digest))
             {
-                Content = new ReplayableContent(source, start, expected.Size),
+                Content = new ReplayableContent(content, start, expected),
             }, cancellationToken).ConfigureAwait(false);
             await CompleteUploadAsync(response, expected, operation, cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        // Hashing on the way out means a source that is not what it claims fails here, before the final PUT.
+        await using var verifying = new VerifyingStream(content, expected, leaveOpen: true);
         var buffer = new byte[_client.Options.ChunkSize];
         long offset = 0;
         while (offset < expected.Size)
@@ -339,13 +337,15 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
                 throw ErrorResponse.Mismatch(operation, $"the source ended after {offset} of {expected.Size} bytes");
             }
 
-            var chunkStart = offset;
-            var chunk = buffer.AsMemory(0, length).ToArray();
+            var range = $"{offset}-{offset + length - 1}";
             using var response = await SendAsync(_pullPush, () =>
             {
-                var body = new ByteArrayContent(chunk);
+                // The buffer is not touched again until this request (and any retry of it) is done.
+                var body = new ByteArrayContent(buffer, 0, length);
                 body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                body.Headers.Add("Content-Range", $"{chunkStart}-{chunkStart + chunk.Length - 1}");
+
+                // The distribution spec's Content-Range has no "bytes " unit, which .NET's typed header insists on.
+                body.Headers.TryAddWithoutValidation("Content-Range", range);
                 return new HttpRequestMessage(HttpMethod.Patch, location) { Content = body };
             }, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.Accepted)
@@ -357,7 +357,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
             offset += length;
         }
 
-        // Reading past the end makes the verifier check the digest before the registry is told to commit.
+        // Reading past the end makes the verifier refuse trailing bytes before the registry is told to commit.
         _ = await verifying.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false);
         using var commit = await SendAsync(_pullPush, () => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, expected.Digest))
         {
