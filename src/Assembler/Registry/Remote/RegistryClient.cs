@@ -55,10 +55,12 @@ public sealed class RegistryClient : IDisposable
         var rounds = 0;
         while (true)
         {
+            string? sent = null;
             var response = await SendWithRetryAsync(http, () =>
             {
                 var request = create();
                 Authorize(request, target.Registry, scopes, credential);
+                sent = request.Headers.Authorization?.Parameter;
                 return request;
             }, completion, cancellationToken).ConfigureAwait(false);
 
@@ -77,6 +79,12 @@ public sealed class RegistryClient : IDisposable
 
             rounds++;
             response.Dispose();
+            if (challenge.Error != "insufficient_scope" && NewerToken(target.Registry, scopes, sent))
+            {
+                // Another request got a token for these scopes while this one was on the wire: use it.
+                continue;
+            }
+
             await AnswerChallengeAsync(http, target.Registry, challenge, scopes, credential, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -118,6 +126,10 @@ public sealed class RegistryClient : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
         }
     }
+
+    private bool NewerToken(string registry, IReadOnlyList<string> scopes, string? sent) =>
+        _schemes.TryGetValue(registry, out var scheme) && scheme.Scheme == "bearer"
+        && _tokens.TryGetValue(TokenKey(registry, scopes), out var token) && !token.IsExpired && token.Value != sent;
 
     private async Task AnswerChallengeAsync(
         HttpClient http, string registry, Challenge challenge, IReadOnlyList<string> scopes, Credential credential,

@@ -262,4 +262,105 @@ public sealed class RepositoryFaultTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<TimeoutException>(() => client.GetRepository($"{_server.Host}/test/app").ResolveAsync("v1"));
         Assert.Contains("did not answer within", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Insufficient_scope_challenge_gets_a_token_for_the_scope_it_names()
+    {
+        var content = "mounted"u8.ToArray();
+        var descriptor = _server.AddBlob(content);
+        var tokenScopes = new List<string>();
+        const string wide = "repository:other/thing:pull repository:test/app:pull";
+        _server.Fault = async (context, _) =>
+        {
+            if (context.Request.Path == "/token")
+            {
+                var scopes = string.Join(' ', context.Request.Query["scope"].ToArray());
+                tokenScopes.Add(scopes);
+                await context.Response.WriteAsync($$"""{"token":"{{Uri.EscapeDataString(scopes)}}","expires_in":300}""");
+                return true;
+            }
+
+            var presented = Uri.UnescapeDataString(context.Request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal));
+            if (presented == wide)
+            {
+                return false;
+            }
+
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = presented.Length == 0
+                ? $"Bearer realm=\"http://{_server.Host}/token\",service=\"fake\",scope=\"repository:test/app:pull\""
+                : $"Bearer realm=\"http://{_server.Host}/token\",service=\"fake\",scope=\"{wide}\",error=\"insufficient_scope\"";
+            return true;
+        };
+
+        var read = await ReadAllAsync(await Repo.FetchAsync(descriptor));
+
+        Assert.Equal(content, read);
+        Assert.Equal(["repository:test/app:pull", wide], tokenScopes);
+    }
+
+    [Fact]
+    public async Task Tag_listing_follows_Link_pagination()
+    {
+        _server.Fault = async (context, _) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/v2/test/app/tags/list"))
+            {
+                return false;
+            }
+
+            var last = context.Request.Query["last"].ToString();
+            var (tags, next) = last switch
+            {
+                "" => ("\"a\",\"b\"", "</v2/test/app/tags/list?last=b&n=2>; rel=\"next\""),
+                "b" => ("\"c\",\"d\"", "</v2/test/app/tags/list?last=d&n=2>; rel=\"next\""),
+                _ => ("\"e\"", null),
+            };
+            if (next is not null)
+            {
+                context.Response.Headers.Link = next;
+            }
+
+            await context.Response.WriteAsync($$"""{"name":"test/app","tags":[{{tags}}]}""");
+            return true;
+        };
+
+        var listed = new List<string>();
+        await foreach (var tag in Repo.ListTagsAsync())
+        {
+            listed.Add(tag);
+        }
+
+        Assert.Equal(["a", "b", "c", "d", "e"], listed);
+        Assert.Equal(3, _server.Count("GET", "/v2/test/app/tags/list"));
+    }
+
+    [Fact]
+    public async Task Referrers_API_is_used_when_the_registry_serves_it()
+    {
+        var subject = _server.AddManifest("v1", "{\"schemaVersion\":2}"u8.ToArray());
+        var referrer = new Descriptor { MediaType = MediaTypes.ImageManifest, Digest = Digest.ComputeSha256("r"u8), Size = 1, ArtifactType = "application/vnd.example.sig" };
+        _server.Fault = async (context, _) =>
+        {
+            if (context.Request.Path != $"/v2/test/app/referrers/{subject.Digest}")
+            {
+                return false;
+            }
+
+            context.Response.ContentType = MediaTypes.ImageIndex;
+            await context.Response.Body.WriteAsync(OciJson.Serialize(new Oci.Index { Manifests = [referrer] }));
+            return true;
+        };
+
+        var repo = Repo;
+        var found = new List<Descriptor>();
+        await foreach (var d in repo.FetchReferrersAsync(subject))
+        {
+            found.Add(d);
+        }
+
+        Assert.Equal([referrer], found);
+        Assert.True(repo.SupportsReferrersApi);
+        Assert.Equal(0, _server.Count("GET", "/v2/test/app/manifests/sha256-"));
+    }
 }
