@@ -100,12 +100,19 @@ internal sealed partial record HostPattern(string Key, string Host, bool HostIsW
 
     private static bool IsPort(string port) => int.TryParse(port, out var number) && number is > 0 and <= 65535 && PortDigits().IsMatch(port);
 
-    private static string Explain(string key) => key switch
+    private static string Explain(string key)
     {
-        _ when key.Contains("://", StringComparison.Ordinal) => $"\"{key}\" is a URL; write the host only, e.g. \"{key[(key.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/')}\"",
-        _ when key.Contains('/', StringComparison.Ordinal) => $"\"{key}\" has a path; write the host only (host or host:port)",
-        _ => $"\"{key}\" is not a host pattern (host, host:port, *.domain, host:*)",
-    };
+        var scheme = key.IndexOf("://", StringComparison.Ordinal);
+        var host = scheme < 0 ? "" : key[(scheme + 3)..].Split('/')[0];
+        if (host.Length > 0)
+        {
+            return $"\"{key}\" is a URL; write the host only, e.g. \"{host}\"";
+        }
+
+        return key.Contains('/', StringComparison.Ordinal)
+            ? $"\"{key}\" has a path; write the host only (host or host:port)"
+            : $"\"{key}\" is not a host pattern (host, host:port, *.domain, host:*)";
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$", RegexOptions.CultureInvariant)]
     private static partial Regex HostName();

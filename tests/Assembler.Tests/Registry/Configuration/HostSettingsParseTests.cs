@@ -173,6 +173,8 @@ public sealed class HostSettingsParseTests : IDisposable
 
     [Theory]
     [InlineData("https://ghcr.io", "is a URL; write the host only, e.g. \"ghcr.io\"")]
+    [InlineData("https://ghcr.io/v2/", "is a URL; write the host only, e.g. \"ghcr.io\"")]
+    [InlineData("https://", "has a path")]
     [InlineData("ghcr.io/org", "has a path")]
     [InlineData("*", "is not a host pattern")]
     [InlineData("reg*.example.com", "is not a host pattern")]
