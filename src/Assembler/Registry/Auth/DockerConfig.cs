@@ -68,7 +68,7 @@ internal sealed record DockerConfig(
         }
         catch (JsonException e)
         {
-            // JsonException's message quotes no content, only the position, so it is safe to pass on.
+            // JsonException's message gives the position and at most one character of content: safe to pass on.
             throw new CredentialConfigException(origin, $"not valid JSON: {e.Message}", e);
         }
     }

@@ -133,7 +133,7 @@ public sealed class DockerConfigCredentialStoreHelperTests : IDisposable
     }
 
     [Fact]
-    public async Task HelperIsReadFromItsStdinAndGetsTheActionAsArgument()
+    public async Task HelperGetsTheActionAsArgumentAndTheServerAddressOnStdin()
     {
         // Echo back what arrived, to prove the protocol: action as argv[1], server address alone on stdin.
         var helper = FakeCredentialHelper.Scripted(temp.Path, """
@@ -201,20 +201,21 @@ public sealed class DockerConfigCredentialStoreHelperTests : IDisposable
     }
 
     [Fact]
-    public async Task SlowHelperIsKilledAtTheTimeout()
+    public async Task SlowHelperIsKilledAtTheTimeoutWithItsChildren()
     {
-        var marker = temp.Combine("still-running");
-        var helper = FakeCredentialHelper.Scripted(temp.Path, $"cat >/dev/null; sleep 5; touch '{marker}'");
+        // The subshell is a child of the helper: if only the helper died, it would live on and leave the marker.
+        var marker = temp.Combine("child-survived");
+        var helper = FakeCredentialHelper.Scripted(temp.Path, $"cat >/dev/null; ( sleep 2; touch '{marker}' ); echo done");
         var store = new DockerConfigCredentialStore(
             WriteConfig($$"""{"credsStore": "{{helper.Name}}"}"""), helper.Options(TimeSpan.FromMilliseconds(300)));
 
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<CredentialHelperException>(() => store.GetAsync("ghcr.io"));
 
-        Assert.Contains("did not finish within 0.3 s", e.Message);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
-        await Task.Delay(TimeSpan.FromSeconds(5.5));
-        Assert.False(File.Exists(marker), "the helper's process tree was not killed");
+        Assert.Contains("\"get\" did not finish within 0.3 s", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"took {clock.Elapsed}");
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.False(File.Exists(marker), "a child of the helper outlived the timeout");
     }
 
     [Fact]
@@ -227,6 +228,13 @@ public sealed class DockerConfigCredentialStoreHelperTests : IDisposable
         var clock = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetAsync("ghcr.io", cancellation.Token));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void TimeoutMustBePositive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DockerConfigCredentialStore(
+            temp.Combine("config.json"), new DockerConfigCredentialStoreOptions { HelperTimeout = TimeSpan.Zero }));
     }
 
     [Fact]
