@@ -38,7 +38,7 @@ public sealed class RegistryClient : IDisposable
     /// <summary>The <c>/v2/</c> root of a registry, with the scheme its settings ask for.</summary>
     public Uri BaseUri(Reference reference)
     {
-        var scheme = Options.Endpoints(reference.Registry).PlainHttp ? "http" : "https";
+        var scheme = Options.Hosts.For(reference.Registry).PlainHttp ? "http" : "https";
         return new Uri($"{scheme}://{reference.Host}/v2/");
     }
 
@@ -325,7 +325,7 @@ public sealed class RegistryClient : IDisposable
     }
 
     internal HttpClient HttpFor(string registry) =>
-        Options.Endpoints(registry).Insecure && Options.Handler is null ? _insecure.Value : _secure;
+        Options.Hosts.For(registry).Insecure && Options.Handler is null ? _insecure.Value : _secure;
 
     private HttpClient CreateHttpClient(bool insecure)
     {

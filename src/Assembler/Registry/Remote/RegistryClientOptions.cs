@@ -1,4 +1,5 @@
 using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
 
 namespace OrasAssemble.Registry.Remote;
 
@@ -7,8 +8,8 @@ public sealed record RegistryClientOptions
     /// <summary>Credentials per registry; anonymous when null.</summary>
     public ICredentialProvider? Credentials { get; init; }
 
-    /// <summary>Per-host transport settings (plain HTTP, skip TLS verification).</summary>
-    public Func<string, EndpointSettings> Endpoints { get; init; } = _ => EndpointSettings.Default;
+    /// <summary>Per-host settings: plain HTTP, skip TLS verification, mirrors to pull through first.</summary>
+    public HostSettings Hosts { get; init; } = HostSettings.Empty;
 
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 

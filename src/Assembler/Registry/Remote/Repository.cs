@@ -25,6 +25,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     private readonly IReadOnlyList<string> _pull;
     private readonly IReadOnlyList<string> _pullPush;
     private readonly IReadOnlyList<string> _delete;
+    private readonly IReadOnlyList<Reference> _mirrors;
     private bool? _referrersApi;
 
     internal Repository(Reference reference, RegistryClient client)
@@ -34,6 +35,9 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
         _pull = [Scopes.Repository(reference.Repository, "pull")];
         _pullPush = [Scopes.Repository(reference.Repository, "pull", "push")];
         _delete = [Scopes.Repository(reference.Repository, "delete")];
+        _mirrors = client.Options.Hosts.For(reference.Registry).Mirrors
+            .Select(mirror => Registry.Reference.Parse($"{mirror}/{reference.Repository}"))
+            .ToList();
     }
 
     public Reference Reference { get; }
@@ -44,12 +48,40 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     /// <summary>Whether the registry serves the referrers API; null until a call found out.</summary>
     public bool? SupportsReferrersApi => _referrersApi;
 
-    private Uri Url(string path) => new(_client.BaseUri(Reference), $"{Reference.Repository}/{path}");
+    private Uri Url(string path) => Url(Reference, path);
+
+    private Uri Url(Reference at, string path) => new(_client.BaseUri(at), $"{at.Repository}/{path}");
 
     private Task<HttpResponseMessage> SendAsync(
         IReadOnlyList<string> scopes, Func<HttpRequestMessage> create, CancellationToken cancellationToken,
         HttpCompletionOption completion = HttpCompletionOption.ResponseHeadersRead) =>
         _client.SendAsync(Reference, scopes, create, completion, cancellationToken);
+
+    /// <summary>
+    /// Sends a read through the registry's mirrors first, in order, then the registry itself. A mirror that fails
+    /// or lacks the content is passed over; whatever it serves is digest-checked like anything else.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendPullAsync(Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken)
+    {
+        foreach (var mirror in _mirrors)
+        {
+            try
+            {
+                var response = await _client.SendAsync(mirror, _pull, () => create(mirror), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+
+                response.Dispose();
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or RegistryException)
+            {
+            }
+        }
+
+        return await SendAsync(_pull, () => create(Reference), cancellationToken).ConfigureAwait(false);
+    }
 
     // ---- resolve and fetch -------------------------------------------------------------------------------------
 
@@ -57,7 +89,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     {
         var target = ContentReference(reference);
         var operation = $"resolve {Name}{Separator(target)}{target}";
-        using var response = await SendAsync(_pull, () => ManifestRequest(HttpMethod.Head, target), cancellationToken).ConfigureAwait(false);
+        using var response = await SendPullAsync(at => ManifestRequest(at, HttpMethod.Head, target), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.MethodNotAllowed
             || (response.IsSuccessStatusCode && !response.Headers.Contains("Docker-Content-Digest")))
         {
@@ -111,7 +143,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
                 $"{operation}: the manifest is {expected.Size} bytes, over the limit of {_client.Options.MaxManifestBytes}");
         }
 
-        using var response = await SendAsync(_pull, () => ManifestRequest(HttpMethod.Get, target), cancellationToken).ConfigureAwait(false);
+        using var response = await SendPullAsync(at => ManifestRequest(at, HttpMethod.Get, target), cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await ErrorResponse.ToExceptionAsync(response, operation, cancellationToken).ConfigureAwait(false);
@@ -137,7 +169,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     private async Task<Stream> FetchBlobAsync(Descriptor target, CancellationToken cancellationToken)
     {
         var operation = $"fetch blob {Name}@{target.Digest}";
-        var response = await SendAsync(_pull, () => BlobRequest(target.Digest, from: 0), cancellationToken).ConfigureAwait(false);
+        var response = await SendPullAsync(at => BlobRequest(at, target.Digest, from: 0), cancellationToken).ConfigureAwait(false);
         try
         {
             if (!response.IsSuccessStatusCode)
@@ -152,7 +184,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
 
             var body = await ResumableBlobStream.OpenAsync(target, response, async (from, ct) =>
             {
-                var resumed = await SendAsync(_pull, () => BlobRequest(target.Digest, from), ct).ConfigureAwait(false);
+                var resumed = await SendPullAsync(at => BlobRequest(at, target.Digest, from), ct).ConfigureAwait(false);
                 return resumed;
             }, _client.Options.MaxResumes, cancellationToken).ConfigureAwait(false);
             return new VerifyingStream(body, target);
@@ -164,9 +196,9 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
         }
     }
 
-    private HttpRequestMessage ManifestRequest(HttpMethod method, string target)
+    private HttpRequestMessage ManifestRequest(Reference at, HttpMethod method, string target)
     {
-        var request = new HttpRequestMessage(method, Url($"manifests/{target}"));
+        var request = new HttpRequestMessage(method, Url(at, $"manifests/{target}"));
         foreach (var mediaType in MediaTypes.ManifestAccept)
         {
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
@@ -175,9 +207,9 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
         return request;
     }
 
-    private HttpRequestMessage BlobRequest(string digest, long from)
+    private HttpRequestMessage BlobRequest(Reference at, string digest, long from)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, Url($"blobs/{digest}"));
+        var request = new HttpRequestMessage(HttpMethod.Get, Url(at, $"blobs/{digest}"));
         if (from > 0)
         {
             request.Headers.Range = new RangeHeaderValue(from, null);
@@ -192,7 +224,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     {
         var manifest = MediaTypes.IsManifestOrIndex(target.MediaType);
         var path = manifest ? $"manifests/{target.Digest}" : $"blobs/{target.Digest}";
-        using var response = await SendAsync(_pull, () => manifest ? ManifestRequest(HttpMethod.Head, target.Digest) : new HttpRequestMessage(HttpMethod.Head, Url(path)), cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(_pull, () => manifest ? ManifestRequest(Reference, HttpMethod.Head, target.Digest) : new HttpRequestMessage(HttpMethod.Head, Url(path)), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return false;

@@ -5,6 +5,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
+using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Tests.Fixtures;
 
@@ -16,7 +17,7 @@ public sealed class RepositoryBasicAuthTests(BasicRegistryFixture fixture) : ICl
 
     private RegistryClient Client(Credential credential) => new(new RegistryClientOptions
     {
-        Endpoints = _ => new EndpointSettings(PlainHttp: true),
+        Hosts = TestHosts.PlainHttp,
         Credentials = new StaticCredentialProvider([new(Server.Host, credential)]),
     });
 
@@ -69,7 +70,7 @@ public sealed class RepositoryTokenAuthTests(TokenRegistryFixture fixture) : ICl
 
     private RegistryClient Client(Credential credential) => new(new RegistryClientOptions
     {
-        Endpoints = _ => new EndpointSettings(PlainHttp: true),
+        Hosts = TestHosts.PlainHttp,
         Credentials = new StaticCredentialProvider([new(Server.Host, credential)]),
     });
 

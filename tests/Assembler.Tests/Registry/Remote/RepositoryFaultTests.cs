@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
+using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Registry.Remote;
 
 namespace OrasAssemble.Tests.Registry.Remote;
@@ -18,7 +19,7 @@ public sealed class RepositoryFaultTests : IAsyncLifetime
         _server = await FaultyRegistry.StartAsync();
         _client = new RegistryClient(new RegistryClientOptions
         {
-            Endpoints = _ => new EndpointSettings(PlainHttp: true),
+            Hosts = TestHosts.PlainHttp,
             Retry = new RetryPolicy { MaxAttempts = 4, BaseDelay = TimeSpan.FromMilliseconds(5) },
         });
     }
@@ -249,7 +250,7 @@ public sealed class RepositoryFaultTests : IAsyncLifetime
     {
         using var client = new RegistryClient(new RegistryClientOptions
         {
-            Endpoints = _ => new EndpointSettings(PlainHttp: true),
+            Hosts = TestHosts.PlainHttp,
             Retry = RetryPolicy.None,
             ResponseTimeout = TimeSpan.FromMilliseconds(300),
         });

@@ -3,6 +3,7 @@ using System.Text;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
+using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Tests.Fixtures;
 
@@ -13,7 +14,7 @@ public sealed class RepositoryRegistryTests(AnonymousRegistryFixture fixture) : 
 {
     private readonly RegistryClient _client = new(new RegistryClientOptions
     {
-        Endpoints = _ => new EndpointSettings(PlainHttp: true),
+        Hosts = TestHosts.PlainHttp,
         MonolithicUploadLimit = 4 * 1024 * 1024,
         ChunkSize = 1024 * 1024,
     });
