@@ -68,6 +68,13 @@ public static partial class Digest
 
     public static string Algorithm(string digest) => Split(Validate(digest)).Algorithm;
 
+    /// <summary>The digest of <paramref name="content"/> in the algorithm of <paramref name="like"/> (sha256 or sha512).</summary>
+    public static string ComputeLike(string like, ReadOnlySpan<byte> content) => Algorithm(like) switch
+    {
+        "sha512" => "sha512:" + Convert.ToHexStringLower(SHA512.HashData(content)),
+        _ => ComputeSha256(content),
+    };
+
     public static string ComputeSha256(ReadOnlySpan<byte> content) =>
         Sha256Prefix + Convert.ToHexStringLower(SHA256.HashData(content));
 

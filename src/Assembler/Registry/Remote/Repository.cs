@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -19,7 +18,8 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     private const string FiltersAppliedHeader = "OCI-Filters-Applied";
 
     // Updates of one subject's referrers index (the tag fallback) must not interleave within this process.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> ReferrersLocks = new(StringComparer.Ordinal);
+    // A fixed set of stripes keeps that bounded however many subjects a long-lived process sees.
+    private static readonly SemaphoreSlim[] ReferrersLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     private readonly RegistryClient _client;
     private readonly IReadOnlyList<string> _pull;
@@ -150,9 +150,9 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
         }
 
         var bytes = await ReadBoundedAsync(response, _client.Options.MaxManifestBytes, operation, cancellationToken).ConfigureAwait(false);
-        var digest = Oci.Digest.ComputeSha256(bytes);
         var wanted = expected?.Digest ?? (Oci.Digest.IsValid(target) ? target : HeaderDigest(response, operation));
-        if (wanted is not null && wanted.StartsWith(Oci.Digest.Sha256Prefix, StringComparison.Ordinal) && wanted != digest)
+        var digest = wanted is null ? Oci.Digest.ComputeSha256(bytes) : Oci.Digest.ComputeLike(wanted, bytes);
+        if (wanted is not null && wanted != digest)
         {
             throw ErrorResponse.Mismatch(operation, $"digest mismatch: expected {wanted}, got {digest}");
         }
@@ -548,7 +548,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
     private async Task UpdateReferrersIndexAsync(Descriptor subject, Descriptor referrer, bool add, CancellationToken cancellationToken)
     {
         var tag = ReferrersTag(subject);
-        var gate = ReferrersLocks.GetOrAdd($"{Name}:{tag}", _ => new SemaphoreSlim(1, 1));
+        var gate = ReferrersLocks[(int)((uint)StringComparer.Ordinal.GetHashCode($"{Name}:{tag}") % ReferrersLocks.Length)];
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
