@@ -232,7 +232,14 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         }
 
         await CheckLayoutFileAsync(layoutFile, cancellationToken).ConfigureAwait(false);
-        await _blobs.RemoveStaleTempFilesAsync(StaleTempAge, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _blobs.RemoveStaleTempFilesAsync(StaleTempAge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Leftovers of a crashed writer are untidy, not harmful; a layout we may only read must still open.
+        }
     }
 
     private async Task CreateAsync(CancellationToken cancellationToken)

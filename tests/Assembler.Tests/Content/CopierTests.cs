@@ -222,6 +222,24 @@ public sealed class CopierTests : IDisposable
     }
 
     [Fact]
+    public async Task CancellingStopsTheCopyAndNothingRunsAfterItReturns()
+    {
+        var source = new MemoryStore();
+        var manifest = await TestContent.PushImageAsync(source, TestContent.ImageConfig("linux", "amd64"), Enumerable.Range(0, 40).Select(i => TestContent.Bytes($"layer {i}")));
+        var destination = new RecordingTarget(new MemoryStore(), pushDelay: TimeSpan.FromMilliseconds(50));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(120));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Copier.CopyGraphAsync(source, destination, manifest, new CopyOptions { Concurrency = 2 }, cancel.Token));
+
+        var pushedWhenReturned = destination.Pushes.Count;
+        await Task.Delay(200);
+        Assert.Equal(pushedWhenReturned, destination.Pushes.Count);
+        Assert.InRange(pushedWhenReturned, 0, 10);
+        Assert.False(await destination.ExistsAsync(manifest));
+    }
+
+    [Fact]
     public async Task WithoutADestinationReferenceTheSourceTagIsUsedAndADigestTagsNothing()
     {
         var source = new MemoryStore();

@@ -512,6 +512,27 @@ public sealed class OciLayoutStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task OpeningRemovesTempFilesACrashedWriterLeftButNotFreshOnes()
+    {
+        using (await OpenAsync())
+        {
+        }
+
+        var tmp = Path.Combine(LayoutPath, ".oras-assemble", "tmp");
+        Directory.CreateDirectory(tmp);
+        var stale = Path.Combine(tmp, "index.json.0123.partial");
+        var fresh = Path.Combine(tmp, "abc.4567.partial");
+        await File.WriteAllTextAsync(stale, "{");
+        await File.WriteAllTextAsync(fresh, "being written by another process");
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddDays(-1));
+
+        using var reopened = await OpenAsync();
+
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh));
+    }
+
+    [Fact]
     public async Task ALayoutWithoutIndexJsonReadsAsEmptyAndGetsOneOnFirstPush()
     {
         Directory.CreateDirectory(LayoutPath);
