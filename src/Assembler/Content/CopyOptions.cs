@@ -15,8 +15,9 @@ public sealed record CopyOptions
     public bool IncludeReferrers { get; init; }
 
     /// <summary>
-    /// Copy only the manifest for this platform out of an index (nested indexes are followed), and tag that
-    /// manifest at the destination. A manifest that is not in an index must be of this platform.
+    /// For <see cref="Copier.CopyAsync"/>: copy only the manifest for this platform out of an index (nested indexes
+    /// are followed), and tag that manifest at the destination. A manifest that is not in an index must be of this
+    /// platform. <see cref="Copier.CopyGraphAsync"/> copies the root it is given and ignores this.
     /// </summary>
     public Platform? Platform { get; init; }
 
