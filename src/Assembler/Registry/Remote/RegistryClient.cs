@@ -43,6 +43,32 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>
+    /// Asks the registry's API root (<c>GET /v2/</c>) with the configured credentials, answering its auth challenge,
+    /// so a login can find out whether the credentials work before anything is stored. An open registry accepts any.
+    /// </summary>
+    /// <param name="registry">A registry host as written in references, e.g. <c>ghcr.io</c> or <c>127.0.0.1:5000</c>.</param>
+    /// <exception cref="ArgumentException"><paramref name="registry"/> is not a registry host.</exception>
+    /// <exception cref="RegistryAuthenticationException">The registry or its token service refused the credentials.</exception>
+    public async Task PingAsync(string registry, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(registry);
+
+        // Any repository will do: only the registry part of the reference is used to reach /v2/.
+        if (!Reference.TryParse($"{registry}/ping", out var target) || !string.Equals(target.Registry, registry, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"\"{registry}\" is not a registry host (expected host[:port], e.g. ghcr.io or localhost:5000)", nameof(registry));
+        }
+
+        var root = BaseUri(target);
+        using var response = await SendAsync(target, [], () => new HttpRequestMessage(HttpMethod.Get, root),
+            HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorResponse.ToExceptionAsync(response, $"log in to {target.Registry}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Sends a request built by <paramref name="create"/> (called again for each attempt), authenticating with
     /// the scopes given, retrying transient failures. The caller owns the response, whatever its status.
     /// </summary>
