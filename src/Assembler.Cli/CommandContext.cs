@@ -1,0 +1,118 @@
+using OrasAssemble.Cli.Progress;
+using OrasAssemble.Cli.Targets;
+using OrasAssemble.Layout;
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Registry.Remote;
+
+namespace OrasAssemble.Cli;
+
+/// <summary>
+/// What a verb needs beyond its own arguments, built from the global flags: the host settings, the credential
+/// store, a registry client, opened targets and the progress display. Owns and disposes what it opens.
+/// </summary>
+internal sealed class CommandContext : IDisposable
+{
+    private readonly List<IDisposable> owned = [];
+    private RegistryClient? registryClient;
+
+    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts)
+    {
+        Settings = settings;
+        Terminal = terminal;
+        Hosts = hosts;
+    }
+
+    public GlobalSettings Settings { get; }
+
+    public Terminal Terminal { get; }
+
+    /// <summary>Per-registry settings from <c>--config</c>, with <c>--plain-http</c> / <c>--insecure</c> applied.</summary>
+    public HostSettings Hosts { get; }
+
+    /// <summary>Bars on a terminal, plain lines when standard error is redirected.</summary>
+    public IProgressDisplay Progress => Terminal.ErrorIsTerminal
+        ? new LiveProgressDisplay(Terminal.ErrorConsole)
+        : new PlainProgressDisplay(Terminal.Error);
+
+    /// <exception cref="HostSettingsException">The <c>--config</c> file is missing or invalid.</exception>
+    public static async Task<CommandContext> CreateAsync(GlobalSettings settings, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var hosts = settings.HostConfigPath is { } path
+            ? await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false)
+            : HostSettings.Empty;
+        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure));
+    }
+
+    /// <summary>The docker <c>config.json</c> to read credentials from and write logins to.</summary>
+    public string DockerConfigPath()
+    {
+        if (Settings.RegistryConfigPath is { Length: > 0 } path)
+        {
+            return path;
+        }
+
+        try
+        {
+            return DockerConfigCredentialStore.DefaultConfigPath();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"{e.Message}; name the file with --registry-config", e);
+        }
+    }
+
+    /// <summary>A client that reads credentials from the docker config (on every request, so a fresh login counts).</summary>
+    public RegistryClient RegistryClient => registryClient ??= Own(new RegistryClient(new RegistryClientOptions
+    {
+        Hosts = Hosts,
+        Credentials = new DockerConfigCredentialStore(DockerConfigPath()),
+    }));
+
+    /// <summary>A client that presents exactly <paramref name="credentials"/>, for checking a login before it is saved.</summary>
+    public RegistryClient CreateRegistryClient(ICredentialProvider credentials) => Own(new RegistryClient(new RegistryClientOptions
+    {
+        Hosts = Hosts,
+        Credentials = credentials,
+    }));
+
+    /// <exception cref="Registry.InvalidReferenceException">The text is not a reference.</exception>
+    public TargetReference ParseReference(string text) => TargetReference.Parse(text, Settings.OciLayout);
+
+    /// <summary>
+    /// Opens the store a reference names. A layout directory is created when <paramref name="forWriting"/>; otherwise
+    /// it must exist.
+    /// </summary>
+    public async Task<ArtifactTarget> OpenAsync(TargetReference reference, bool forWriting, CancellationToken cancellationToken)
+    {
+        if (reference.Registry is { } registry)
+        {
+            return new ArtifactTarget(reference, RegistryClient.GetRepository(registry));
+        }
+
+        var path = reference.LayoutPath!;
+        if (!forWriting && !Directory.Exists(path))
+        {
+            throw new UsageException($"OCI layout directory {path} does not exist");
+        }
+
+        var store = await OciLayoutStore.OpenAsync(path, new OciLayoutStoreOptions { CreateIfMissing = forWriting }, cancellationToken)
+            .ConfigureAwait(false);
+        return new ArtifactTarget(reference, Own(store));
+    }
+
+    public void Dispose()
+    {
+        foreach (var item in owned)
+        {
+            item.Dispose();
+        }
+    }
+
+    private T Own<T>(T item)
+        where T : IDisposable
+    {
+        owned.Add(item);
+        return item;
+    }
+}

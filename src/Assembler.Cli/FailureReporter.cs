@@ -1,0 +1,44 @@
+using System.Security.Authentication;
+using OrasAssemble.Registry;
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
+
+namespace OrasAssemble.Cli;
+
+/// <summary>
+/// The one place where an exception becomes an exit code and the line the user reads. Commands throw the
+/// library's typed exceptions (or <see cref="UsageException"/>) and never choose exit codes themselves.
+/// </summary>
+internal static class FailureReporter
+{
+    public static int ExitCodeFor(Exception error) => Unwrap(error) switch
+    {
+        UsageException or InvalidReferenceException or HostSettingsException or CredentialConfigException => ExitCodes.InvalidInput,
+        OperationCanceledException => ExitCodes.Interrupted,
+        _ => ExitCodes.Failure,
+    };
+
+    /// <summary>Writes <c>Error: …</c> (and, when verbose, the full exception) and returns the exit code.</summary>
+    public static int Report(Exception error, TextWriter output, bool verbose)
+    {
+        var cause = Unwrap(error);
+        output.WriteLine("Error: " + Describe(cause));
+        if (verbose)
+        {
+            output.WriteLine(cause.ToString());
+        }
+
+        return ExitCodeFor(cause);
+    }
+
+    private static string Describe(Exception error) => error switch
+    {
+        OperationCanceledException => "interrupted",
+        HttpRequestException { InnerException: AuthenticationException } http =>
+            $"{http.Message} (TLS failed; if the registry speaks plain HTTP, pass --plain-http or set plainHttp in --config)",
+        _ => error.Message,
+    };
+
+    private static Exception Unwrap(Exception error) =>
+        error is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : error;
+}

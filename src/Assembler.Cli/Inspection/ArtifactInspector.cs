@@ -1,0 +1,61 @@
+using OrasAssemble.Cli.Targets;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Cli.Inspection;
+
+/// <summary>Reads a manifest or index and summarises it for <c>inspect</c>.</summary>
+internal sealed class ArtifactInspector(IReadOnlyList<IArtifactDetailProvider> providers)
+{
+    /// <summary>The providers <c>inspect</c> consults; kind-specific views (the assembly spec's) are added here.</summary>
+    public static IReadOnlyList<IArtifactDetailProvider> DefaultProviders { get; } = [];
+
+    public async Task<InspectionReport> InspectAsync(ArtifactTarget target, CancellationToken cancellationToken)
+    {
+        var (descriptor, bytes) = await ManifestReader.FetchAsync(target, cancellationToken).ConfigureAwait(false);
+        var report = new InspectionReport
+        {
+            Reference = target.Reference.ToString(),
+            MediaType = descriptor.MediaType,
+            Digest = descriptor.Digest,
+            Size = descriptor.Size,
+        };
+
+        if (MediaTypes.IsIndex(descriptor.MediaType))
+        {
+            var index = OciJson.Deserialize<Oci.Index>(bytes, $"index {descriptor.Digest}");
+            return report with
+            {
+                ArtifactType = index.ArtifactType,
+                Subject = index.Subject,
+                Annotations = index.Annotations,
+                Manifests = [.. index.Manifests.Select(m => new ManifestEntrySummary(
+                    m.MediaType, m.Digest, m.Size, m.Platform?.ToString(), m.ArtifactType, m.Annotations))],
+            };
+        }
+
+        if (!MediaTypes.IsManifest(descriptor.MediaType))
+        {
+            // Something else a registry serves (e.g. a schema 1 manifest): say what it is, do not guess its shape.
+            return report;
+        }
+
+        var manifest = OciJson.Deserialize<Manifest>(bytes, $"manifest {descriptor.Digest}");
+        report = report with
+        {
+            ArtifactType = manifest.ArtifactType ?? (manifest.Config.MediaType == MediaTypes.Empty ? null : manifest.Config.MediaType),
+            Config = manifest.Config,
+            Subject = manifest.Subject,
+            Annotations = manifest.Annotations,
+            Layers = [.. manifest.Layers.Select(l => new LayerSummary(l.MediaType, l.Title, l.Size, l.Digest, l.Annotations))],
+        };
+
+        var provider = providers.FirstOrDefault(p => p.Describes(manifest));
+        if (provider is null)
+        {
+            return report;
+        }
+
+        var details = await provider.DescribeAsync(target.Store, manifest, cancellationToken).ConfigureAwait(false);
+        return report with { DetailsHeading = provider.Heading, Details = details };
+    }
+}

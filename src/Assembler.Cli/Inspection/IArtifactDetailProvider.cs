@@ -1,0 +1,21 @@
+using System.Text.Json.Nodes;
+using OrasAssemble.Content;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Cli.Inspection;
+
+/// <summary>
+/// Adds a kind-specific section to <c>inspect</c> for artifacts it knows, e.g. an assembly spec (its base, mount path
+/// and sources). Providers are listed in <see cref="ArtifactInspector.DefaultProviders"/>; the first that claims a
+/// manifest describes it.
+/// </summary>
+internal interface IArtifactDetailProvider
+{
+    /// <summary>Heading of the section in text output, e.g. "Assembly spec".</summary>
+    string Heading { get; }
+
+    bool Describes(Manifest manifest);
+
+    /// <summary>The section's content; nested objects and arrays are allowed.</summary>
+    Task<JsonObject> DescribeAsync(IFetchable store, Manifest manifest, CancellationToken cancellationToken);
+}

@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using OrasAssemble.Cli.Progress;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Cli.Inspection;
+
+/// <summary>Renders an <see cref="InspectionReport"/> for people (aligned text) or programs (JSON).</summary>
+internal static class InspectionWriter
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static void WriteJson(InspectionReport report, TextWriter output) =>
+        output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+
+    public static void WriteText(InspectionReport report, TextWriter output)
+    {
+        Field(output, "Reference", report.Reference);
+        Field(output, "Media type", report.MediaType);
+        Field(output, "Digest", report.Digest);
+        Field(output, "Size", Size(report.Size));
+        if (report.ArtifactType is not null)
+        {
+            Field(output, "Artifact type", report.ArtifactType);
+        }
+
+        if (report.Config is { } config)
+        {
+            Field(output, "Config", $"{config.MediaType} {config.Digest} ({Size(config.Size)})");
+        }
+
+        if (report.Subject is { } subject)
+        {
+            Field(output, "Subject", $"{subject.MediaType} {subject.Digest}");
+        }
+
+        Annotations(output, report.Annotations, "");
+
+        if (report.Layers is { } layers)
+        {
+            output.WriteLine($"Layers ({layers.Count}):");
+            foreach (var (layer, number) in layers.Select((l, i) => (l, i + 1)))
+            {
+                output.WriteLine($"  {number}. {layer.Title ?? "(no title)"}");
+                Field(output, "media type", layer.MediaType, "     ");
+                Field(output, "size", Size(layer.Size), "     ");
+                Field(output, "digest", layer.Digest, "     ");
+                var others = layer.Annotations?.Where(a => a.Key != Oci.Annotations.Title).ToDictionary();
+                Annotations(output, others, "     ");
+            }
+        }
+
+        if (report.Manifests is { } manifests)
+        {
+            output.WriteLine($"Manifests ({manifests.Count}):");
+            foreach (var (entry, number) in manifests.Select((m, i) => (m, i + 1)))
+            {
+                output.WriteLine($"  {number}. {entry.Platform ?? "(no platform)"}");
+                Field(output, "media type", entry.MediaType, "     ");
+                Field(output, "size", Size(entry.Size), "     ");
+                Field(output, "digest", entry.Digest, "     ");
+                if (entry.ArtifactType is not null)
+                {
+                    Field(output, "artifact type", entry.ArtifactType, "     ");
+                }
+
+                Annotations(output, entry.Annotations, "     ");
+            }
+        }
+
+        if (report.Details is { } details)
+        {
+            output.WriteLine($"{report.DetailsHeading}:");
+            Node(output, details, "  ");
+        }
+    }
+
+    private static void Field(TextWriter output, string name, string value, string indent = "") =>
+        output.WriteLine($"{indent}{name + ":",-15}{value}");
+
+    private static void Annotations(TextWriter output, IReadOnlyDictionary<string, string>? annotations, string indent)
+    {
+        if (annotations is null || annotations.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine($"{indent}{(indent.Length == 0 ? "Annotations" : "annotations")}:");
+        foreach (var (key, value) in annotations.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"{indent}  {key}: {value}");
+        }
+    }
+
+    private static void Node(TextWriter output, JsonNode? node, string indent)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (value is JsonObject or JsonArray)
+                    {
+                        output.WriteLine($"{indent}{key}:");
+                        Node(output, value, indent + "  ");
+                    }
+                    else
+                    {
+                        output.WriteLine($"{indent}{key}: {Scalar(value)}");
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    if (item is JsonObject or JsonArray)
+                    {
+                        output.WriteLine($"{indent}-");
+                        Node(output, item, indent + "  ");
+                    }
+                    else
+                    {
+                        output.WriteLine($"{indent}- {Scalar(item)}");
+                    }
+                }
+
+                break;
+            default:
+                output.WriteLine($"{indent}{Scalar(node)}");
+                break;
+        }
+    }
+
+    private static string Scalar(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : node?.ToJsonString() ?? "null";
+
+    private static string Size(long bytes) =>
+        bytes < 1024 ? $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes" : $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes ({ByteSize.Format(bytes)})";
+}

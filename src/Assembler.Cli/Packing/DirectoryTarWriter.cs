@@ -1,0 +1,107 @@
+using System.Formats.Tar;
+using OrasAssemble.Cli.IO;
+
+namespace OrasAssemble.Cli.Packing;
+
+/// <summary>
+/// Writes a folder as a reproducible tar: entries sorted by name, every entry named under the folder's own name
+/// (as ORAS does, so unpacking recreates the folder), and nothing that varies between machines or runs — fixed
+/// times, owner 0:0 without names. Only permission bits are kept, so executables stay executable.
+/// </summary>
+/// <remarks>
+/// GNU format, not PAX: .NET names every PAX extended header after the writing process's id, so the same folder
+/// would give different bytes in every run. GNU long-name entries have a fixed name, and every tar reader in use
+/// (Go's archive/tar behind oras, GNU tar, busybox) reads them.
+/// </remarks>
+internal static class DirectoryTarWriter
+{
+    /// <summary>The time stamps of every entry: the Unix epoch, which the header holds exactly.</summary>
+    public static DateTimeOffset FixedModificationTime { get; } = DateTimeOffset.UnixEpoch;
+
+    private const UnixFileMode PermissionBits = (UnixFileMode)0x1FF;
+
+    /// <exception cref="UsageException">The folder holds something that cannot be packed safely.</exception>
+    public static async Task WriteAsync(string directory, string name, Stream output, CancellationToken cancellationToken)
+    {
+        var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
+        await using (writer.ConfigureAwait(false))
+        {
+            await WriteDirectoryAsync(writer, directory, directory, name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteDirectoryAsync(TarWriter writer, string root, string directory, string entryName, CancellationToken cancellationToken)
+    {
+        await writer.WriteEntryAsync(NewEntry(TarEntryType.Directory, entryName + "/", directory), cancellationToken).ConfigureAwait(false);
+
+        // Ordinal order of the names, independent of the file system's own listing order and of culture.
+        var children = Directory.EnumerateFileSystemEntries(directory)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal);
+        foreach (var child in children)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var path = Path.Combine(directory, child);
+            var childName = entryName + "/" + child;
+            switch (FileKindProbe.Probe(path))
+            {
+                case FileKind.Directory:
+                    await WriteDirectoryAsync(writer, root, path, childName, cancellationToken).ConfigureAwait(false);
+                    break;
+                case FileKind.SymbolicLink:
+                    // A link's own mode means nothing on Linux, and reading it would follow the link: use 0777 as tar does.
+                    var link = NewEntry(TarEntryType.SymbolicLink, childName, path, PermissionBits);
+                    link.LinkName = CheckedLinkTarget(root, path);
+                    await writer.WriteEntryAsync(link, cancellationToken).ConfigureAwait(false);
+                    break;
+                case FileKind.RegularFile:
+                    await WriteFileAsync(writer, path, childName, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new UsageException($"{path}: only regular files, folders and symbolic links can be packed (this is a FIFO, socket or device)");
+            }
+        }
+    }
+
+    private static async Task WriteFileAsync(TarWriter writer, string path, string entryName, CancellationToken cancellationToken)
+    {
+        var entry = NewEntry(TarEntryType.RegularFile, entryName, path);
+        var content = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (content.ConfigureAwait(false))
+        {
+            entry.DataStream = content;
+            await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static GnuTarEntry NewEntry(TarEntryType type, string name, string path, UnixFileMode? mode = null) => new(type, name)
+    {
+        Mode = mode ?? File.GetUnixFileMode(path) & PermissionBits,
+        ModificationTime = FixedModificationTime,
+        AccessTime = FixedModificationTime,
+        ChangeTime = FixedModificationTime,
+        Uid = 0,
+        Gid = 0,
+        UserName = "",
+        GroupName = "",
+    };
+
+    /// <summary>The link's target, refused when it is absolute or leads out of the packed folder.</summary>
+    private static string CheckedLinkTarget(string root, string link)
+    {
+        var target = new FileInfo(link).LinkTarget!;
+        if (Path.IsPathRooted(target))
+        {
+            throw new UsageException($"{link}: symbolic link to the absolute path {target} cannot be packed; links must stay inside the folder");
+        }
+
+        var relativeDirectory = Path.GetRelativePath(root, Path.GetDirectoryName(link)!);
+        if (SafePaths.ResolveLexically(relativeDirectory == "." ? "" : relativeDirectory, target) is null)
+        {
+            throw new UsageException($"{link}: symbolic link to {target} leads out of the folder and cannot be packed");
+        }
+
+        return target;
+    }
+}
