@@ -89,18 +89,26 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
         var destination = Path.Combine(root, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
         var transfer = progress.Start("Downloading", layer.Result.Unpacked ? title + "/" : title, layer.Descriptor.Size);
-        var content = await store.FetchAsync(layer.Descriptor, cancellationToken).ConfigureAwait(false);
-        await using (content.ConfigureAwait(false))
+        try
         {
-            var counted = new ProgressStream(content, transfer, leaveOpen: true);
-            if (layer.Result.Unpacked)
+            var content = await store.FetchAsync(layer.Descriptor, cancellationToken).ConfigureAwait(false);
+            await using (content.ConfigureAwait(false))
             {
-                await UnpackAsync(counted, root, title, destination, layer.Descriptor, cancellationToken).ConfigureAwait(false);
+                var counted = new ProgressStream(content, transfer, leaveOpen: true);
+                if (layer.Result.Unpacked)
+                {
+                    await UnpackAsync(counted, root, title, destination, layer.Descriptor, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteFileAsync(counted, destination, cancellationToken).ConfigureAwait(false);
+                }
             }
-            else
-            {
-                await WriteFileAsync(counted, destination, cancellationToken).ConfigureAwait(false);
-            }
+        }
+        catch (ContentVerificationException e)
+        {
+            // The stream only knows digests; say which layer the bytes were for.
+            throw new ContentVerificationException($"layer \"{title}\" ({layer.Descriptor.Digest}): {e.Message}");
         }
 
         transfer.Complete("Downloaded");
@@ -163,8 +171,7 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
             await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
             if (expectedTar is not null && !string.Equals(expectedTar, tarDigest, StringComparison.Ordinal))
             {
-                throw new ContentVerificationException(
-                    $"layer \"{title}\" unpacks to a tar with digest {tarDigest}, but its {Annotations.UnpackDigest} says {expectedTar}");
+                throw new ContentVerificationException($"the tar inside has digest {tarDigest}, but its {Annotations.UnpackDigest} says {expectedTar}");
             }
 
             Publish(Path.Combine(staging, Path.Combine([.. SafePaths.Components(title)])), destination, root);
