@@ -135,6 +135,24 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fifo_is_refused_instead_of_read_forever()
+    {
+        var folder = temp.Combine("app");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "fine.txt"), "fine");
+        await MakeFifoAsync(Path.Combine(folder, "pipe"));
+        await MakeFifoAsync(temp.Combine("lonely-pipe"));
+
+        var inFolder = await CliProcess.RunAsync("pack", "--oci-layout", $"{temp.Combine("layout")}:1", folder);
+        var asInput = await CliProcess.RunAsync("pack", "--oci-layout", $"{temp.Combine("layout")}:1", temp.Combine("lonely-pipe"));
+
+        Assert.Equal(2, inFolder.ExitCode);
+        Assert.Equal($"Error: {Path.Combine(folder, "pipe")}: only regular files, folders and symbolic links can be packed (this is a FIFO, socket or device)\n", inFolder.Stderr);
+        Assert.Equal(2, asInput.ExitCode);
+        Assert.Contains("only regular files and folders can be packed (this is a FIFO, socket or device)", asInput.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_invalid_host_settings_file_is_invalid_input_naming_the_problem()
     {
         var config = temp.Combine("hosts.yaml");
@@ -173,5 +191,12 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(2, login.ExitCode);
         Assert.Equal("Error: \"not a host\" is not a registry host (expected host[:port], e.g. ghcr.io or localhost:5000)\n", login.Stderr);
+    }
+
+    private static async Task MakeFifoAsync(string path)
+    {
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        await mkfifo.WaitForExitAsync();
+        Assert.Equal(0, mkfifo.ExitCode);
     }
 }

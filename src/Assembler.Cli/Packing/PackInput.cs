@@ -40,6 +40,11 @@ internal sealed record PackInput(string Path, string Title, string MediaType, bo
 
         var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
         var isDirectory = Directory.Exists(full);
+        if (!isDirectory && FileKindProbe.Probe(new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full) == FileKind.Special)
+        {
+            throw new UsageException($"{path}: only regular files and folders can be packed (this is a FIFO, socket or device)");
+        }
+
         var title = System.IO.Path.GetFileName(full);
         if (title.Length == 0)
         {
