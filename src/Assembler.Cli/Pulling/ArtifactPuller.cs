@@ -23,7 +23,7 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
         var (descriptor, bytes) = await ManifestReader.FetchAsync(target, cancellationToken).ConfigureAwait(false);
         if (!MediaTypes.IsManifest(descriptor.MediaType))
         {
-            throw new UnsafeContentException(MediaTypes.IsIndex(descriptor.MediaType)
+            throw new NotSupportedException(MediaTypes.IsIndex(descriptor.MediaType)
                 ? $"{target.Reference} is an image index, not an artifact: see its manifests with 'oras-assemble inspect' and pull one by digest"
                 : $"{target.Reference} is {descriptor.MediaType}, which pull does not read (it takes an OCI or Docker image manifest)");
         }
