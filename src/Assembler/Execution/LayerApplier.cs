@@ -14,7 +14,8 @@ namespace OrasAssemble.Execution;
 /// (times before 1970 become 1970), parent directories the tar does not list get the Unix epoch, and directories a
 /// layer changes without listing keep their time. So the same layers give the same tree. Ownership, extended
 /// attributes (file capabilities among them) and ACLs are not applied: everything belongs to the extracting user.
-/// The target directory's own mode and time are left alone.</para>
+/// The target directory's own mode and time are left alone. Directory modes are set when a layer is done, so a
+/// read-only directory does not stop its own layer; a later layer writing into it needs root (as the node plugin runs).</para>
 /// <para>Names: a leading "/" or "./" is dropped; a ".." component is refused. Nothing is ever written through
 /// a symbolic link, and links and hard links that could lead out of the directory are refused, as are devices,
 /// FIFOs and anything over the <see cref="ExtractionLimits"/>; see <see cref="UnsafeLayerException"/>.</para>

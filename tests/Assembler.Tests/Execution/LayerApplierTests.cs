@@ -150,6 +150,32 @@ public sealed class LayerApplierTests : IDisposable
     }
 
     [Fact]
+    public async Task An_entry_replaces_a_link_at_its_path_instead_of_following_it()
+    {
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Join(outside, "passwd"), "outside");
+        File.CreateSymbolicLink(Path.Join(_target, "passwd"), Path.Join(outside, "passwd"));
+        File.CreateSymbolicLink(Path.Join(_target, "etc"), outside);
+
+        await ApplyAsync(new TarBuilder().File("passwd", "inside").Directory("etc/").ToTar());
+
+        Assert.Equal("file 0644 inside", TreeSnapshot.Take(_target)["passwd"]);
+        Assert.Equal("dir 0755", TreeSnapshot.Take(_target)["etc"]);
+        Assert.Equal(["passwd"], Directory.GetFileSystemEntries(outside).Select(Path.GetFileName));
+        Assert.Equal("outside", File.ReadAllText(Path.Join(outside, "passwd")));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_apply()
+    {
+        var blob = new TarBuilder().File("a", "a").ToTar();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new LayerApplier().ApplyAsync(Descriptor.Create(blob, MediaTypes.ImageLayer), new MemoryStream(blob), _target, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public async Task Leading_slash_and_dot_slash_are_taken_relative_to_the_target()
     {
         await ApplyAsync(new TarBuilder().File("/etc/passwd", "root:x:0:0::/root:/bin/sh").File("./etc/group", "root:x:0:").File("//etc//./hosts", "h").ToTar());
