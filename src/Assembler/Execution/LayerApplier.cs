@@ -21,7 +21,8 @@ namespace OrasAssemble.Execution;
 /// FIFOs and anything over the <see cref="ExtractionLimits"/>; see <see cref="UnsafeLayerException"/>.</para>
 /// <para>On any exception the directory is in an undefined state: extract into a directory of your own, apply
 /// the layers, and only then publish it (rename); on failure delete it. Content is read to its end but not
-/// verified here: pass a verifying stream or a verified blob.</para>
+/// verified here: pass a verifying stream or a verified blob. One instance may serve concurrent applies to
+/// different directories.</para>
 /// </remarks>
 public sealed class LayerApplier
 {

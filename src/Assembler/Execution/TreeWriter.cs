@@ -16,6 +16,7 @@ internal sealed class TreeWriter
     /// <summary>The time given to what the layer does not date: implicit parent directories and ORAS files.</summary>
     public static readonly DateTime FixedTime = DateTime.UnixEpoch;
 
+    // Octal 0755, 0644 and 07777: C# has no octal literals, binary keeps the rwx groups visible.
     public const UnixFileMode ImplicitDirectoryMode = (UnixFileMode)0b111_101_101;
     public const UnixFileMode ArtifactFileMode = (UnixFileMode)0b110_100_100;
 
