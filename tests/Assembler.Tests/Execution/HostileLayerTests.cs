@@ -260,9 +260,10 @@ public sealed class HostileLayerTests : IDisposable
         return all;
     }
 
-    private static string HostFiles() => string.Join(
+    // The host's files, and where "../../etc/passwd" from the target would land.
+    private string HostFiles() => string.Join(
         ",",
-        new[] { "/etc/passwd", "/etc/shadow", "/tmp/etc/passwd" }.Select(p =>
+        new[] { "/etc/passwd", "/etc/shadow", Path.GetFullPath(Path.Join(_target, "../../etc/passwd")) }.Select(p =>
             File.Exists(p) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(p))) : "absent"));
 
     private sealed record HostileCase(
