@@ -8,7 +8,7 @@ namespace OrasAssemble.Spec;
 /// </summary>
 internal sealed class AssemblySpecRules : AbstractValidator<AssemblySpec>
 {
-    public AssemblySpecRules(AssemblySpec spec, IReadOnlyList<int> stepIndexes, bool checkAcrossSteps)
+    public AssemblySpecRules(AssemblySpec spec, IReadOnlyList<int> stepIndexes, IReadOnlyList<string>? sourceNames, bool checkAcrossSteps)
     {
         RuleFor(s => s.Base).SetValidator(new BaseRules()!).OverridePropertyName("base");
         RuleFor(s => s.Mount!.Path).Satisfies(SpecPath.ContainerPathProblem).When(s => s.Mount is not null).OverridePropertyName("mount.path");
@@ -28,7 +28,7 @@ internal sealed class AssemblySpecRules : AbstractValidator<AssemblySpec>
             .OverrideIndexer((AssemblySpec _, IEnumerable<StepSpec> _, StepSpec _, int i) => $"[{stepIndexes[i]}]")
             .SetInheritanceValidator(kinds =>
             {
-                kinds.Add(new CopyRules(spec));
+                kinds.Add(new CopyRules(spec, sourceNames));
                 kinds.Add(new RenameRules());
                 kinds.Add(new RemoveRules());
                 kinds.Add(new LinkRules());

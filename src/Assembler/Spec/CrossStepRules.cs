@@ -20,6 +20,12 @@ internal static class CrossStepRules
     private static void CheckSourcesUsed(AssemblySpec spec, List<ValidationFailure> failures)
     {
         var used = spec.Steps.OfType<CopyStep>().Select(copy => copy.From).ToHashSet(StringComparer.Ordinal);
+        if (!used.IsSubsetOf(spec.Sources.Keys))
+        {
+            // A from naming no source is most likely a misspelt name, reported already; the source it meant is not unused.
+            return;
+        }
+
         foreach (var name in spec.Sources.Keys.Where(name => !used.Contains(name)))
         {
             failures.Add(new ValidationFailure(

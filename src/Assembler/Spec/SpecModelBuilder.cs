@@ -131,8 +131,13 @@ internal static class SpecModelBuilder
 
     private static bool Boolean(SpecNode? node) => node is SpecScalar scalar && scalar.IsTrue;
 
-    private static IReadOnlyList<string> Strings(SpecNode? node) =>
-        node is SpecArray array ? array.Items.Select(item => String(item) ?? "").ToArray() : [];
+    // Empty when absent; one placeholder when present but not a list, so "was it given" rules still see it.
+    private static IReadOnlyList<string> Strings(SpecNode? node) => node switch
+    {
+        null => [],
+        SpecArray array => array.Items.Select(item => String(item) ?? "").ToArray(),
+        _ => [""],
+    };
 
     private static IReadOnlyDictionary<string, string> Map(SpecNode? node)
     {

@@ -213,5 +213,21 @@ public static class SpecPath
         return null;
     }
 
-    internal static string Show(string text) => YamlSpecReader.Shorten(text);
+    /// <summary>Text from the spec as an error message quotes it: shortened, control characters escaped.</summary>
+    internal static string Show(string text)
+    {
+        var shown = YamlSpecReader.Shorten(text);
+        if (!shown.Any(char.IsControl))
+        {
+            return shown;
+        }
+
+        var escaped = new StringBuilder(shown.Length + 8);
+        foreach (var c in shown)
+        {
+            escaped.Append(char.IsControl(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c);
+        }
+
+        return escaped.ToString();
+    }
 }

@@ -25,7 +25,10 @@ public static class SpecValidator
 
         // The rules still run when the structure is wrong, so one pass shows everything; a rule's error at or
         // under a field the schema already rejected is dropped, as it would only restate that problem.
-        var rules = new AssemblySpecRules(parsed.Spec, parsed.StepIndexes, checkAcrossSteps: structural.Count == 0);
+        var sourceNames = (parsed.Root as SpecObject)?.Get("sources") is SpecObject sources
+            ? sources.Properties.Select(p => p.Key).ToList()
+            : null;
+        var rules = new AssemblySpecRules(parsed.Spec, parsed.StepIndexes, sourceNames, checkAcrossSteps: structural.Count == 0);
         foreach (var failure in rules.Validate(parsed.Spec).Errors)
         {
             var path = failure.PropertyName;

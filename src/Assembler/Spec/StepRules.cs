@@ -7,9 +7,14 @@ namespace OrasAssemble.Spec;
 
 internal sealed class CopyRules : AbstractValidator<CopyStep>
 {
-    public CopyRules(AssemblySpec spec)
+    /// <param name="sourceNames">The names under sources as written, or null when sources is not a mapping
+    /// (then that is the error, and every from would be reported for nothing).</param>
+    public CopyRules(AssemblySpec spec, IReadOnlyList<string>? sourceNames)
     {
-        RuleFor(step => step.From).Satisfies(from => SourceProblem(spec, from)).OverridePropertyName("copy.from");
+        RuleFor(step => step.From)
+            .Satisfies(from => SourceProblem(sourceNames!, from))
+            .When(_ => sourceNames is not null)
+            .OverridePropertyName("copy.from");
         RuleFor(step => step)
             .Must(step => step.Path is not null || step.Include.Count > 0)
             .WithMessage("copy needs path, include, or both")
@@ -26,14 +31,13 @@ internal sealed class CopyRules : AbstractValidator<CopyStep>
         RuleFor(step => step.Mode!).Satisfies(mode => ModeRule.Problem(mode, spec.Options)).When(step => step.Mode is not null).OverridePropertyName("copy.mode");
     }
 
-    private static string? SourceProblem(AssemblySpec spec, string from)
+    private static string? SourceProblem(IReadOnlyList<string> names, string from)
     {
-        if (spec.Sources.ContainsKey(from))
+        if (names.Contains(from))
         {
             return null;
         }
 
-        var names = spec.Sources.Keys.ToList();
         var known = names.Count == 0 ? "" : $"; the sources are {string.Join(", ", names.Take(8))}{(names.Count > 8 ? ", ..." : "")}";
         var hint = Suggestion.Closest(from, names) is { } close ? $"; did you mean \"{close}\"?" : known;
         return $"source \"{SpecPath.Show(from)}\" is not defined under sources" + hint;

@@ -111,7 +111,7 @@ internal static partial class YamlSpecReader
         }
         catch (YamlException invalid)
         {
-            errors.Add(new SpecError(FieldPath.Root, At(invalid.Start), Describe(invalid)));
+            errors.Add(new SpecError(FieldPath.Root, WhereWrong(invalid, text, last), Describe(invalid)));
             return null;
         }
         catch (InvalidOperationException)
@@ -128,6 +128,29 @@ internal static partial class YamlSpecReader
         }
 
         return root;
+    }
+
+    // YamlDotNet reports some tab errors at the start of the enclosing mapping; point at the tab instead.
+    private static SpecPosition WhereWrong(YamlException invalid, string text, SpecPosition last)
+    {
+        var reported = At(invalid.Start);
+        if (!invalid.Message.Contains("tab", StringComparison.OrdinalIgnoreCase))
+        {
+            return reported;
+        }
+
+        var lines = text.Split('\n');
+        for (var i = Math.Max(reported.Line, last.Line) - 1; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0)
+            {
+                return new SpecPosition(i + 1, tab + 1);
+            }
+        }
+
+        return reported;
     }
 
     private static SpecError TooManyNodes(string path, SpecPosition position) =>
