@@ -368,10 +368,11 @@ public sealed class Glob
                 {
                     return "the pattern ends with an unfinished escape '\\'";
                 }
-            }
-            else if (text[i] == '/')
-            {
-                return "a character class cannot contain '/'";
+
+                if (text[i] == '/')
+                {
+                    return "a name cannot contain '/', so '\\/' matches nothing";
+                }
             }
 
             return ReadRune(text, ref i, out rune);

@@ -13,11 +13,14 @@ public sealed record SpecError(string Path, int Line, int Column, string Message
 
     public SpecPosition Position => new(Line, Column);
 
-    /// <summary>The form compilers use, so editors and terminals can jump to it: <c>file:line:col: path: message</c>.</summary>
+    /// <summary>
+    /// The form compilers use, so editors and terminals can jump to it: <c>file:line:col: path: message</c>
+    /// (<c>file: path: message</c> when the position is unknown).
+    /// </summary>
     public string Format(string file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        return file + ":" + ToString();
+        return file + (Line > 0 ? ":" : ": ") + ToString();
     }
 
     /// <summary><c>line:col: path: message</c>, leaving out the position when it is unknown and the path when it is the document.</summary>
