@@ -13,11 +13,11 @@ internal sealed class AssemblySpecRules : AbstractValidator<AssemblySpec>
         RuleFor(s => s.Base).SetValidator(new BaseRules()!).OverridePropertyName("base");
         RuleFor(s => s.Mount!.Path).Satisfies(SpecPath.ContainerPathProblem).When(s => s.Mount is not null).OverridePropertyName("mount.path");
         RuleForEach(s => s.Metadata.Annotations.Keys)
-            .OverrideIndexer(KeyIndexer<string>)
+            .OverrideIndexer(KeyIndexer)
             .Satisfies(NameRules.AnnotationKeyProblem)
             .OverridePropertyName("metadata.annotations");
         RuleForEach(s => s.Sources.Keys)
-            .OverrideIndexer(KeyIndexer<string>)
+            .OverrideIndexer(KeyIndexer)
             .Satisfies(NameRules.SourceNameProblem)
             .OverridePropertyName("sources");
         RuleForEach(s => s.Sources)
@@ -47,7 +47,8 @@ internal sealed class AssemblySpecRules : AbstractValidator<AssemblySpec>
         }
     }
 
-    private static string KeyIndexer<TKey>(AssemblySpec spec, IEnumerable<string> keys, string key, int index) => FieldPath.KeyIndexer(key);
+    // Map entries are reported by key (sources.app), not by position in the map.
+    private static string KeyIndexer(AssemblySpec spec, IEnumerable<string> keys, string key, int index) => FieldPath.KeyIndexer(key);
 
     private sealed class BaseRules : AbstractValidator<BaseImageSpec>
     {

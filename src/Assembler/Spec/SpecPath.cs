@@ -216,7 +216,7 @@ public static class SpecPath
     /// <summary>Text from the spec as an error message quotes it: shortened, control characters escaped.</summary>
     internal static string Show(string text)
     {
-        var shown = YamlSpecReader.Shorten(text);
+        var shown = text.Length <= 40 ? text : text[..37] + "...";
         if (!shown.Any(char.IsControl))
         {
             return shown;

@@ -104,7 +104,7 @@ internal static partial class YamlSpecReader
                             target = new RawScalar(last, "", ScalarType.Null);
                         }
 
-                        Add(frames, new RawAlias(last, alias.Value.Value, target), ref root, errors);
+                        Add(frames, new RawAlias(last, target), ref root, errors);
                         break;
                 }
             }
@@ -188,7 +188,7 @@ internal static partial class YamlSpecReader
 
         if (type != ScalarType.String && ResolvePlain(text) != type)
         {
-            errors.Add(new SpecError(path, position, $"\"{Shorten(text)}\" is not a valid {ShortTag(tag)} value"));
+            errors.Add(new SpecError(path, position, $"\"{SpecPath.Show(text)}\" is not a valid {ShortTag(tag)} value"));
         }
 
         return new RawScalar(position, text, type.Value);
@@ -267,8 +267,6 @@ internal static partial class YamlSpecReader
     private static string ShortTag(string tag) =>
         tag.StartsWith(CoreTagPrefix, StringComparison.Ordinal) ? "!!" + tag[CoreTagPrefix.Length..] : tag;
 
-    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
-
     [GeneratedRegex(@"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\z", RegexOptions.CultureInvariant)]
     private static partial Regex CoreInteger();
 
@@ -297,10 +295,8 @@ internal static partial class YamlSpecReader
         public List<RawNode> Items { get; } = items;
     }
 
-    private sealed class RawAlias(SpecPosition position, string name, RawNode target) : RawNode(position)
+    private sealed class RawAlias(SpecPosition position, RawNode target) : RawNode(position)
     {
-        public string Name { get; } = name;
-
         public RawNode Target { get; } = target;
     }
 
@@ -361,7 +357,7 @@ internal static partial class YamlSpecReader
                     errors.Add(new SpecError(path, key.Position, "a key is empty"));
                     break;
                 case RawScalar key when keys.TryGetValue(key.Text, out var first):
-                    errors.Add(new SpecError(FieldPath.Property(path, key.Text), key.Position, $"duplicate key \"{Shorten(key.Text)}\" (first at line {first.Line})"));
+                    errors.Add(new SpecError(FieldPath.Property(path, key.Text), key.Position, $"duplicate key \"{SpecPath.Show(key.Text)}\" (first at line {first.Line})"));
                     break;
                 case RawScalar key:
                     keys.Add(key.Text, key.Position);

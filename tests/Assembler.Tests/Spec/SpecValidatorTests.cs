@@ -115,4 +115,26 @@ public sealed class SpecValidatorTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void ReportsTextThatIsNotUnicodeInsteadOfThrowing()
+    {
+        var spec = new AssemblySpec
+        {
+            Metadata = new SpecMetadata { Name = "x\uDC00" },
+            Sources = new Dictionary<string, SourceSpec> { ["app"] = new() { Ref = "registry.example/app:1" } },
+            Steps = [new CopyStep { From = "app", Path = "a", To = "/a" }],
+        };
+
+        var error = Assert.Single(SpecValidator.Validate(spec));
+
+        Assert.StartsWith("the spec contains a string with an unpaired UTF-16 surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEmptyPositionMapKnowsNothing()
+    {
+        Assert.Equal(SpecPosition.None, SpecPositionMap.Empty.Find("steps[0]"));
+        Assert.Equal(0, SpecPositionMap.Empty.Count);
+    }
 }
