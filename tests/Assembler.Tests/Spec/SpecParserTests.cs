@@ -64,6 +64,18 @@ public sealed class SpecParserTests
     }
 
     [Fact]
+    public void WindowsLineEndingsGiveTheSamePositions()
+    {
+        var text = Valid.Replace("to: /a.txt", "to: a.txt", StringComparison.Ordinal);
+
+        var unix = Assert.Single(SpecDocument.Load(text.ReplaceLineEndings("\n")).Errors);
+        var windows = Assert.Single(SpecDocument.Load(text.ReplaceLineEndings("\r\n")).Errors);
+
+        Assert.Equal(new SpecPosition(10, 7), unix.Position);
+        Assert.Equal(unix, windows);
+    }
+
+    [Fact]
     public void ErrorsInsideAnAliasPointAtTheAnchoredText()
     {
         const string text = """
