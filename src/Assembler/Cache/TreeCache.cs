@@ -25,7 +25,14 @@ public sealed partial class TreeCache
         TreesDirectory = Path.Combine(Root, "trees");
         TempDirectory = Path.Combine(Root, "tmp");
         LocksDirectory = Path.Combine(Root, "locks");
-        Blobs = new BlobStore(new BlobStoreOptions { Root = Root, TempDirectory = TempDirectory });
+        PinsDirectory = Path.Combine(Root, "pins");
+        // Trees hard-link ORAS file layers from here, and such files are 0644 in a tree.
+        Blobs = new BlobStore(new BlobStoreOptions
+        {
+            Root = Root,
+            TempDirectory = TempDirectory,
+            FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+        });
     }
 
     public string Root { get; }
@@ -35,6 +42,9 @@ public sealed partial class TreeCache
     public string TempDirectory { get; }
 
     public string LocksDirectory { get; }
+
+    /// <summary>Which tree a spec (with tags) last resolved to: what lets <c>IfNotPresent</c> skip the registry.</summary>
+    public string PinsDirectory { get; }
 
     /// <summary>Every blob the cache holds, verified when it was written.</summary>
     public BlobStore Blobs { get; }
@@ -50,8 +60,33 @@ public sealed partial class TreeCache
         Directory.CreateDirectory(cache.TreesDirectory);
         Directory.CreateDirectory(cache.TempDirectory);
         Directory.CreateDirectory(cache.LocksDirectory);
+        Directory.CreateDirectory(cache.PinsDirectory);
         cache.RemoveStaleTemp();
         return cache;
+    }
+
+    /// <summary>The tree last recorded for <paramref name="pin"/>, when that tree is still cached.</summary>
+    public string? FindPinnedTree(string pin)
+    {
+        var file = Path.Combine(PinsDirectory, ValidKey(pin));
+        try
+        {
+            var key = File.ReadAllText(file).Trim();
+            return KeyGrammar().IsMatch(key) && HasTree(key) ? key : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records that <paramref name="pin"/> resolved to the tree <paramref name="key"/>, atomically.</summary>
+    public void Pin(string pin, string key)
+    {
+        var file = Path.Combine(PinsDirectory, ValidKey(pin));
+        var temp = Path.Combine(TempDirectory, $"pin-{Guid.NewGuid():N}");
+        File.WriteAllText(temp, ValidKey(key));
+        File.Move(temp, file, overwrite: true);
     }
 
     /// <summary>Where the tree for <paramref name="key"/> lives once built.</summary>

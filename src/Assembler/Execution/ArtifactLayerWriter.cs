@@ -54,6 +54,32 @@ public sealed class ArtifactLayerWriter
         return summary;
     }
 
+    /// <summary>
+    /// Places a file layer whose blob is already on disk (in the cache's blob store, on the same file system) by
+    /// hard-linking it, so the bytes are stored once however many trees hold them.
+    /// </summary>
+    /// <exception cref="UnsafeLayerException">A bad title.</exception>
+    /// <exception cref="InvalidLayerException">No title, or a packed directory, which must be unpacked instead.</exception>
+    public void LinkFile(Descriptor layer, string blobPath, string targetDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("layers are written on Unix file systems only");
+        }
+
+        if (IsPackedDirectory(layer))
+        {
+            throw new InvalidLayerException(layer.Digest, layer.Title, "a packed directory is unpacked, not linked");
+        }
+
+        var root = TreeWriter.CheckRoot(targetDirectory);
+        var title = Title(layer);
+        var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
+        tree.LinkFile(layer.Title!, title, blobPath, layer.Size);
+        tree.Finish();
+    }
+
     [UnsupportedOSPlatform("windows")]
     private async Task<ExtractionSummary> WriteFileAsync(
         Descriptor layer, Stream content, TreeWriter tree, string[] title, CancellationToken cancellationToken)

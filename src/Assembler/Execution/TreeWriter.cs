@@ -126,15 +126,32 @@ internal sealed class TreeWriter
         _written.Add(path);
     }
 
+    /// <summary>
+    /// Puts an existing file (a verified blob) at the entry as a hard link, instead of a copy. Its mode and time
+    /// are the blob's, shared with every other link to it, so they are left as they are.
+    /// </summary>
+    public void LinkFile(string entry, string[] components, string existingFile, long length)
+    {
+        if (length > _limits.MaxFileBytes)
+        {
+            throw Unsafe(entry, $"the file is {length} bytes, over the limit of {_limits.MaxFileBytes} bytes per file");
+        }
+
+        var path = PrepareReplace(entry, components);
+        NativeMethods.CreateHardLink(existingFile, Full(path));
+        FileBytes += length;
+        _written.Add(path);
+    }
+
     public void CreateDirectory(string entry, string[] components, UnixFileMode mode, DateTime modified)
     {
         var path = EnsureParents(entry, components);
         var kind = Probe(path);
-        if (kind != NodeKind.Directory)
+        if (kind != EntryKind.Directory)
         {
             // Directory over directory merges (the spec keeps the lower contents); over anything else, replaces.
             Touch(Parent(path));
-            if (kind != NodeKind.Missing)
+            if (kind != EntryKind.Missing)
             {
                 Remove(path, kind);
             }
@@ -185,9 +202,9 @@ internal sealed class TreeWriter
             var parent = EntryPath.Join(target.AsSpan(0, i));
             switch (Probe(parent))
             {
-                case NodeKind.Directory:
+                case EntryKind.Directory:
                     continue;
-                case NodeKind.Symlink:
+                case EntryKind.Symlink:
                     throw Unsafe(entry, $"{what} lies under the symbolic link \"{LayerException.Printable(parent)}\"");
                 default:
                     throw Unsafe(entry, missing);
@@ -196,11 +213,11 @@ internal sealed class TreeWriter
 
         switch (Probe(targetPath))
         {
-            case NodeKind.Missing:
+            case EntryKind.Missing:
                 throw Unsafe(entry, missing);
-            case NodeKind.Directory:
+            case EntryKind.Directory:
                 throw new InvalidLayerException(_digest, entry, $"{what} is a directory");
-            case NodeKind.Symlink:
+            case EntryKind.Symlink:
                 // A second name for a link is a link at a new place: its relative target must be safe from there too.
                 var text = new FileInfo(Full(targetPath)).LinkTarget ?? "";
                 if (SymlinkTarget(components, text, out _) != text)
@@ -226,7 +243,7 @@ internal sealed class TreeWriter
 
         var path = EntryPath.Join([.. directory, name]);
         var kind = Probe(path);
-        if (kind == NodeKind.Missing || _written.Contains(path))
+        if (kind == EntryKind.Missing || _written.Contains(path))
         {
             return;
         }
@@ -296,7 +313,7 @@ internal sealed class TreeWriter
         var path = EnsureParents(entry, components);
         Touch(Parent(path));
         var kind = Probe(path);
-        if (kind != NodeKind.Missing)
+        if (kind != EntryKind.Missing)
         {
             Remove(path, kind);
         }
@@ -312,15 +329,15 @@ internal sealed class TreeWriter
             var parent = EntryPath.Join(components.AsSpan(0, i));
             switch (Probe(parent))
             {
-                case NodeKind.Directory:
+                case EntryKind.Directory:
                     break;
-                case NodeKind.Missing:
+                case EntryKind.Missing:
                     Touch(Parent(parent));
                     Directory.CreateDirectory(Full(parent), OwnerOnly);
                     _directories[parent] = new DirectoryFinish(ImplicitDirectoryMode, FixedTime);
                     _written.Add(parent);
                     break;
-                case NodeKind.Symlink:
+                case EntryKind.Symlink:
                     throw Unsafe(entry, $"its parent \"{LayerException.Printable(parent)}\" is a symbolic link, and entries are never written through links");
                 default:
                     throw new InvalidLayerException(_digest, entry, $"its parent \"{LayerException.Printable(parent)}\" is not a directory");
@@ -338,9 +355,9 @@ internal sealed class TreeWriter
             var path = EntryPath.Join(components.AsSpan(0, i));
             switch (Probe(path))
             {
-                case NodeKind.Directory:
+                case EntryKind.Directory:
                     continue;
-                case NodeKind.Symlink when refuseLinks:
+                case EntryKind.Symlink when refuseLinks:
                     throw Unsafe(entry, $"its directory \"{LayerException.Printable(path)}\" is a symbolic link, and whiteouts are never applied through links");
                 default:
                     return false;
@@ -361,7 +378,7 @@ internal sealed class TreeWriter
                 Touch(directory);
                 Remove(path, kind);
             }
-            else if (kind == NodeKind.Directory)
+            else if (kind == EntryKind.Directory)
             {
                 // Kept because this layer wrote it, but what lower layers left inside it is hidden all the same.
                 ClearLower(path);
@@ -369,10 +386,10 @@ internal sealed class TreeWriter
         }
     }
 
-    private void Remove(string path, NodeKind kind)
+    private void Remove(string path, EntryKind kind)
     {
         // The runtime's recursive delete removes links it meets and never descends through them.
-        if (kind == NodeKind.Directory)
+        if (kind == EntryKind.Directory)
         {
             Directory.Delete(Full(path), recursive: true);
         }
@@ -458,26 +475,7 @@ internal sealed class TreeWriter
         return target;
     }
 
-    private NodeKind Probe(string path)
-    {
-        FileAttributes attributes;
-        try
-        {
-            // lstat for the link flag; the directory flag of a link is its target's, hence the order of the tests.
-            attributes = File.GetAttributes(Full(path));
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return NodeKind.Missing;
-        }
-
-        if ((attributes & FileAttributes.ReparsePoint) != 0)
-        {
-            return NodeKind.Symlink;
-        }
-
-        return (attributes & FileAttributes.Directory) != 0 ? NodeKind.Directory : NodeKind.File;
-    }
+    private EntryKind Probe(string path) => DiskEntry.Probe(Full(path));
 
     private string Full(string path) => path.Length == 0 ? _root : Path.Join(_root, path);
 
@@ -488,14 +486,6 @@ internal sealed class TreeWriter
     }
 
     private UnsafeLayerException Unsafe(string? entry, string reason) => new(_digest, entry, reason);
-
-    private enum NodeKind
-    {
-        Missing,
-        Directory,
-        File,
-        Symlink,
-    }
 
     private readonly record struct DirectoryFinish(UnixFileMode? Mode, DateTime Modified);
 }
