@@ -87,7 +87,7 @@ internal sealed class StepRunner
         }
 
         UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        var scope = new CopyScope(view, from, step.From, step.Overwrite, mode);
+        var scope = new CopyScope(view, step.From, step.Overwrite, mode);
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
             var to = SpecPath.IsDirectoryForm(step.To)
@@ -171,33 +171,18 @@ internal sealed class StepRunner
     }
 
     /// <summary>
-    /// A link copied from a source keeps a relative target when it stays in the tree; an absolute target names a
-    /// path in the source, which must be inside what the step copies and becomes the relative link to its copy.
+    /// A link copied from a source keeps its target, which must stay in the tree from where the link lands. Views
+    /// hold relative links only: reading an image turns an absolute target into the relative link to the same
+    /// entry of the image, and ORAS folders may not hold absolute links at all.
     /// </summary>
     private static string CopiedLinkTarget(CopyScope scope, string from, string to, string target)
     {
-        if (!target.StartsWith('/'))
+        if (SpecPath.LinkTargetProblem(to, target) is { } problem)
         {
-            if (SpecPath.LinkTargetProblem(to, target) is { } problem)
-            {
-                throw new StepException($"link {from} in source {scope.Source} points to \"{target}\": {problem}");
-            }
-
-            return target;
+            throw new StepException($"link {from} in source {scope.Source} points to \"{target}\": {problem}");
         }
 
-        var inSource = SpecPath.Normalize(target);
-        if (!SpecPath.IsWithin(inSource, scope.From))
-        {
-            throw new StepException($"link {from} in source {scope.Source} points to {inSource}, outside {scope.From}, which this step copies");
-        }
-
-        // Where the copied subtree landed: the entry `from` went to `to`, so its ancestors map alike.
-        var offset = from.Length - (scope.From == SpecPath.Root ? 0 : scope.From.Length);
-        var copiedRoot = to[..(to.Length - offset)];
-        var rest = inSource[(scope.From == SpecPath.Root ? 0 : scope.From.Length)..];
-        var treeTarget = SpecPath.Normalize((copiedRoot.Length == 0 ? "" : copiedRoot) + rest);
-        return RelativeLink(to, treeTarget);
+        return target;
     }
 
     // ---- rename, remove, link, mode ------------------------------------------------------------------------------
@@ -449,7 +434,7 @@ internal sealed class StepRunner
         return parts.Count == 0 ? "." : string.Join('/', parts);
     }
 
-    private sealed record CopyScope(string View, string From, string Source, bool Overwrite, UnixFileMode? Mode);
+    private sealed record CopyScope(string View, string Source, bool Overwrite, UnixFileMode? Mode);
 
     private sealed class StepException(string message) : Exception(message);
 }
