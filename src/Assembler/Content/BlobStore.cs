@@ -16,6 +16,7 @@ public sealed class BlobStore : IStorage, IDeletable
     private const int CopyBufferSize = 128 * 1024;
 
     private readonly bool _verifyOnFetch;
+    private readonly UnixFileMode _fileMode;
 
     public BlobStore(BlobStoreOptions options)
     {
@@ -25,6 +26,7 @@ public sealed class BlobStore : IStorage, IDeletable
         BlobsDirectory = Path.Combine(Root, "blobs");
         TempDirectory = Path.GetFullPath(options.TempDirectory ?? Path.Combine(Root, "tmp"));
         _verifyOnFetch = options.VerifyOnFetch;
+        _fileMode = options.FileMode;
     }
 
     public string Root { get; }
@@ -121,7 +123,7 @@ public sealed class BlobStore : IStorage, IDeletable
                 file.Flush(flushToDisk: true);
             }
 
-            MakeReadOnly(temp);
+            SetMode(temp);
             Publish(temp, final, expected.Size);
         }
         finally
@@ -235,11 +237,11 @@ public sealed class BlobStore : IStorage, IDeletable
         }
     }
 
-    private static void MakeReadOnly(string path)
+    private void SetMode(string path)
     {
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            File.SetUnixFileMode(path, _fileMode);
         }
     }
 

@@ -18,4 +18,10 @@ public sealed record BlobStoreOptions
     /// hash would only cost CPU on every mount. Turn it on for directories other programs write to.
     /// </summary>
     public bool VerifyOnFetch { get; init; }
+
+    /// <summary>
+    /// The permission bits of every blob file: read-only by default. A cache whose trees hard-link blobs as files
+    /// sets the mode those files must have in a tree (0644), since links share the blob's bits.
+    /// </summary>
+    public UnixFileMode FileMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OrasAssemble.Content;
+using OrasAssemble.IO;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Layout;
@@ -363,7 +364,7 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_lockPath)!);
-            using var fileLock = await FileLock.AcquireAsync(_lockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+            using var fileLock = await FileLock.AcquireAsync(_lockPath, _options.LockTimeout, "updating the layout", cancellationToken).ConfigureAwait(false);
             await action().ConfigureAwait(false);
         }
         finally

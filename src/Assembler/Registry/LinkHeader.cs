@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace OrasAssemble.Registry;
 
@@ -54,7 +53,7 @@ public static class LinkHeader
 
         if (text[position] != '<')
         {
-            SkipPastComma(text, ref position);
+            HeaderSyntax.SkipPastComma(text, ref position);
             return true;
         }
 
@@ -79,7 +78,7 @@ public static class LinkHeader
             if (text[position] != ';')
             {
                 // Junk after the target: the link cannot be trusted.
-                SkipPastComma(text, ref position);
+                HeaderSyntax.SkipPastComma(text, ref position);
                 return true;
             }
 
@@ -117,25 +116,7 @@ public static class LinkHeader
     {
         if (position < text.Length && text[position] == '"')
         {
-            position++;
-            var value = new StringBuilder();
-            while (position < text.Length && text[position] != '"')
-            {
-                if (text[position] == '\\' && position + 1 < text.Length)
-                {
-                    position++;
-                }
-
-                value.Append(text[position]);
-                position++;
-            }
-
-            if (position < text.Length)
-            {
-                position++;
-            }
-
-            return value.ToString();
+            return HeaderSyntax.ReadQuoted(text, ref position);
         }
 
         var start = position;
@@ -151,29 +132,6 @@ public static class LinkHeader
     {
         while (position < text.Length && text[position] is ' ' or '\t')
         {
-            position++;
-        }
-    }
-
-    private static void SkipPastComma(string text, ref int position)
-    {
-        var quoted = false;
-        while (position < text.Length)
-        {
-            var c = text[position];
-            if (quoted && c == '\\')
-            {
-                position++;
-            }
-            else if (c == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (c == ',' && !quoted)
-            {
-                break;
-            }
-
             position++;
         }
     }

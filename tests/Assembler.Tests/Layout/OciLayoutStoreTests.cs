@@ -372,8 +372,9 @@ public sealed class OciLayoutStoreTests : IDisposable
     [Theory]
     [InlineData("")]
     [InlineData("-dash")]
-    [InlineData("a/b")]
-    [InlineData("repo:tag")]
+    [InlineData("a//b")]
+    [InlineData("/repo:tag")]
+    [InlineData("repo:tag:")]
     [InlineData("sha256:0000000000000000000000000000000000000000000000000000000000000000")]
     public async Task InvalidTagsAreRejectedWithAClearMessage(string tag)
     {
@@ -388,13 +389,17 @@ public sealed class OciLayoutStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ATagOfOneHundredTwentyNineCharactersIsRejected()
+    public async Task AFullReferenceIsATagAndItsLengthIsBounded()
     {
         using var store = await OpenAsync();
         var manifest = await TestContent.PushImageAsync(store, TestContent.ImageConfig("linux", "amd64"), []);
 
-        await store.TagAsync(manifest, new string('a', 128));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.TagAsync(manifest, new string('a', 129)));
+        await store.TagAsync(manifest, "registry.example/apps/app:1.0");
+        await store.TagAsync(manifest, new string('a', 1024));
+
+        Assert.Equal(manifest.Digest, (await store.ResolveAsync("registry.example/apps/app:1.0")).Digest);
+        Assert.Contains("\"org.opencontainers.image.ref.name\":\"registry.example/apps/app:1.0\"", IndexJson, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.TagAsync(manifest, new string('a', 1025)));
     }
 
     [Fact]

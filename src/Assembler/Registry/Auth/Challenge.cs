@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace OrasAssemble.Registry.Auth;
 
@@ -204,52 +203,9 @@ public sealed record Challenge
             return text[start..position];
         }
 
-        private string ReadQuoted()
-        {
-            position++;
-            var value = new StringBuilder();
-            while (!AtEnd && Peek != '"')
-            {
-                if (Peek == '\\' && position + 1 < text.Length)
-                {
-                    position++;
-                }
+        private string ReadQuoted() => HeaderSyntax.ReadQuoted(text, ref position);
 
-                value.Append(text[position]);
-                position++;
-            }
-
-            // An unterminated string keeps what it had.
-            if (!AtEnd)
-            {
-                position++;
-            }
-
-            return value.ToString();
-        }
-
-        private void SkipPastComma()
-        {
-            var quoted = false;
-            while (!AtEnd)
-            {
-                var c = Peek;
-                if (quoted && c == '\\')
-                {
-                    position++;
-                }
-                else if (c == '"')
-                {
-                    quoted = !quoted;
-                }
-                else if (c == ',' && !quoted)
-                {
-                    break;
-                }
-
-                position++;
-            }
-        }
+        private void SkipPastComma() => HeaderSyntax.SkipPastComma(text, ref position);
 
         // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=", alone up to a comma or the end.
         private int Token68EndAt(int start)

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
+using OrasAssemble.Threading;
 
 namespace OrasAssemble.Registry.Remote;
 
@@ -18,7 +19,7 @@ public sealed class RegistryClient : IDisposable
     private readonly Lazy<HttpClient> _insecure;
     private readonly ConcurrentDictionary<string, Challenge> _schemes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<CachedToken>>> _tokenFetches = new(StringComparer.Ordinal);
+    private readonly SingleFlight<CachedToken> _tokenFetches = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<Credential>>> _credentials = new(StringComparer.Ordinal);
 
     public RegistryClient(RegistryClientOptions? options = null)
@@ -172,18 +173,11 @@ public sealed class RegistryClient : IDisposable
             ? Scopes.Merge(scopes.Concat(extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
             : Scopes.Merge(scopes);
         var key = TokenKey(registry, scopes);
-        var fetch = new Lazy<Task<CachedToken>>(() => FetchTokenAsync(http, registry, challenge, wanted, credential, cancellationToken));
 
         // Concurrent requests that hit the same challenge share one token request.
-        var shared = _tokenFetches.GetOrAdd(key, fetch);
-        try
-        {
-            _tokens[key] = await shared.Value.ConfigureAwait(false);
-        }
-        finally
-        {
-            _tokenFetches.TryRemove(new KeyValuePair<string, Lazy<Task<CachedToken>>>(key, shared));
-        }
+        _tokens[key] = await _tokenFetches.RunAsync(
+            key + " " + string.Join(' ', wanted), () => FetchTokenAsync(http, registry, challenge, wanted, credential, CancellationToken.None),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<CachedToken> FetchTokenAsync(

@@ -61,6 +61,24 @@ public sealed class RepositoryFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Corrupted_blob_leaves_nothing_in_the_local_blob_store()
+    {
+        var good = RandomBytes(300_000);
+        var descriptor = _server.AddBlob(good);
+        var corrupt = (byte[])good.Clone();
+        corrupt[^1] ^= 0x01;
+        _server.Blobs[descriptor.Digest] = corrupt;
+        using var dir = new TempDirectory();
+        var cache = new BlobStore(new BlobStoreOptions { Root = dir.Path });
+
+        var error = await Assert.ThrowsAsync<ContentVerificationException>(() => Copier.CopyGraphAsync(Repo, cache, descriptor));
+
+        Assert.Contains($"digest mismatch: expected {descriptor.Digest}", error.Message, StringComparison.Ordinal);
+        Assert.False(await cache.ExistsAsync(descriptor));
+        Assert.Empty(dir.Files());
+    }
+
+    [Fact]
     public async Task Blob_longer_than_its_descriptor_is_rejected()
     {
         var content = RandomBytes(1000);

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 
-namespace OrasAssemble.Layout;
+namespace OrasAssemble.IO;
 
 /// <summary>
 /// An exclusive lock between processes: a file held open with no sharing, which .NET backs with <c>flock</c> on
 /// Unix and a share-mode lock on Windows. Both are released by the kernel when the holder dies, so a crash never
-/// leaves the layout locked.
+/// leaves anything locked.
 /// </summary>
 internal sealed class FileLock : IDisposable
 {
@@ -15,7 +15,8 @@ internal sealed class FileLock : IDisposable
 
     private FileLock(FileStream handle) => _handle = handle;
 
-    public static async Task<FileLock> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="holder">What the holder is doing, for the timeout message, e.g. "updating the layout".</param>
+    public static async Task<FileLock> AcquireAsync(string path, TimeSpan timeout, string holder, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var backoff = TimeSpan.FromMilliseconds(2);
@@ -31,7 +32,7 @@ internal sealed class FileLock : IDisposable
                 if (Stopwatch.GetElapsedTime(started) >= timeout)
                 {
                     throw new TimeoutException(
-                        $"could not lock {path} within {timeout.TotalSeconds:0.###} s: another process is still updating the layout", e);
+                        $"could not lock {path} within {timeout.TotalSeconds:0.###} s: another process is still {holder}", e);
                 }
             }
 

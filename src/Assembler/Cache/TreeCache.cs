@@ -1,0 +1,202 @@
+using System.Text.RegularExpressions;
+using OrasAssemble.Content;
+using OrasAssemble.IO;
+using OrasAssemble.Oci;
+using OrasAssemble.Threading;
+
+namespace OrasAssemble.Cache;
+
+/// <summary>
+/// The node-local cache: verified blobs once each (<c>blobs/</c>), and immutable composed trees (<c>trees/&lt;key&gt;/</c>)
+/// that are complete or absent. A tree is built under <c>tmp/</c>, flushed to disk and renamed into place, so a
+/// process killed at any moment leaves nothing half-built where readers look. Identical work is done once: within
+/// the process by sharing one task per key, across processes by a lock file per key.
+/// </summary>
+public sealed partial class TreeCache
+{
+    private readonly SingleFlight<string> _builds = new();
+    private readonly SingleFlight<string> _fetches = new();
+    private readonly CacheOptions _options;
+
+    private TreeCache(CacheOptions options)
+    {
+        _options = options;
+        Root = Path.GetFullPath(options.Root);
+        TreesDirectory = Path.Combine(Root, "trees");
+        TempDirectory = Path.Combine(Root, "tmp");
+        LocksDirectory = Path.Combine(Root, "locks");
+        PinsDirectory = Path.Combine(Root, "pins");
+        // Trees hard-link ORAS file layers from here, and such files are 0644 in a tree.
+        Blobs = new BlobStore(new BlobStoreOptions
+        {
+            Root = Root,
+            TempDirectory = TempDirectory,
+            FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+        });
+    }
+
+    public string Root { get; }
+
+    public string TreesDirectory { get; }
+
+    public string TempDirectory { get; }
+
+    public string LocksDirectory { get; }
+
+    /// <summary>Which tree a spec (with tags) last resolved to: what lets <c>IfNotPresent</c> skip the registry.</summary>
+    public string PinsDirectory { get; }
+
+    /// <summary>Every blob the cache holds, verified when it was written.</summary>
+    public BlobStore Blobs { get; }
+
+    [GeneratedRegex("^[a-f0-9]{64}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyGrammar();
+
+    /// <summary>Opens (creating if needed) a cache directory and clears what dead processes left in <c>tmp/</c>.</summary>
+    public static TreeCache Open(CacheOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var cache = new TreeCache(options);
+        Directory.CreateDirectory(cache.TreesDirectory);
+        Directory.CreateDirectory(cache.TempDirectory);
+        Directory.CreateDirectory(cache.LocksDirectory);
+        Directory.CreateDirectory(cache.PinsDirectory);
+        cache.RemoveStaleTemp();
+        return cache;
+    }
+
+    /// <summary>The tree last recorded for <paramref name="pin"/>, when that tree is still cached.</summary>
+    public string? FindPinnedTree(string pin)
+    {
+        var file = Path.Combine(PinsDirectory, ValidKey(pin));
+        try
+        {
+            var key = File.ReadAllText(file).Trim();
+            return KeyGrammar().IsMatch(key) && HasTree(key) ? key : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records that <paramref name="pin"/> resolved to the tree <paramref name="key"/>, atomically.</summary>
+    public void Pin(string pin, string key)
+    {
+        var file = Path.Combine(PinsDirectory, ValidKey(pin));
+        var temp = Path.Combine(TempDirectory, $"pin-{Guid.NewGuid():N}");
+        File.WriteAllText(temp, ValidKey(key));
+        File.Move(temp, file, overwrite: true);
+    }
+
+    /// <summary>Where the tree for <paramref name="key"/> lives once built.</summary>
+    public string TreePath(string key) => Path.Combine(TreesDirectory, ValidKey(key));
+
+    public bool HasTree(string key) => Directory.Exists(TreePath(key));
+
+    /// <summary>
+    /// The path of the tree for <paramref name="key"/>, building it with <paramref name="build"/> (which fills the
+    /// empty directory it is given) when it is not cached. Concurrent callers for one key share one build; a build
+    /// keeps going when the callers waiting on it give up, so a retry finds it done.
+    /// </summary>
+    public async Task<string> GetOrBuildTreeAsync(string key, Func<string, CancellationToken, Task> build, CancellationToken cancellationToken = default)
+    {
+        var path = TreePath(key);
+        if (Directory.Exists(path))
+        {
+            return path;
+        }
+
+        return await _builds.RunAsync(key, () => BuildAsync(key, build), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> BuildAsync(string key, Func<string, CancellationToken, Task> build)
+    {
+        var path = TreePath(key);
+        using var held = await FileLock.AcquireAsync(Path.Combine(LocksDirectory, $"tree-{key}"), _options.LockTimeout, $"building tree {key}", CancellationToken.None).ConfigureAwait(false);
+        if (Directory.Exists(path))
+        {
+            return path;
+        }
+
+        var temp = Path.Combine(TempDirectory, $"tree-{key}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            await build(temp, CancellationToken.None).ConfigureAwait(false);
+            FileSystemSync.SyncFileSystemOf(temp);
+            Directory.Move(temp, path);
+            return path;
+        }
+        catch
+        {
+            DeleteTree(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the blob is in <see cref="Blobs"/>, opening <paramref name="open"/> to fetch it only when it is not.
+    /// Concurrent callers (in this process or another) fetch it once. Returns the blob's path.
+    /// </summary>
+    public async Task<string> EnsureBlobAsync(Descriptor descriptor, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken = default)
+    {
+        var path = Blobs.GetPath(descriptor.Digest);
+        if (await Blobs.ExistsAsync(descriptor, cancellationToken).ConfigureAwait(false))
+        {
+            return path;
+        }
+
+        return await _fetches.RunAsync(descriptor.Digest, () => FetchAsync(descriptor, open), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> FetchAsync(Descriptor descriptor, Func<CancellationToken, Task<Stream>> open)
+    {
+        var lockName = "blob-" + Digest.Encoded(descriptor.Digest);
+        using var held = await FileLock.AcquireAsync(Path.Combine(LocksDirectory, lockName), _options.LockTimeout, $"fetching {descriptor.Digest}", CancellationToken.None).ConfigureAwait(false);
+        var path = Blobs.GetPath(descriptor.Digest);
+        if (await Blobs.ExistsAsync(descriptor).ConfigureAwait(false))
+        {
+            return path;
+        }
+
+        await using var content = await open(CancellationToken.None).ConfigureAwait(false);
+        await Blobs.PushAsync(descriptor, content).ConfigureAwait(false);
+        return path;
+    }
+
+    private void RemoveStaleTemp()
+    {
+        var cutoff = DateTime.UtcNow - _options.StaleTempAge;
+        foreach (var entry in new DirectoryInfo(TempDirectory).EnumerateFileSystemInfos())
+        {
+            if (entry.LastWriteTimeUtc < cutoff)
+            {
+                DeleteTree(entry.FullName);
+            }
+        }
+    }
+
+    private static void DeleteTree(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // What cannot be removed now is stale and goes at the next open.
+        }
+    }
+
+    private static string ValidKey(string key) => KeyGrammar().IsMatch(key)
+        ? key
+        : throw new ArgumentException($"invalid tree key \"{key}\": expected 64 lowercase hex characters", nameof(key));
+}

@@ -1,0 +1,157 @@
+using System.Runtime.Versioning;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Execution;
+
+/// <summary>
+/// Writes the layers of plain ORAS artifacts, as the <c>oras</c> CLI pushes them: a file layer is one blob named by
+/// its <c>org.opencontainers.image.title</c>, written to <c>&lt;target&gt;/&lt;title&gt;</c>; a directory layer
+/// (<c>io.deis.oras.content.unpack: "true"</c>) is a tar+gzip whose entries all lie under the directory the title
+/// names, unpacked with the same rules as <see cref="LayerApplier"/> except that ".wh." names are ordinary files
+/// and every entry and link must stay inside that directory.
+/// </summary>
+/// <remarks>
+/// A title may name a nested path ("conf/app.properties"); it must not be empty, absolute, contain a ".."
+/// component or a NUL. A file gets mode 0644 and the Unix epoch as its time, since the artifact records neither.
+/// As with <see cref="LayerApplier"/>, after an exception the target directory must be discarded.
+/// </remarks>
+public sealed class ArtifactLayerWriter
+{
+    private readonly ExtractionLimits _limits;
+
+    public ArtifactLayerWriter(ExtractionLimits? limits = null)
+    {
+        _limits = limits ?? ExtractionLimits.Default;
+        _limits.Validate();
+    }
+
+    /// <summary>Whether ORAS packed this layer from a directory, to be unpacked rather than written as one file.</summary>
+    public static bool IsPackedDirectory(Descriptor layer) =>
+        layer.Annotations is not null
+        && layer.Annotations.TryGetValue(Annotations.Unpack, out var unpack)
+        && string.Equals(unpack, "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <exception cref="UnsafeLayerException">A bad title, an entry outside the title's directory, or any refusal of <see cref="LayerApplier"/>.</exception>
+    /// <exception cref="InvalidLayerException">No title, content that does not match the descriptor's size or the unpack digest, corrupt data.</exception>
+    /// <exception cref="UnsupportedLayerException">A directory layer compressed with zstd, bzip2 or xz.</exception>
+    public async Task<ExtractionSummary> WriteAsync(
+        Descriptor layer, Stream content, string targetDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(content);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("layers are written on Unix file systems only");
+        }
+
+        var root = TreeWriter.CheckRoot(targetDirectory);
+        var title = Title(layer);
+        var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
+        var summary = IsPackedDirectory(layer)
+            ? await UnpackAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false)
+            : await WriteFileAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false);
+        tree.Finish();
+        return summary;
+    }
+
+    /// <summary>
+    /// Places a file layer whose blob is already on disk (in the cache's blob store, on the same file system) by
+    /// hard-linking it, so the bytes are stored once however many trees hold them.
+    /// </summary>
+    /// <exception cref="UnsafeLayerException">A bad title.</exception>
+    /// <exception cref="InvalidLayerException">No title, or a packed directory, which must be unpacked instead.</exception>
+    public void LinkFile(Descriptor layer, string blobPath, string targetDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("layers are written on Unix file systems only");
+        }
+
+        if (IsPackedDirectory(layer))
+        {
+            throw new InvalidLayerException(layer.Digest, layer.Title, "a packed directory is unpacked, not linked");
+        }
+
+        var root = TreeWriter.CheckRoot(targetDirectory);
+        var title = Title(layer);
+        var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
+        tree.LinkFile(layer.Title!, title, blobPath, layer.Size);
+        tree.Finish();
+    }
+
+    [UnsupportedOSPlatform("windows")]
+    private async Task<ExtractionSummary> WriteFileAsync(
+        Descriptor layer, Stream content, TreeWriter tree, string[] title, CancellationToken cancellationToken)
+    {
+        var name = layer.Title!;
+        if (layer.Size > _limits.MaxTotalBytes)
+        {
+            throw new UnsafeLayerException(layer.Digest, name, $"the file is {layer.Size} bytes, over the limit of {_limits.MaxTotalBytes} bytes per layer");
+        }
+
+        var bounded = new BoundedReadStream(content, layer.Digest, _limits.MaxTotalBytes) { CurrentEntry = name };
+        await tree.WriteFileAsync(name, title, bounded, layer.Size, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
+            .ConfigureAwait(false);
+        if (bounded.BytesRead != layer.Size)
+        {
+            throw new InvalidLayerException(layer.Digest, name, $"the content is {bounded.BytesRead} bytes, but the descriptor says {layer.Size}");
+        }
+
+        return new ExtractionSummary(1, tree.FileBytes, bounded.BytesRead, 0);
+    }
+
+    [UnsupportedOSPlatform("windows")]
+    private async Task<ExtractionSummary> UnpackAsync(
+        Descriptor layer, Stream content, TreeWriter tree, string[] title, CancellationToken cancellationToken)
+    {
+        // ORAS records the digest of the tar inside the gzip; when it is there, the unpacked bytes must match it.
+        string? expected = null;
+        if (layer.Annotations!.TryGetValue(Annotations.UnpackDigest, out var annotated))
+        {
+            expected = Digest.IsValid(annotated)
+                ? annotated
+                : throw new InvalidLayerException(layer.Digest, null, $"the {Annotations.UnpackDigest} annotation \"{LayerException.Printable(annotated)}\" is not a valid digest");
+        }
+
+        using var hash = expected is null ? null : Digest.CreateHash(expected);
+        var decompressed = await LayerDecompression.OpenAsync(layer, content, cancellationToken).ConfigureAwait(false);
+        await using (decompressed.ConfigureAwait(false))
+        {
+            var archive = new BoundedReadStream(decompressed, layer.Digest, _limits.MaxTotalBytes, hash);
+            var entries = await new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: false, title)
+                .ExtractAsync(cancellationToken).ConfigureAwait(false);
+            if (expected is not null)
+            {
+                var actual = Digest.Format(Digest.Algorithm(expected), hash!.GetHashAndReset());
+                if (!string.Equals(actual, expected, StringComparison.Ordinal))
+                {
+                    throw new InvalidLayerException(layer.Digest, null, $"the unpacked tar has digest {actual}, but the {Annotations.UnpackDigest} annotation says {expected}");
+                }
+            }
+
+            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped);
+        }
+    }
+
+    private string[] Title(Descriptor layer)
+    {
+        var title = layer.Title;
+        if (title is null)
+        {
+            throw new InvalidLayerException(layer.Digest, null, $"the layer has no {Annotations.Title} annotation, so it names no file");
+        }
+
+        var shown = $"the title \"{LayerException.Printable(title)}\"";
+        if (title.StartsWith('/'))
+        {
+            throw new UnsafeLayerException(layer.Digest, null, $"{shown} is an absolute path");
+        }
+
+        var components = EntryPath.Normalize(title, shown, _limits, out var reason)
+            ?? throw new UnsafeLayerException(layer.Digest, null, reason);
+        return components.Length > 0
+            ? components
+            : throw new UnsafeLayerException(layer.Digest, null, $"{shown} names no file");
+    }
+}

@@ -1,0 +1,22 @@
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Execution;
+
+public sealed record ExecutorOptions
+{
+    /// <summary>Caps on what sources may unpack, for the whole tree (a spec's options may allow setuid).</summary>
+    public ExtractionLimits Limits { get; init; } = ExtractionLimits.Default;
+
+    /// <summary>How many blobs are fetched at once.</summary>
+    public int Concurrency { get; init; } = 4;
+
+    public PullPolicy PullPolicy { get; init; } = PullPolicy.IfNotPresent;
+
+    /// <summary>The platform for sources and bases that name none; the machine's own when null.</summary>
+    public Platform? DefaultPlatform { get; init; }
+
+    public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Told about each stage (a source resolved, a blob fetched); for progress output.</summary>
+    public Action<string>? Progress { get; init; }
+}

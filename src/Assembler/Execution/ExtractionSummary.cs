@@ -1,0 +1,8 @@
+namespace OrasAssemble.Execution;
+
+/// <summary>What applying one layer did.</summary>
+/// <param name="Entries">Tar entries read, whiteouts and skipped metadata included; 1 for a single-file layer.</param>
+/// <param name="FileBytes">Bytes written into regular files.</param>
+/// <param name="ArchiveBytes">Decompressed bytes read: tar headers, padding and data.</param>
+/// <param name="SetuidBitsStripped">Entries whose setuid or setgid bit was removed.</param>
+public sealed record ExtractionSummary(long Entries, long FileBytes, long ArchiveBytes, long SetuidBitsStripped);

@@ -1,0 +1,58 @@
+using System.IO.Compression;
+using OrasAssemble.Oci;
+
+namespace OrasAssemble.Execution;
+
+/// <summary>
+/// Turns a layer blob into its tar stream. The bytes decide, not the media type: Docker and mislabelled
+/// layers exist, and a tar+gzip label on a plain tar (or the reverse) is common enough. zstd, bzip2 and xz
+/// are recognised only to be refused clearly; the runtime has no zstd decoder.
+/// </summary>
+internal static class LayerDecompression
+{
+    private const int SniffLength = 10;
+    private const string Advice = "use tar or tar+gzip layers";
+
+    public static async Task<Stream> OpenAsync(Descriptor layer, Stream content, CancellationToken cancellationToken)
+    {
+        if (DeclaresZstd(layer.MediaType))
+        {
+            throw new UnsupportedLayerException(
+                layer.Digest, null, $"the layer is compressed with zstd (media type \"{layer.MediaType}\"), which is not supported; {Advice}");
+        }
+
+        var head = new byte[SniffLength];
+        var n = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        var whole = new PrefixedStream(head.AsMemory(0, n), content);
+        var sniffed = head.AsSpan(0, n);
+
+        if (IsGzip(sniffed))
+        {
+            return new GZipStream(whole, CompressionMode.Decompress);
+        }
+
+        var other = IsZstd(sniffed) ? "zstd" : IsBzip2(sniffed) ? "bzip2" : IsXz(sniffed) ? "xz" : null;
+        if (other is not null)
+        {
+            throw new UnsupportedLayerException(
+                layer.Digest, null, $"the layer is compressed with {other} (its media type says \"{layer.MediaType}\"), which is not supported; {Advice}");
+        }
+
+        return whole;
+    }
+
+    private static bool DeclaresZstd(string mediaType) =>
+        mediaType.EndsWith("+zstd", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith(".zstd", StringComparison.OrdinalIgnoreCase);
+
+    // Magic numbers: RFC 1952 (with deflate, the only method in use), RFC 8878, bzip2's "BZh" + level + block
+    // magic, and the xz stream header. Long enough that a tar whose first name starts alike is not mistaken.
+    private static bool IsGzip(ReadOnlySpan<byte> b) => b.StartsWith((ReadOnlySpan<byte>)[0x1f, 0x8b, 0x08]);
+
+    private static bool IsZstd(ReadOnlySpan<byte> b) => b.StartsWith((ReadOnlySpan<byte>)[0x28, 0xb5, 0x2f, 0xfd]);
+
+    private static bool IsBzip2(ReadOnlySpan<byte> b) =>
+        b.Length >= 10 && b.StartsWith("BZh"u8) && b[3] is >= (byte)'1' and <= (byte)'9'
+        && b[4..10].SequenceEqual((ReadOnlySpan<byte>)[0x31, 0x41, 0x59, 0x26, 0x53, 0x59]);
+
+    private static bool IsXz(ReadOnlySpan<byte> b) => b.StartsWith((ReadOnlySpan<byte>)[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+}

@@ -1,0 +1,268 @@
+using System.Runtime.Versioning;
+using System.Text;
+using OrasAssemble.Cache;
+using OrasAssemble.Content;
+using OrasAssemble.Oci;
+using OrasAssemble.Registry;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.Execution;
+
+/// <summary>
+/// Turns a validated spec into a tree in the cache: resolves every source (tag to digest, index to the platform's
+/// manifest), keeps only the layers the source filters select, fetches each blob once with bounded parallelism,
+/// reads sources into views, runs the steps, and publishes the tree atomically under a key derived from the spec
+/// and the resolved digests. The same inputs always give the same tree, which is what makes the key safe to share.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class SpecExecutor
+{
+    /// <summary>Part of every tree key: a change to how trees are built must not reuse trees built the old way.</summary>
+    public const string ExecutorVersion = "1";
+
+    private readonly TreeCache _cache;
+    private readonly ITargetLocator _locator;
+    private readonly ExecutorOptions _options;
+
+    public SpecExecutor(TreeCache cache, ITargetLocator locator, ExecutorOptions? options = null)
+    {
+        _cache = cache;
+        _locator = locator;
+        _options = options ?? new ExecutorOptions();
+        _options.Limits.Validate();
+    }
+
+    /// <summary>The digest of a spec: of its canonical JSON, which is what a spec artifact's layer holds.</summary>
+    public static string SpecDigest(AssemblySpec spec) => Digest.ComputeSha256(SpecJson.Serialize(spec));
+
+    public async Task<AssembledTree> AssembleAsync(AssemblySpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var specDigest = SpecDigest(spec);
+        var platform = _options.DefaultPlatform ?? Platform.Current;
+        var pin = Sha256Hex($"pin\n{ExecutorVersion}\n{specDigest}\n{_locator.Identity}\n{platform}");
+        if (_options.PullPolicy == PullPolicy.IfNotPresent && _cache.FindPinnedTree(pin) is { } pinned)
+        {
+            Report($"tree {pinned} is cached; no registry asked");
+            return new AssembledTree(pinned, _cache.TreePath(pinned), Built: false, []);
+        }
+
+        var sources = await ResolveSourcesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
+        var key = TreeKey(specDigest, sources);
+        var built = false;
+        var path = await _cache.GetOrBuildTreeAsync(key, async (tree, ct) =>
+        {
+            built = true;
+            await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        _cache.Pin(pin, key);
+        Report(built ? $"tree {key} built" : $"tree {key} is cached");
+        return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList());
+    }
+
+    // ---- resolving ---------------------------------------------------------------------------------------------
+
+    private async Task<IReadOnlyList<ResolvedSource>> ResolveSourcesAsync(AssemblySpec spec, Platform defaultPlatform, CancellationToken cancellationToken)
+    {
+        var basePlatform = spec.Base?.Platform is { } bp ? Platform.Parse(bp) : null;
+        var tasks = spec.Sources.Select(pair =>
+        {
+            var platform = pair.Value.Platform is { } p ? Platform.Parse(p) : basePlatform ?? defaultPlatform;
+            return ResolveSourceAsync(pair.Key, pair.Value, platform, cancellationToken);
+        });
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task<ResolvedSource> ResolveSourceAsync(string name, SourceSpec source, Platform platform, CancellationToken cancellationToken)
+    {
+        var where = $"sources.{name}";
+        try
+        {
+            var reference = Reference.Parse(source.Ref);
+            var located = _locator.Locate(reference);
+            var descriptor = await located.Target.ResolveAsync(located.Reference, cancellationToken).ConfigureAwait(false);
+            var bytes = await located.Target.FetchAllAsync(descriptor, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+            if (MediaTypes.IsIndex(descriptor.MediaType))
+            {
+                // Attestations and other entries without a real platform are not candidates.
+                var index = OciJson.Deserialize<Oci.Index>(bytes, $"the index {descriptor.Digest}");
+                var images = index with { Manifests = index.Manifests.Where(m => m.Platform is { Os: not "unknown" } && MediaTypes.IsManifest(m.MediaType)).ToList() };
+                descriptor = images.SelectPlatform(platform);
+                bytes = await located.Target.FetchAllAsync(descriptor, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!MediaTypes.IsManifest(descriptor.MediaType))
+            {
+                throw new AssemblyException(where, $"{source.Ref} is a {descriptor.MediaType}, not an image or artifact manifest");
+            }
+
+            var manifest = OciJson.Deserialize<Manifest>(bytes, $"the manifest {descriptor.Digest}");
+            if (manifest.ArtifactType == SpecArtifact.ArtifactType)
+            {
+                throw new AssemblyException(where, $"{source.Ref} is an assembly spec; specs do not nest");
+            }
+
+            var isImage = manifest.Config.MediaType is MediaTypes.ImageConfig or MediaTypes.DockerConfig;
+            var layers = manifest.Layers.Where(layer => Selected(source, layer) && (isImage || layer.Title is not null)).ToList();
+            if (layers.Count == 0)
+            {
+                throw new AssemblyException(where, manifest.Layers.Count == 0
+                    ? $"{source.Ref} has no layers"
+                    : $"no layer of {source.Ref} passes the source's filters{(isImage ? "" : " and has a title")}");
+            }
+
+            if (!isImage && layers.GroupBy(l => l.Title, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                throw new AssemblyException(where, $"two layers of {source.Ref} have the title \"{twice.Key}\"");
+            }
+
+            Report($"{where}: {source.Ref} is {descriptor.Digest} ({(isImage ? "image" : "artifact")}, {layers.Count} layer(s))");
+            return new ResolvedSource(name, source, reference, located, descriptor, isImage, layers);
+        }
+        catch (Exception e) when (e is NotFoundException or RegistryException or PlatformNotFoundException or InvalidDataException
+            or ContentVerificationException or SizeLimitExceededException or HttpRequestException or TimeoutException or InvalidReferenceException)
+        {
+            throw new AssemblyException(where, e.Message, e);
+        }
+    }
+
+    private static bool Selected(SourceSpec source, Descriptor layer)
+    {
+        var mediaType = layer.MediaType.Split(';', 2)[0].Trim();
+        if (source.MediaTypes.Count > 0 && !source.MediaTypes.Contains(mediaType, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        return source.Annotations.All(a => layer.Annotations is not null
+            && layer.Annotations.TryGetValue(a.Key, out var value) && value == a.Value);
+    }
+
+    private static string TreeKey(string specDigest, IReadOnlyList<ResolvedSource> sources)
+    {
+        var text = new StringBuilder($"tree\n{ExecutorVersion}\n{specDigest}\n");
+        foreach (var source in sources.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            text.Append($"{source.Name} {source.Manifest.Digest} {string.Join(',', source.Layers.Select(l => l.Digest))}\n");
+        }
+
+        return Sha256Hex(text.ToString());
+    }
+
+    private static string Sha256Hex(string text) => Digest.Encoded(Digest.ComputeSha256(Encoding.UTF8.GetBytes(text)));
+
+    // ---- building ----------------------------------------------------------------------------------------------
+
+    private async Task BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
+    {
+        await FetchBlobsAsync(sources, cancellationToken).ConfigureAwait(false);
+        var stage = Path.Combine(_cache.TempDirectory, $"stage-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(stage);
+        try
+        {
+            var limits = _options.Limits with { AllowSetuid = spec.Options.AllowSetuid };
+            var budget = new ExtractionBudget(limits);
+            var views = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var source in sources)
+            {
+                var view = Path.Combine(stage, source.Name);
+                Directory.CreateDirectory(view);
+                await ReadSourceAsync(source, view, budget, cancellationToken).ConfigureAwait(false);
+                views[source.Name] = view;
+            }
+
+            new StepRunner(tree, views, spec.Options.AllowSetuid).Run(spec.Steps, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(stage, recursive: true);
+        }
+    }
+
+    private async Task FetchBlobsAsync(IReadOnlyList<ResolvedSource> sources, CancellationToken cancellationToken)
+    {
+        using var gate = new SemaphoreSlim(_options.Concurrency);
+        var distinct = sources
+            .SelectMany(s => s.Layers.Select(layer => (Source: s, Layer: layer)))
+            .DistinctBy(x => x.Layer.Digest, StringComparer.Ordinal)
+            .ToList();
+        await Task.WhenAll(distinct.Select(async x =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _cache.EnsureBlobAsync(x.Layer, ct => x.Source.Located.Target.FetchAsync(x.Layer, ct), cancellationToken).ConfigureAwait(false);
+                Report($"sources.{x.Source.Name}: have {x.Layer.Digest} ({x.Layer.Size} bytes)");
+            }
+            catch (Exception e) when (e is NotFoundException or RegistryException or ContentVerificationException or HttpRequestException or IOException or TimeoutException)
+            {
+                throw new AssemblyException($"sources.{x.Source.Name}", $"fetching layer {x.Layer.Digest}: {e.Message}", e);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+    }
+
+    private async Task ReadSourceAsync(ResolvedSource source, string view, ExtractionBudget budget, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var layer in source.Layers)
+            {
+                if (!source.IsImage && !ArtifactLayerWriter.IsPackedDirectory(layer))
+                {
+                    budget.Charge(layer.Size, 1);
+                    new ArtifactLayerWriter(budget.Remaining).LinkFile(layer, _cache.Blobs.GetPath(layer.Digest), view);
+                    continue;
+                }
+
+                var content = await _cache.Blobs.FetchAsync(layer, cancellationToken).ConfigureAwait(false);
+                await using (content.ConfigureAwait(false))
+                {
+                    var summary = source.IsImage
+                        ? await new LayerApplier(budget.Remaining).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false)
+                        : await new ArtifactLayerWriter(budget.Remaining).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
+                    budget.Charge(summary.FileBytes, summary.Entries);
+                }
+            }
+        }
+        catch (LayerException e)
+        {
+            throw new AssemblyException($"sources.{source.Name}", e.Message, e);
+        }
+    }
+
+    private void Report(string message) => _options.Progress?.Invoke(message);
+
+    /// <summary>The tree-wide caps: each layer may use what the layers before it left.</summary>
+    private sealed class ExtractionBudget(ExtractionLimits limits)
+    {
+        private long _bytes;
+        private long _entries;
+
+        public ExtractionLimits Remaining => limits with
+        {
+            MaxTotalBytes = Math.Max(1, limits.MaxTotalBytes - _bytes),
+            MaxEntries = (int)Math.Max(1, limits.MaxEntries - _entries),
+        };
+
+        public void Charge(long bytes, long entries)
+        {
+            _bytes += bytes;
+            _entries += entries;
+            if (_bytes > limits.MaxTotalBytes)
+            {
+                throw new AssemblyException("sources", $"together the sources unpack to more than the limit of {limits.MaxTotalBytes} bytes");
+            }
+        }
+    }
+
+    private sealed record ResolvedSource(
+        string Name, SourceSpec Spec, Reference Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)
+    {
+        public ResolvedSourceSummary Summary() => new(
+            Name, Reference.ToString(), Manifest.Digest, IsImage, Layers.Select(l => l.Digest).ToList(), Layers.Sum(l => l.Size));
+    }
+}

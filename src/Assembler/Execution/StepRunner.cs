@@ -1,0 +1,440 @@
+using System.Runtime.Versioning;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.Execution;
+
+/// <summary>
+/// Carries out a spec's steps on a tree directory that only this runner writes to, taking entries from the
+/// source views. Every write checks with lstat that no parent is a link, so nothing is written through one.
+/// Files are hard-linked from the views (and through them from the blob store), never written in place: a
+/// file that must change its mode is first replaced by a private copy, so no other link sees the change.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class StepRunner
+{
+    private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;
+    private const UnixFileMode PermissionBits = (UnixFileMode)0b111_111_111_111;
+
+    private readonly string _root;
+    private readonly IReadOnlyDictionary<string, string> _views;
+    private readonly bool _allowSetuid;
+
+    // Tree paths of files that share their inode with something else (a view, a blob, another tree path).
+    private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+
+    public StepRunner(string root, IReadOnlyDictionary<string, string> views, bool allowSetuid)
+    {
+        _root = root;
+        _views = views;
+        _allowSetuid = allowSetuid;
+    }
+
+    public void Run(IReadOnlyList<StepSpec> steps, CancellationToken cancellationToken)
+    {
+        // The root starts as a 0755 directory; a mode step may change it.
+        File.SetUnixFileMode(_root, DirectoryMode);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var step = steps[i];
+            var where = $"steps[{i}].{step.Kind}";
+            try
+            {
+                switch (step)
+                {
+                    case CopyStep copy:
+                        Copy(copy);
+                        break;
+                    case RenameStep rename:
+                        Rename(rename);
+                        break;
+                    case RemoveStep remove:
+                        Remove(remove);
+                        break;
+                    case LinkStep link:
+                        Link(link);
+                        break;
+                    case ModeStep mode:
+                        SetMode(mode);
+                        break;
+                    default:
+                        throw new StepException($"unknown step kind {step.Kind}");
+                }
+            }
+            catch (StepException e)
+            {
+                throw new AssemblyException(where, e.Message);
+            }
+            catch (IOException e)
+            {
+                throw new AssemblyException(where, e.Message, e);
+            }
+        }
+    }
+
+    // ---- copy --------------------------------------------------------------------------------------------------
+
+    private void Copy(CopyStep step)
+    {
+        var view = _views.TryGetValue(step.From, out var v) ? v : throw new StepException($"source \"{step.From}\" is not defined");
+        var from = SpecPath.Normalize(step.Path ?? SpecPath.Root);
+        var fromFull = InView(view, from);
+        RequireRealParents(view, from, $"path {from} in source {step.From}");
+        var kind = DiskEntry.Probe(fromFull);
+        if (kind == EntryKind.Missing)
+        {
+            throw new StepException($"path {from} does not exist in source {step.From}");
+        }
+
+        UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
+        var scope = new CopyScope(view, step.From, step.Overwrite, mode);
+        if (step.Include.Count == 0 && step.Exclude.Count == 0)
+        {
+            var to = SpecPath.IsDirectoryForm(step.To)
+                ? (from == SpecPath.Root ? SpecPath.Normalize(step.To) : SpecPath.Combine(step.To, SpecPath.Name(from)))
+                : SpecPath.Normalize(step.To);
+            CopyEntry(scope, from, to, kind);
+            return;
+        }
+
+        if (kind != EntryKind.Directory)
+        {
+            throw new StepException($"path {from} in source {step.From} is not a directory, so include and exclude cannot select in it");
+        }
+
+        var include = step.Include.Select(Glob.Parse).ToList();
+        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var selected = 0;
+        foreach (var (relative, entryKind) in Walk(fromFull, ""))
+        {
+            if (entryKind == EntryKind.Directory
+                || (include.Count > 0 && !include.Any(g => g.IsMatch(relative)))
+                || exclude.Any(g => g.IsMatch(relative)))
+            {
+                continue;
+            }
+
+            selected++;
+            CopyEntry(scope, Join(from, relative), SpecPath.Combine(step.To, relative), entryKind);
+        }
+
+        if (selected == 0)
+        {
+            throw new StepException($"include and exclude select no file under {from} in source {step.From}");
+        }
+    }
+
+    private void CopyEntry(CopyScope scope, string from, string to, EntryKind kind)
+    {
+        var source = InView(scope.View, from);
+        EnsureParents(to);
+        var target = Full(to);
+        var existing = DiskEntry.Probe(target);
+        if (existing != EntryKind.Missing && !(existing == EntryKind.Directory && kind == EntryKind.Directory))
+        {
+            if (!scope.Overwrite)
+            {
+                throw new StepException($"{to} already exists; set overwrite: true to replace it");
+            }
+
+            Delete(to, existing);
+        }
+
+        switch (kind)
+        {
+            case EntryKind.File:
+                NativeMethods.CreateHardLink(source, target);
+                _shared.Add(to);
+                if (scope.Mode is { } mode)
+                {
+                    Chmod(to, mode);
+                }
+
+                break;
+            case EntryKind.Symlink:
+                File.CreateSymbolicLink(target, CopiedLinkTarget(scope, from, to, new FileInfo(source).LinkTarget!));
+                break;
+            case EntryKind.Directory:
+                if (existing == EntryKind.Missing)
+                {
+                    Directory.CreateDirectory(target);
+                    File.SetUnixFileMode(target, Sanitize(File.GetUnixFileMode(source)));
+                }
+
+                foreach (var (relative, childKind) in Walk(source, "", recursive: false))
+                {
+                    CopyEntry(scope, Join(from, relative), Join(to, relative), childKind);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A link copied from a source keeps its target, which must stay in the tree from where the link lands. Views
+    /// hold relative links only: reading an image turns an absolute target into the relative link to the same
+    /// entry of the image, and ORAS folders may not hold absolute links at all.
+    /// </summary>
+    private static string CopiedLinkTarget(CopyScope scope, string from, string to, string target)
+    {
+        if (SpecPath.LinkTargetProblem(to, target) is { } problem)
+        {
+            throw new StepException($"link {from} in source {scope.Source} points to \"{target}\": {problem}");
+        }
+
+        return target;
+    }
+
+    // ---- rename, remove, link, mode ------------------------------------------------------------------------------
+
+    private void Rename(RenameStep step)
+    {
+        var from = SpecPath.Normalize(step.Path);
+        var kind = Existing(from);
+        var to = SpecPath.IsDirectoryForm(step.To) ? SpecPath.Combine(step.To, SpecPath.Name(from)) : SpecPath.Normalize(step.To);
+        if (SpecPath.IsWithin(to, from))
+        {
+            throw new StepException($"cannot move {from} into itself ({to})");
+        }
+
+        EnsureParents(to);
+        var existing = DiskEntry.Probe(Full(to));
+        if (existing != EntryKind.Missing)
+        {
+            if (!step.Overwrite)
+            {
+                throw new StepException($"{to} already exists; set overwrite: true to replace it");
+            }
+
+            Delete(to, existing);
+        }
+
+        NativeMethods.Rename(Full(from), Full(to));
+        if (kind == EntryKind.File)
+        {
+            if (_shared.Remove(from))
+            {
+                _shared.Add(to);
+            }
+        }
+        else if (kind == EntryKind.Directory)
+        {
+            foreach (var moved in _shared.Where(p => SpecPath.IsWithin(p, from)).ToList())
+            {
+                _shared.Remove(moved);
+                _shared.Add(to + moved[from.Length..]);
+            }
+        }
+    }
+
+    private void Remove(RemoveStep step)
+    {
+        if (step.Path is not null)
+        {
+            var path = SpecPath.Normalize(step.Path);
+            Delete(path, Existing(path));
+            return;
+        }
+
+        var include = step.Include.Select(Glob.Parse).ToList();
+        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var doomed = Walk(_root, "")
+            .Where(e => include.Any(g => g.IsMatch(e.Relative)) && !exclude.Any(g => g.IsMatch(e.Relative)))
+            .ToList();
+
+        // Walk lists parents before children: once a directory is gone, what was under it is too.
+        string? last = null;
+        foreach (var (relative, kind) in doomed)
+        {
+            var path = SpecPath.Root + relative;
+            if (last is not null && SpecPath.IsWithin(path, last))
+            {
+                continue;
+            }
+
+            Delete(path, kind);
+            last = kind == EntryKind.Directory ? path : last;
+        }
+    }
+
+    private void Link(LinkStep step)
+    {
+        var path = SpecPath.Normalize(step.Path);
+        var target = step.Target.StartsWith('/') ? RelativeLink(path, SpecPath.Normalize(step.Target)) : step.Target;
+        EnsureParents(path);
+        var existing = DiskEntry.Probe(Full(path));
+        if (existing != EntryKind.Missing)
+        {
+            if (!step.Overwrite)
+            {
+                throw new StepException($"{path} already exists; set overwrite: true to replace it");
+            }
+
+            Delete(path, existing);
+        }
+
+        File.CreateSymbolicLink(Full(path), target);
+    }
+
+    private void SetMode(ModeStep step)
+    {
+        var mode = Sanitize(SpecMode.Parse(step.Mode));
+        if (step.Path is not null)
+        {
+            var path = SpecPath.Normalize(step.Path);
+            if (Existing(path) == EntryKind.Symlink)
+            {
+                throw new StepException($"{path} is a link; a link has no mode of its own");
+            }
+
+            Chmod(path, mode);
+            return;
+        }
+
+        var include = step.Include.Select(Glob.Parse).ToList();
+        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        foreach (var (relative, kind) in Walk(_root, ""))
+        {
+            if (kind != EntryKind.Symlink && include.Any(g => g.IsMatch(relative)) && !exclude.Any(g => g.IsMatch(relative)))
+            {
+                Chmod(SpecPath.Root + relative, mode);
+            }
+        }
+    }
+
+    // ---- the tree on disk -------------------------------------------------------------------------------------
+
+    private string Full(string path) => path == SpecPath.Root ? _root : _root + path;
+
+    private static string InView(string view, string path) => path == SpecPath.Root ? view : view + path;
+
+    private static string Join(string directory, string relative) =>
+        directory == SpecPath.Root ? SpecPath.Root + relative : directory + "/" + relative;
+
+    /// <summary>The kind of an entry that must exist, reached through real directories only.</summary>
+    private EntryKind Existing(string path)
+    {
+        RequireRealParents(_root, path, path);
+        var kind = DiskEntry.Probe(Full(path));
+        return kind != EntryKind.Missing ? kind : throw new StepException($"{path} does not exist");
+    }
+
+    private static void RequireRealParents(string root, string path, string what)
+    {
+        var current = root;
+        var segments = SpecPath.Segments(path);
+        for (var i = 0; i < segments.Count - 1; i++)
+        {
+            current += "/" + segments[i];
+            var kind = DiskEntry.Probe(current);
+            if (kind == EntryKind.Symlink)
+            {
+                throw new StepException($"{what} lies under a link ({SpecPath.Root + string.Join('/', segments.Take(i + 1))}); links are never followed");
+            }
+
+            if (kind != EntryKind.Directory)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Creates missing parents (0755); a parent that is a link or a file makes the step fail.</summary>
+    private void EnsureParents(string path)
+    {
+        var segments = SpecPath.Segments(path);
+        var current = "";
+        for (var i = 0; i < segments.Count - 1; i++)
+        {
+            current += "/" + segments[i];
+            switch (DiskEntry.Probe(Full(current)))
+            {
+                case EntryKind.Missing:
+                    Directory.CreateDirectory(Full(current));
+                    File.SetUnixFileMode(Full(current), DirectoryMode);
+                    break;
+                case EntryKind.Symlink:
+                    throw new StepException($"cannot write {path}: {current} is a link, and links are never followed");
+                case EntryKind.File:
+                    throw new StepException($"cannot write {path}: {current} is a file, not a directory");
+            }
+        }
+    }
+
+    private void Delete(string path, EntryKind kind)
+    {
+        if (kind == EntryKind.Directory)
+        {
+            // Directory.Delete removes links inside without following them.
+            Directory.Delete(Full(path), recursive: true);
+            _shared.RemoveWhere(p => SpecPath.IsWithin(p, path));
+        }
+        else
+        {
+            File.Delete(Full(path));
+            _shared.Remove(path);
+        }
+    }
+
+    private void Chmod(string path, UnixFileMode mode)
+    {
+        var full = Full(path);
+        if (_shared.Remove(path))
+        {
+            // Other links to this inode (the blob, a view, another tree path) must keep their mode: copy first.
+            var copy = full + ".mode-" + Guid.NewGuid().ToString("N");
+            File.Copy(full, copy);
+            NativeMethods.Rename(copy, full);
+        }
+
+        File.SetUnixFileMode(full, mode);
+    }
+
+    private UnixFileMode Sanitize(UnixFileMode mode)
+    {
+        mode &= PermissionBits;
+        return _allowSetuid ? mode : mode & ~SpecMode.SpecialBits;
+    }
+
+    /// <summary>Entries below a directory, parents before children, names in ordinal order, links not followed.</summary>
+    private static IEnumerable<(string Relative, EntryKind Kind)> Walk(string directory, string prefix, bool recursive = true)
+    {
+        var names = new DirectoryInfo(directory).EnumerateFileSystemInfos()
+            .Select(i => i.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        foreach (var name in names)
+        {
+            var full = Path.Join(directory, name);
+            var relative = prefix.Length == 0 ? name : prefix + "/" + name;
+            var kind = DiskEntry.Probe(full);
+            yield return (relative, kind);
+            if (recursive && kind == EntryKind.Directory)
+            {
+                foreach (var child in Walk(full, relative))
+                {
+                    yield return child;
+                }
+            }
+        }
+    }
+
+    /// <summary>The relative link from <paramref name="linkPath"/> to <paramref name="targetPath"/>, both tree paths.</summary>
+    internal static string RelativeLink(string linkPath, string targetPath)
+    {
+        var from = SpecPath.Segments(linkPath).SkipLast(1).ToList();
+        var to = SpecPath.Segments(targetPath);
+        var common = 0;
+        while (common < from.Count && common < to.Count && from[common] == to[common])
+        {
+            common++;
+        }
+
+        var parts = Enumerable.Repeat("..", from.Count - common).Concat(to.Skip(common)).ToList();
+        return parts.Count == 0 ? "." : string.Join('/', parts);
+    }
+
+    private sealed record CopyScope(string View, string Source, bool Overwrite, UnixFileMode? Mode);
+
+    private sealed class StepException(string message) : Exception(message);
+}

@@ -1,0 +1,491 @@
+using System.Buffers;
+using System.Runtime.Versioning;
+
+namespace OrasAssemble.Execution;
+
+/// <summary>
+/// Changes one directory tree for one layer, and only inside it. Every parent of a path is checked to be a real
+/// directory (never a symbolic link) before anything is created, replaced or removed under it, so no write can
+/// pass through a link; whatever already sits at a path is removed first and the entry created anew, so no
+/// write lands in an existing inode either (hard-linked files, which may be shared, stay intact).
+/// The tree must belong to the caller alone while this runs: the checks do not guard against a concurrent writer.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class TreeWriter
+{
+    /// <summary>The time given to what the layer does not date: implicit parent directories and ORAS files.</summary>
+    public static readonly DateTime FixedTime = DateTime.UnixEpoch;
+
+    // Octal 0755, 0644 and 07777: C# has no octal literals, binary keeps the rwx groups visible.
+    public const UnixFileMode ImplicitDirectoryMode = (UnixFileMode)0b111_101_101;
+    public const UnixFileMode ArtifactFileMode = (UnixFileMode)0b110_100_100;
+
+    private const int CopyBufferSize = 128 * 1024;
+    private const UnixFileMode PermissionBits = (UnixFileMode)0b111_111_111_111;
+    private const UnixFileMode SetId = UnixFileMode.SetUser | UnixFileMode.SetGroup;
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly string _root;
+    private readonly string _digest;
+    private readonly ExtractionLimits _limits;
+    private readonly string[] _scope;
+    private readonly string _scopeName;
+    private readonly bool _absoluteSymlinks;
+
+    // Paths this layer wrote: whiteouts leave them alone, they only hide what lower layers left.
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+
+    // Directory modes and times, set when the layer is done: adding a child changes a directory's time, and a
+    // read-only mode would stop the children from being written.
+    private readonly Dictionary<string, DirectoryFinish> _directories = new(StringComparer.Ordinal);
+
+    /// <param name="root">The target directory, a full path.</param>
+    /// <param name="scope">Components of the directory every entry and link must stay in; empty for the whole tree.</param>
+    /// <param name="absoluteSymlinks">Rewrite absolute link targets as relative to the tree's root, rather than refuse them.</param>
+    public TreeWriter(string root, string layerDigest, ExtractionLimits limits, string[] scope, bool absoluteSymlinks)
+    {
+        _root = root;
+        _digest = layerDigest;
+        _limits = limits;
+        _scope = scope;
+        _scopeName = scope.Length == 0 ? "the target directory" : $"the directory \"{EntryPath.Join(scope)}\"";
+        _absoluteSymlinks = absoluteSymlinks;
+    }
+
+    public long FileBytes { get; private set; }
+
+    public long SetuidBitsStripped { get; private set; }
+
+    /// <summary>The full path of a directory the caller may apply layers to; throws when it is not one.</summary>
+    public static string CheckRoot(string targetDirectory)
+    {
+        var full = Path.GetFullPath(targetDirectory);
+        FileAttributes attributes;
+        try
+        {
+            attributes = File.GetAttributes(full);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ArgumentException($"target directory {targetDirectory} does not exist", nameof(targetDirectory), e);
+        }
+
+        if ((attributes & FileAttributes.Directory) == 0 || (attributes & FileAttributes.ReparsePoint) != 0)
+        {
+            throw new ArgumentException($"target {targetDirectory} is not a directory (a symbolic link is not taken)", nameof(targetDirectory));
+        }
+
+        return full;
+    }
+
+    /// <summary>Permission, sticky and (if allowed) set-id bits of a tar mode; nothing else reaches the disk.</summary>
+    public UnixFileMode Sanitize(UnixFileMode mode)
+    {
+        mode &= PermissionBits;
+        if (!_limits.AllowSetuid && (mode & SetId) != 0)
+        {
+            mode &= ~SetId;
+            SetuidBitsStripped++;
+        }
+
+        return mode;
+    }
+
+    public async Task WriteFileAsync(
+        string entry, string[] components, Stream? data, long length, UnixFileMode mode, DateTime modified, CancellationToken cancellationToken)
+    {
+        if (length > _limits.MaxFileBytes)
+        {
+            throw Unsafe(entry, $"the file is {length} bytes, over the limit of {_limits.MaxFileBytes} bytes per file");
+        }
+
+        var path = PrepareReplace(entry, components);
+        var full = Full(path);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            PreallocationSize = Math.Max(length, 0),
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+
+        // CreateNew is O_EXCL: should anything have appeared at the path since, it is an error, never followed.
+        var output = new FileStream(full, options);
+        await using (output.ConfigureAwait(false))
+        {
+            if (data is not null)
+            {
+                await CopyAsync(entry, data, output, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        File.SetUnixFileMode(full, mode);
+        File.SetLastWriteTimeUtc(full, modified);
+        _written.Add(path);
+    }
+
+    /// <summary>
+    /// Puts an existing file (a verified blob) at the entry as a hard link, instead of a copy. Its mode and time
+    /// are the blob's, shared with every other link to it, so they are left as they are.
+    /// </summary>
+    public void LinkFile(string entry, string[] components, string existingFile, long length)
+    {
+        if (length > _limits.MaxFileBytes)
+        {
+            throw Unsafe(entry, $"the file is {length} bytes, over the limit of {_limits.MaxFileBytes} bytes per file");
+        }
+
+        var path = PrepareReplace(entry, components);
+        NativeMethods.CreateHardLink(existingFile, Full(path));
+        FileBytes += length;
+        _written.Add(path);
+    }
+
+    public void CreateDirectory(string entry, string[] components, UnixFileMode mode, DateTime modified)
+    {
+        var path = EnsureParents(entry, components);
+        var kind = Probe(path);
+        if (kind != EntryKind.Directory)
+        {
+            // Directory over directory merges (the spec keeps the lower contents); over anything else, replaces.
+            Touch(Parent(path));
+            if (kind != EntryKind.Missing)
+            {
+                Remove(path, kind);
+            }
+
+            Directory.CreateDirectory(Full(path), OwnerOnly);
+        }
+
+        _directories[path] = new DirectoryFinish(mode, modified);
+        _written.Add(path);
+    }
+
+    public void CreateSymbolicLink(string entry, string[] components, string target, DateTime modified)
+    {
+        var stored = SymlinkTarget(components, target, out var problem)
+            ?? throw Unsafe(entry, problem);
+        var path = PrepareReplace(entry, components);
+        var full = Full(path);
+        File.CreateSymbolicLink(full, stored);
+
+        // Sets the link's own time: the runtime does not follow the link here.
+        File.SetLastWriteTimeUtc(full, modified);
+        _written.Add(path);
+    }
+
+    public void CreateHardLink(string entry, string[] components, string linkName)
+    {
+        var what = $"the hard link target \"{LayerException.Printable(linkName)}\"";
+        var target = EntryPath.Normalize(linkName, what, _limits, out var reason) ?? throw Unsafe(entry, reason);
+        if (!EntryPath.StartsWith(target, _scope))
+        {
+            throw Unsafe(entry, $"{what} is outside {_scopeName}");
+        }
+
+        if (target.Length == _scope.Length)
+        {
+            throw new InvalidLayerException(_digest, entry, $"{what} is a directory");
+        }
+
+        if (EntryPath.StartsWith(target, components))
+        {
+            throw new InvalidLayerException(_digest, entry, $"{what} is the entry itself or lies inside it");
+        }
+
+        var targetPath = EntryPath.Join(target);
+        var missing = $"{what} does not exist; a hard link may only point at an entry already extracted";
+        for (var i = 1; i < target.Length; i++)
+        {
+            var parent = EntryPath.Join(target.AsSpan(0, i));
+            switch (Probe(parent))
+            {
+                case EntryKind.Directory:
+                    continue;
+                case EntryKind.Symlink:
+                    throw Unsafe(entry, $"{what} lies under the symbolic link \"{LayerException.Printable(parent)}\"");
+                default:
+                    throw Unsafe(entry, missing);
+            }
+        }
+
+        switch (Probe(targetPath))
+        {
+            case EntryKind.Missing:
+                throw Unsafe(entry, missing);
+            case EntryKind.Directory:
+                throw new InvalidLayerException(_digest, entry, $"{what} is a directory");
+            case EntryKind.Symlink:
+                // A second name for a link is a link at a new place: its relative target must be safe from there too.
+                var text = new FileInfo(Full(targetPath)).LinkTarget ?? "";
+                if (SymlinkTarget(components, text, out _) != text)
+                {
+                    throw Unsafe(entry, $"{what} is a symbolic link to \"{LayerException.Printable(text)}\", which leads out of {_scopeName} from here");
+                }
+
+                break;
+        }
+
+        var path = PrepareReplace(entry, components);
+        NativeMethods.CreateHardLink(Full(targetPath), Full(path));
+        _written.Add(path);
+    }
+
+    /// <summary>Removes what lower layers left at <paramref name="directory"/>/<paramref name="name"/>.</summary>
+    public void Whiteout(string entry, string[] directory, string name)
+    {
+        if (!IsDirectory(entry, directory))
+        {
+            return;
+        }
+
+        var path = EntryPath.Join([.. directory, name]);
+        var kind = Probe(path);
+        if (kind == EntryKind.Missing || _written.Contains(path))
+        {
+            return;
+        }
+
+        Touch(EntryPath.Join(directory));
+        Remove(path, kind);
+    }
+
+    /// <summary>Removes everything lower layers left under <paramref name="directory"/>, wherever this layer's entries fall in the tar.</summary>
+    public void Opaque(string entry, string[] directory)
+    {
+        if (IsDirectory(entry, directory))
+        {
+            ClearLower(EntryPath.Join(directory));
+        }
+    }
+
+    /// <summary>Gives directories their final modes and times; call once, after the last entry.</summary>
+    public void Finish()
+    {
+        foreach (var (path, finish) in _directories)
+        {
+            // Later entries may have replaced the directory, or a parent of it with a link: check the whole path again.
+            if (!IsDirectory(null, EntryPath.Components(path), refuseLinks: false))
+            {
+                continue;
+            }
+
+            var full = Full(path);
+            if (finish.Mode is { } mode)
+            {
+                File.SetUnixFileMode(full, mode);
+            }
+
+            Directory.SetLastWriteTimeUtc(full, finish.Modified);
+        }
+    }
+
+    private async Task CopyAsync(string entry, Stream data, FileStream output, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long written = 0;
+            int n;
+            while ((n = await data.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                written += n;
+                if (written > _limits.MaxFileBytes)
+                {
+                    throw Unsafe(entry, $"the file is over the limit of {_limits.MaxFileBytes} bytes per file");
+                }
+
+                await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                FileBytes += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Makes the parents of a new entry and clears its path; returns the path, relative to the root.</summary>
+    private string PrepareReplace(string entry, string[] components)
+    {
+        var path = EnsureParents(entry, components);
+        Touch(Parent(path));
+        var kind = Probe(path);
+        if (kind != EntryKind.Missing)
+        {
+            Remove(path, kind);
+        }
+
+        return path;
+    }
+
+    /// <summary>Checks each parent of the entry is a real directory, creating missing ones; returns the entry's path.</summary>
+    private string EnsureParents(string entry, string[] components)
+    {
+        for (var i = 1; i < components.Length; i++)
+        {
+            var parent = EntryPath.Join(components.AsSpan(0, i));
+            switch (Probe(parent))
+            {
+                case EntryKind.Directory:
+                    break;
+                case EntryKind.Missing:
+                    Touch(Parent(parent));
+                    Directory.CreateDirectory(Full(parent), OwnerOnly);
+                    _directories[parent] = new DirectoryFinish(ImplicitDirectoryMode, FixedTime);
+                    _written.Add(parent);
+                    break;
+                case EntryKind.Symlink:
+                    throw Unsafe(entry, $"its parent \"{LayerException.Printable(parent)}\" is a symbolic link, and entries are never written through links");
+                default:
+                    throw new InvalidLayerException(_digest, entry, $"its parent \"{LayerException.Printable(parent)}\" is not a directory");
+            }
+        }
+
+        return EntryPath.Join(components);
+    }
+
+    /// <summary>Whether all of <paramref name="components"/> are real directories; a link on the way is refused.</summary>
+    private bool IsDirectory(string? entry, string[] components, bool refuseLinks = true)
+    {
+        for (var i = 1; i <= components.Length; i++)
+        {
+            var path = EntryPath.Join(components.AsSpan(0, i));
+            switch (Probe(path))
+            {
+                case EntryKind.Directory:
+                    continue;
+                case EntryKind.Symlink when refuseLinks:
+                    throw Unsafe(entry, $"its directory \"{LayerException.Printable(path)}\" is a symbolic link, and whiteouts are never applied through links");
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void ClearLower(string directory)
+    {
+        foreach (var child in Directory.EnumerateFileSystemEntries(Full(directory)).ToList())
+        {
+            var path = directory + "/" + Path.GetFileName(child);
+            var kind = Probe(path);
+            if (!_written.Contains(path))
+            {
+                Touch(directory);
+                Remove(path, kind);
+            }
+            else if (kind == EntryKind.Directory)
+            {
+                // Kept because this layer wrote it, but what lower layers left inside it is hidden all the same.
+                ClearLower(path);
+            }
+        }
+    }
+
+    private void Remove(string path, EntryKind kind)
+    {
+        // The runtime's recursive delete removes links it meets and never descends through them.
+        if (kind == EntryKind.Directory)
+        {
+            Directory.Delete(Full(path), recursive: true);
+        }
+        else
+        {
+            File.Delete(Full(path));
+        }
+    }
+
+    /// <summary>Remembers a directory's time before its children change, to put it back at the end.</summary>
+    private void Touch(string directory)
+    {
+        // The root's own time and mode belong to the caller.
+        if (directory.Length > 0 && !_directories.ContainsKey(directory))
+        {
+            _directories[directory] = new DirectoryFinish(null, Directory.GetLastWriteTimeUtc(Full(directory)));
+        }
+    }
+
+    /// <summary>
+    /// The target to store for a link at <paramref name="components"/>, or null with the reason it is refused.
+    /// A relative target may only start with "..": after a name, ".." would go wherever that name, perhaps a link
+    /// made later, points. With that rule, and every link in the tree checked alike, no chain of links leaves the tree.
+    /// </summary>
+    private string? SymlinkTarget(string[] components, string target, out string problem)
+    {
+        var shown = LayerException.Printable(target);
+        var what = $"the symbolic link target \"{shown}\"";
+        if (target.Length == 0)
+        {
+            problem = "the symbolic link target is empty";
+            return null;
+        }
+
+        if (target.Contains('\0', StringComparison.Ordinal))
+        {
+            problem = "the symbolic link target contains a NUL character";
+            return null;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(target);
+        if (bytes > _limits.MaxPathLength)
+        {
+            problem = $"the symbolic link target is {bytes} bytes long, over the limit of {_limits.MaxPathLength}";
+            return null;
+        }
+
+        var parts = EntryPath.Components(target);
+        if (target[0] == '/')
+        {
+            if (!_absoluteSymlinks)
+            {
+                problem = $"{what} is absolute";
+                return null;
+            }
+
+            if (parts.Contains(".."))
+            {
+                problem = $"{what} is absolute and has a \"..\" component";
+                return null;
+            }
+
+            // The same entry, reached from the link: up to the tree's root, then down.
+            var relative = string.Join('/', Enumerable.Repeat("..", components.Length - 1).Concat(parts));
+            problem = "";
+            return relative.Length == 0 ? "." : relative;
+        }
+
+        var up = parts.TakeWhile(p => p == "..").Count();
+        if (parts.Skip(up).Contains(".."))
+        {
+            problem = $"{what} has a \"..\" after a name, so where it leads would depend on other links";
+            return null;
+        }
+
+        if (up > components.Length - 1 - _scope.Length)
+        {
+            problem = $"{what} leads out of {_scopeName}";
+            return null;
+        }
+
+        problem = "";
+        return target;
+    }
+
+    private EntryKind Probe(string path) => DiskEntry.Probe(Full(path));
+
+    private string Full(string path) => path.Length == 0 ? _root : Path.Join(_root, path);
+
+    private static string Parent(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash < 0 ? "" : path[..slash];
+    }
+
+    private UnsafeLayerException Unsafe(string? entry, string reason) => new(_digest, entry, reason);
+
+    private readonly record struct DirectoryFinish(UnixFileMode? Mode, DateTime Modified);
+}

@@ -1,0 +1,30 @@
+namespace OrasAssemble.Spec;
+
+/// <summary>
+/// Copies from a source into the tree: the entry at <see cref="Path"/>, or the files matching
+/// <see cref="Include"/> minus <see cref="Exclude"/> (inside <see cref="Path"/> when both are given).
+/// </summary>
+public sealed record CopyStep : StepSpec
+{
+    public const string KindName = "copy";
+
+    public override string Kind => KindName;
+
+    /// <summary>Name of the source to read.</summary>
+    public required string From { get; init; }
+
+    /// <summary>A path inside the source, with or without a leading '/'.</summary>
+    public string? Path { get; init; }
+
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    /// <summary>Where in the tree: ending in '/' means "into this directory", otherwise "as this name".</summary>
+    public required string To { get; init; }
+
+    /// <summary>Permission bits for every regular file copied, as octal text; null keeps the source's.</summary>
+    public string? Mode { get; init; }
+
+    public bool Overwrite { get; init; }
+}

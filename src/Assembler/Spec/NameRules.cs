@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+using OrasAssemble.Registry;
+
+namespace OrasAssemble.Spec;
+
+/// <summary>Rules for the names and identifiers a spec contains, each returning what is wrong or null.</summary>
+internal static partial class NameRules
+{
+    public const int MaxSourceName = 63;
+
+    public static string? SourceNameProblem(string name) =>
+        name.Length <= MaxSourceName && SourceName().IsMatch(name)
+            ? null
+            : $"source name \"{SpecPath.Show(name)}\" must be 1 to {MaxSourceName} lowercase letters, digits and '-', starting and ending with a letter or digit";
+
+    public static string? ReferenceProblem(string reference)
+    {
+        try
+        {
+            Reference.Parse(reference);
+            return null;
+        }
+        catch (InvalidReferenceException invalid)
+        {
+            return invalid.Message;
+        }
+    }
+
+    public static string? MediaTypeProblem(string mediaType) =>
+        MediaType().IsMatch(mediaType)
+            ? null
+            : $"\"{SpecPath.Show(mediaType)}\" is not a media type; write type/subtype without parameters, such as application/vnd.oci.image.layer.v1.tar";
+
+    public static string? AnnotationKeyProblem(string key) =>
+        key.Length == 0 ? "an annotation key is empty" : key.Any(char.IsControl) ? "an annotation key contains a control character" : null;
+
+    // RFC 1123 label, as Kubernetes names are.
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SourceName();
+
+    // RFC 6838 restricted names.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex MediaType();
+}
