@@ -65,6 +65,7 @@ internal static class CliApplication
             TagsCommand.Create(global, terminal),
             LoginCommand.Create(global, terminal),
             LogoutCommand.Create(global, terminal),
+            ValidateCommand.Create(global, terminal),
         ];
         foreach (var verb in verbs)
         {

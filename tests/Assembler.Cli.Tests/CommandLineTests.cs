@@ -19,6 +19,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("tags")]
     [InlineData("login")]
     [InlineData("logout")]
+    [InlineData("validate")]
     public async Task Every_verb_has_help(string verb)
     {
         var help = await CliProcess.RunAsync(verb, "--help");
@@ -36,7 +37,7 @@ public sealed class CommandLineTests : IDisposable
         var help = await CliProcess.RunAsync("--help");
 
         Assert.Equal(0, help.ExitCode);
-        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout" })
+        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate" })
         {
             Assert.Contains("  " + verb, help.Stdout, StringComparison.Ordinal);
         }
