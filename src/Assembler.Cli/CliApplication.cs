@@ -60,6 +60,7 @@ internal static class CliApplication
         Command[] verbs =
         [
             PackCommand.Create(global, terminal),
+            PushCommand.Create(global, terminal),
             PullCommand.Create(global, terminal),
             InspectCommand.Create(global, terminal),
             TagsCommand.Create(global, terminal),

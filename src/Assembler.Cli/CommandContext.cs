@@ -1,5 +1,6 @@
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
+using OrasAssemble.Execution;
 using OrasAssemble.Layout;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
@@ -75,6 +76,13 @@ internal sealed class CommandContext : IDisposable
         Hosts = Hosts,
         Credentials = credentials,
     }));
+
+    /// <summary>Where the references inside a spec (sources, base) are read from.</summary>
+    public Task<ITargetLocator> SpecLocatorAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<ITargetLocator>(new RegistryTargetLocator(RegistryClient));
+    }
 
     /// <exception cref="Registry.InvalidReferenceException">The text is not a reference.</exception>
     public TargetReference ParseReference(string text) => TargetReference.Parse(text, Settings.OciLayout);

@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using OrasAssemble.Artifacts;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
@@ -15,6 +16,7 @@ internal static class FailureReporter
     public static int ExitCodeFor(Exception error) => Unwrap(error) switch
     {
         UsageException or InvalidReferenceException or HostSettingsException or CredentialConfigException or InvalidSpecException
+            or NotASpecArtifactException
             => ExitCodes.InvalidInput,
         OperationCanceledException => ExitCodes.Interrupted,
         _ => ExitCodes.Failure,

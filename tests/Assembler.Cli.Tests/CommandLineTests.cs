@@ -20,6 +20,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("login")]
     [InlineData("logout")]
     [InlineData("validate")]
+    [InlineData("push")]
     public async Task Every_verb_has_help(string verb)
     {
         var help = await CliProcess.RunAsync(verb, "--help");
@@ -37,7 +38,7 @@ public sealed class CommandLineTests : IDisposable
         var help = await CliProcess.RunAsync("--help");
 
         Assert.Equal(0, help.ExitCode);
-        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate" })
+        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate", "push" })
         {
             Assert.Contains("  " + verb, help.Stdout, StringComparison.Ordinal);
         }

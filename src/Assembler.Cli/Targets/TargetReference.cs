@@ -30,6 +30,9 @@ internal sealed partial record TargetReference
 
     public bool IsLayout => LayoutPath is not null;
 
+    /// <summary>The tag a push names in the store, or null for a reference by digest alone.</summary>
+    public string? PushTag => Tag;
+
     /// <summary>The tag or digest to resolve: the digest when there is one, else the tag, else <c>latest</c>.</summary>
     public string ContentReference => Digest ?? Tag ?? Reference.DefaultTag;
 
