@@ -49,6 +49,19 @@ public static class SpecArtifactReader
     public static async Task<SpecArtifactContent> ReadAsync(
         IFetchable store, Descriptor descriptor, Manifest manifest, byte[] manifestBytes, string origin, CancellationToken cancellationToken = default)
     {
+        var (layer, json, spec) = await ReadLayerAsync(store, manifest, origin, cancellationToken).ConfigureAwait(false);
+        return new SpecArtifactContent(spec, descriptor, manifest, manifestBytes, layer, json);
+    }
+
+    /// <summary>The spec a spec artifact's manifest holds, read from its layer.</summary>
+    /// <exception cref="NotASpecArtifactException">The manifest is not a spec artifact, or its spec layer is missing, doubled or too large.</exception>
+    /// <exception cref="InvalidSpecException">The spec layer does not hold a valid spec.</exception>
+    public static async Task<AssemblySpec> ReadSpecAsync(IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken = default) =>
+        (await ReadLayerAsync(store, manifest, origin, cancellationToken).ConfigureAwait(false)).Spec;
+
+    private static async Task<(Descriptor Layer, byte[] Json, AssemblySpec Spec)> ReadLayerAsync(
+        IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(manifest);
         if (!IsSpecArtifact(manifest))
@@ -73,7 +86,6 @@ public static class SpecArtifactReader
         }
 
         var json = await store.FetchAllAsync(layer, SpecLimits.MaxBytes, cancellationToken).ConfigureAwait(false);
-        var spec = SpecJson.Deserialize(json, origin);
-        return new SpecArtifactContent(spec, descriptor, manifest, manifestBytes, layer, json);
+        return (layer, json, SpecJson.Deserialize(json, origin));
     }
 }
