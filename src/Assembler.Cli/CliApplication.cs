@@ -67,6 +67,7 @@ internal static class CliApplication
             LoginCommand.Create(global, terminal),
             LogoutCommand.Create(global, terminal),
             ValidateCommand.Create(global, terminal),
+            AssembleCommand.Create(global, terminal),
         ];
         foreach (var verb in verbs)
         {

@@ -21,6 +21,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("logout")]
     [InlineData("validate")]
     [InlineData("push")]
+    [InlineData("assemble")]
     public async Task Every_verb_has_help(string verb)
     {
         var help = await CliProcess.RunAsync(verb, "--help");
@@ -38,7 +39,7 @@ public sealed class CommandLineTests : IDisposable
         var help = await CliProcess.RunAsync("--help");
 
         Assert.Equal(0, help.ExitCode);
-        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate", "push" })
+        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate", "push", "assemble" })
         {
             Assert.Contains("  " + verb, help.Stdout, StringComparison.Ordinal);
         }

@@ -5,12 +5,35 @@ namespace OrasAssemble.Cli.Specs;
 /// <summary>Reads an assembly spec file named on the command line, as validate, push and assemble all do.</summary>
 internal static class SpecFile
 {
-    /// <summary>Whether an assemble argument names a local spec file rather than a reference to a spec artifact.</summary>
-    public static bool IsSpecFile(string argument) =>
-        File.Exists(argument)
-        && (argument.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)
-            || argument.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
-            || argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase));
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>
+    /// Whether an argument that may be a file or a reference names a local spec file: one that exists with a spec
+    /// file's extension, or (so that a typo is reported as a missing file rather than looked up on Docker Hub) a path
+    /// with such an extension whose first component cannot be a registry host.
+    /// </summary>
+    public static bool NamesSpecFile(string argument)
+    {
+        ArgumentNullException.ThrowIfNull(argument);
+        if (!Extensions.Any(e => argument.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        if (File.Exists(argument))
+        {
+            return true;
+        }
+
+        var slash = argument.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return true;
+        }
+
+        var first = argument[..slash];
+        return first is "." or ".." || !(first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
+    }
 
     /// <summary>Reads and validates <paramref name="path"/>; every problem names the file as the user wrote it.</summary>
     /// <exception cref="UsageException">The file does not exist or cannot be read.</exception>
