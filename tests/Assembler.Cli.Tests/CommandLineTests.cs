@@ -31,6 +31,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains($"oras-assemble {verb}", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("--plain-http", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("--oci-layout", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--store", help.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,8 @@ internal static class PushCommand
                 throw new UsageException($"{target}: push pushes to a tag; drop the @digest (the digest is known only once the manifest is made)");
             }
 
+            // Opened first: with --store, this creates the store that the references are then resolved in.
+            var store = await context.OpenAsync(target, forWriting: true, cancellationToken).ConfigureAwait(false);
             var pinner = new SpecPinner(await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false));
             var pinnedBase = spec.Base is { } baseImage ? await pinner.PinBaseAsync(baseImage, cancellationToken).ConfigureAwait(false) : null;
             if (parseResult.GetValue(lockOption))
@@ -45,7 +47,6 @@ internal static class PushCommand
             }
 
             var artifact = SpecArtifactBuilder.Build(spec, pinnedBase, TimeProvider.System.GetUtcNow());
-            var store = await context.OpenAsync(target, forWriting: true, cancellationToken).ConfigureAwait(false);
             var digest = await SpecArtifactBuilder.PushAsync(store.Store, artifact, target.PushTag, cancellationToken).ConfigureAwait(false);
 
             context.Terminal.Note($"Pushed {target}");
