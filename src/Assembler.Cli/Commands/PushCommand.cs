@@ -12,7 +12,7 @@ internal static class PushCommand
 {
     public static Command Create(GlobalOptions global, Terminal terminal)
     {
-        var file = new Argument<string>("file") { Description = "The assembly spec (YAML or JSON)", HelpName = "assembly.yaml" };
+        var file = SpecFile.CreateArgument();
         var reference = new Argument<string>("reference")
         {
             Description = "Where to push: registry/repository[:tag], or with --oci-layout <dir>[:<tag>]",

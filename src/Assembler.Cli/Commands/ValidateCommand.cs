@@ -8,7 +8,7 @@ internal static class ValidateCommand
 {
     public static Command Create(GlobalOptions global, Terminal terminal)
     {
-        var file = new Argument<string>("file") { Description = "The assembly spec (YAML or JSON)", HelpName = "assembly.yaml" };
+        var file = SpecFile.CreateArgument();
         var command = new Command(
             "validate",
             "Check an assembly spec: prints '<file>: valid', or every error as file:line:col: field: message (exit code 2)")

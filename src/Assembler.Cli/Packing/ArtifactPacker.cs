@@ -3,6 +3,7 @@ using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;
+using OrasAssemble.IO;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Packing;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using OrasAssemble.Spec;
 
 namespace OrasAssemble.Cli.Specs;
@@ -6,6 +7,9 @@ namespace OrasAssemble.Cli.Specs;
 internal static class SpecFile
 {
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>The positional argument naming a spec file, alike in every verb that takes one.</summary>
+    public static Argument<string> CreateArgument() => new("file") { Description = "The assembly spec (YAML or JSON)", HelpName = "assembly.yaml" };
 
     /// <summary>
     /// Whether an argument that may be a file or a reference names a local spec file: one that exists with a spec

@@ -68,31 +68,8 @@ public static class TreeCloner
         }
         catch
         {
-            DeleteQuietly(temp);
+            TempTree.DeleteQuietly(temp);
             throw;
-        }
-    }
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                foreach (var directory in Directory.EnumerateDirectories(path, "*", SearchOption.AllDirectories).Prepend(path))
-                {
-                    if (new FileInfo(directory).LinkTarget is null)
-                    {
-                        File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                    }
-                }
-
-                Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the leftover carries a recognisable temporary name, and the original error matters more.
         }
     }
 
