@@ -74,6 +74,28 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public async Task If_not_present_reuses_the_cached_tree_without_reading_the_store_and_always_reads_it_again()
+    {
+        var spec = await PrepareAsync();
+        var cache = temp.Combine("cache");
+        var first = await CliProcess.RunAsync("assemble", "--store", Store, spec, "--out", temp.Combine("one"), "--cache", cache);
+        // The store still names the content, but holds none of it any more.
+        Directory.Delete(Path.Combine(Store, "blobs"), recursive: true);
+
+        var cached = await CliProcess.RunAsync("assemble", "--store", Store, spec, "--out", temp.Combine("two"), "--cache", cache);
+        var always = await CliProcess.RunAsync("assemble", "--store", Store, spec, "--out", temp.Combine("three"), "--cache", cache, "--pull-policy", "Always");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, cached.ExitCode);
+        Assert.Equal(first.Stdout.Split('\n')[0], cached.Stdout.Split('\n')[0]);
+        Assert.Contains("is cached; no registry asked", cached.Stderr, StringComparison.Ordinal);
+        Assert.Equal(ExpectedTree, TreeSnapshot.Of(temp.Combine("two")));
+        Assert.Equal(1, always.ExitCode);
+        Assert.StartsWith("Error: sources.", always.Stderr.Split('\n')[^2], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.Combine("three")));
+    }
+
+    [Fact]
     public async Task A_reference_missing_from_the_store_fails_naming_the_source()
     {
         var spec = await PrepareAsync();
