@@ -60,11 +60,14 @@ internal static class CliApplication
         Command[] verbs =
         [
             PackCommand.Create(global, terminal),
+            PushCommand.Create(global, terminal),
             PullCommand.Create(global, terminal),
             InspectCommand.Create(global, terminal),
             TagsCommand.Create(global, terminal),
             LoginCommand.Create(global, terminal),
             LogoutCommand.Create(global, terminal),
+            ValidateCommand.Create(global, terminal),
+            AssembleCommand.Create(global, terminal),
         ];
         foreach (var verb in verbs)
         {

@@ -1,5 +1,6 @@
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
+using OrasAssemble.Execution;
 using OrasAssemble.Layout;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
@@ -15,6 +16,7 @@ internal sealed class CommandContext : IDisposable
 {
     private readonly List<IDisposable> owned = [];
     private RegistryClient? registryClient;
+    private OciLayoutStore? store;
 
     private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts)
     {
@@ -36,8 +38,19 @@ internal sealed class CommandContext : IDisposable
         : new PlainProgressDisplay(Terminal.Error);
 
     /// <exception cref="HostSettingsException">The <c>--config</c> file is missing or invalid.</exception>
+    /// <exception cref="UsageException"><c>--store</c> and <c>--oci-layout</c> are both given.</exception>
     public static async Task<CommandContext> CreateAsync(GlobalSettings settings, Terminal terminal, CancellationToken cancellationToken)
     {
+        if (settings.StorePath is not null && settings.OciLayout)
+        {
+            throw new UsageException("--store and --oci-layout cannot be combined: --store keeps registry references in one layout, --oci-layout names a layout in each reference");
+        }
+
+        if (settings.StorePath is { Length: 0 })
+        {
+            throw new UsageException("--store needs a directory");
+        }
+
         var hosts = settings.HostConfigPath is { } path
             ? await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false)
             : HostSettings.Empty;
@@ -76,8 +89,24 @@ internal sealed class CommandContext : IDisposable
         Credentials = credentials,
     }));
 
+    /// <summary>
+    /// Where the references inside a spec (sources, base) are read from: the store with <c>--store</c>, else their
+    /// registries (also with <c>--oci-layout</c>, whose directory names only the spec's own location).
+    /// </summary>
+    /// <exception cref="UsageException">The <c>--store</c> directory does not exist.</exception>
+    public async Task<ITargetLocator> SpecLocatorAsync(CancellationToken cancellationToken)
+    {
+        if (Settings.StorePath is null)
+        {
+            return new RegistryTargetLocator(RegistryClient);
+        }
+
+        var opened = await OpenStoreAsync(forWriting: false, cancellationToken).ConfigureAwait(false);
+        return new StoreTargetLocator(opened, opened.Root);
+    }
+
     /// <exception cref="Registry.InvalidReferenceException">The text is not a reference.</exception>
-    public TargetReference ParseReference(string text) => TargetReference.Parse(text, Settings.OciLayout);
+    public TargetReference ParseReference(string text) => TargetReference.Parse(text, Settings.OciLayout, Settings.StorePath);
 
     /// <summary>
     /// Opens the store a reference names. A layout directory is created when <paramref name="forWriting"/>; otherwise
@@ -85,6 +114,11 @@ internal sealed class CommandContext : IDisposable
     /// </summary>
     public async Task<ArtifactTarget> OpenAsync(TargetReference reference, bool forWriting, CancellationToken cancellationToken)
     {
+        if (reference.StorePath is not null)
+        {
+            return new ArtifactTarget(reference, await OpenStoreAsync(forWriting, cancellationToken).ConfigureAwait(false));
+        }
+
         if (reference.Registry is { } registry)
         {
             return new ArtifactTarget(reference, RegistryClient.GetRepository(registry));
@@ -99,6 +133,28 @@ internal sealed class CommandContext : IDisposable
         var store = await OciLayoutStore.OpenAsync(path, new OciLayoutStoreOptions { CreateIfMissing = forWriting }, cancellationToken)
             .ConfigureAwait(false);
         return new ArtifactTarget(reference, Own(store));
+    }
+
+    /// <summary>
+    /// The <c>--store</c> layout, opened once per command so that everything the command reads and writes shares one
+    /// view of its index. It is created when written to; reading needs it to exist.
+    /// </summary>
+    private async Task<OciLayoutStore> OpenStoreAsync(bool forWriting, CancellationToken cancellationToken)
+    {
+        var path = Settings.StorePath ?? throw new InvalidOperationException("no --store was given");
+        if (store is not null)
+        {
+            return store;
+        }
+
+        if (!forWriting && !Directory.Exists(path))
+        {
+            throw new UsageException($"store {path} does not exist (pack or push into it first)");
+        }
+
+        store = Own(await OciLayoutStore.OpenAsync(path, new OciLayoutStoreOptions { CreateIfMissing = forWriting }, cancellationToken)
+            .ConfigureAwait(false));
+        return store;
     }
 
     public void Dispose()

@@ -1,7 +1,9 @@
 using System.Security.Authentication;
+using OrasAssemble.Artifacts;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Spec;
 
 namespace OrasAssemble.Cli;
 
@@ -13,16 +15,33 @@ internal static class FailureReporter
 {
     public static int ExitCodeFor(Exception error) => Unwrap(error) switch
     {
-        UsageException or InvalidReferenceException or HostSettingsException or CredentialConfigException => ExitCodes.InvalidInput,
+        UsageException or InvalidReferenceException or HostSettingsException or CredentialConfigException or InvalidSpecException
+            or NotASpecArtifactException
+            => ExitCodes.InvalidInput,
         OperationCanceledException => ExitCodes.Interrupted,
         _ => ExitCodes.Failure,
     };
 
-    /// <summary>Writes <c>Error: …</c> (and, when verbose, the full exception) and returns the exit code.</summary>
+    /// <summary>
+    /// Writes <c>Error: …</c> (and, when verbose, the full exception) and returns the exit code. An invalid spec is
+    /// written as its errors alone, one per line in the compiler form <c>file:line:col: path: message</c>, so that
+    /// editors can jump to each.
+    /// </summary>
     public static int Report(Exception error, TextWriter output, bool verbose)
     {
         var cause = Unwrap(error);
-        output.WriteLine("Error: " + Describe(cause));
+        if (cause is InvalidSpecException invalid)
+        {
+            foreach (var line in invalid.Errors.Select(e => invalid.File is null ? e.ToString() : e.Format(invalid.File)))
+            {
+                output.WriteLine(line);
+            }
+        }
+        else
+        {
+            output.WriteLine("Error: " + Describe(cause));
+        }
+
         if (verbose)
         {
             output.WriteLine(cause.ToString());

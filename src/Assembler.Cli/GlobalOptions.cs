@@ -37,13 +37,21 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Store { get; } = new("--store")
+    {
+        Description = "Read and write every reference (arguments and those inside specs) in this OCI image layout instead of "
+            + "registries, tagged by the full reference (registry/repository:tag); created when first written to",
+        HelpName = "dir",
+        Recursive = true,
+    };
+
     public Option<bool> Verbose { get; } = new("--verbose")
     {
         Description = "On failure, also print the exception's details and stack",
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [PlainHttp, Insecure, RegistryConfig, HostConfig, OciLayout, Verbose];
+    public IEnumerable<Option> All => [PlainHttp, Insecure, RegistryConfig, HostConfig, OciLayout, Store, Verbose];
 
     public GlobalSettings Read(ParseResult parseResult) => new(
         parseResult.GetValue(PlainHttp),
@@ -51,5 +59,6 @@ internal sealed class GlobalOptions
         parseResult.GetValue(RegistryConfig),
         parseResult.GetValue(HostConfig),
         parseResult.GetValue(OciLayout),
+        parseResult.GetValue(Store),
         parseResult.GetValue(Verbose));
 }

@@ -7,4 +7,5 @@ internal sealed record GlobalSettings(
     string? RegistryConfigPath,
     string? HostConfigPath,
     bool OciLayout,
+    string? StorePath,
     bool Verbose);

@@ -19,6 +19,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("tags")]
     [InlineData("login")]
     [InlineData("logout")]
+    [InlineData("validate")]
+    [InlineData("push")]
+    [InlineData("assemble")]
     public async Task Every_verb_has_help(string verb)
     {
         var help = await CliProcess.RunAsync(verb, "--help");
@@ -28,6 +31,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains($"oras-assemble {verb}", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("--plain-http", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("--oci-layout", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--store", help.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -36,7 +40,7 @@ public sealed class CommandLineTests : IDisposable
         var help = await CliProcess.RunAsync("--help");
 
         Assert.Equal(0, help.ExitCode);
-        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout" })
+        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate", "push", "assemble" })
         {
             Assert.Contains("  " + verb, help.Stdout, StringComparison.Ordinal);
         }

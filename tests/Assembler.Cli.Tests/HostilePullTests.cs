@@ -27,12 +27,12 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
     }
 
     [Theory]
-    [InlineData("../evil")]
-    [InlineData("../../evil")]
-    [InlineData("sub/../../evil")]
-    [InlineData("/tmp/oras-assemble-evil")]
-    [InlineData("")]
-    public async Task A_file_title_leading_out_of_the_output_is_refused(string title)
+    [InlineData("../evil", "has a \"..\" component")]
+    [InlineData("../../evil", "has a \"..\" component")]
+    [InlineData("sub/../../evil", "has a \"..\" component")]
+    [InlineData("/tmp/oras-assemble-evil", "is an absolute path")]
+    [InlineData("", "names no file")]
+    public async Task A_file_title_leading_out_of_the_output_is_refused(string title, string reason)
     {
         var repository = Repository("title");
         var layer = await repository.PushBytesAsync(MediaTypes.OrasDefaultFile, "evil bytes"u8.ToArray(), Titled(title));
@@ -42,7 +42,7 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         var pull = await PullAsync("title");
 
         Assert.Equal(1, pull.ExitCode);
-        Assert.Contains($"its title \"{title}\" is not a safe file name", pull.Stderr, StringComparison.Ordinal);
+        Assert.Equal($"Error: layer {layer.Digest} is refused: the title \"{title}\" {reason}\n", pull.Stderr);
         Assert.Empty(temp.Files());
         Assert.False(File.Exists("/tmp/oras-assemble-evil"));
     }
@@ -63,10 +63,10 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
     }
 
     [Theory]
-    [InlineData("evil/../../escaped.txt", "'..'")]
-    [InlineData("evil/../escaped.txt", "'..'")]
-    [InlineData("/tmp/oras-assemble-escaped.txt", "absolute")]
-    [InlineData("elsewhere/escaped.txt", "outside the folder")]
+    [InlineData("evil/../../escaped.txt", "the path has a \"..\" component")]
+    [InlineData("evil/../escaped.txt", "the path has a \"..\" component")]
+    [InlineData("/tmp/oras-assemble-escaped.txt", "the entry is outside the directory \"evil\" that the layer's title names")]
+    [InlineData("elsewhere/escaped.txt", "the entry is outside the directory \"evil\" that the layer's title names")]
     public async Task A_folder_entry_leading_out_of_the_folder_is_refused(string entryName, string reason)
     {
         await PushFolderAsync("entry", "evil", tar =>
@@ -79,8 +79,7 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         var pull = await PullAsync("entry");
 
         Assert.Equal(1, pull.ExitCode);
-        Assert.Contains($"tar entry \"{entryName}\" is refused", pull.Stderr, StringComparison.Ordinal);
-        Assert.Contains(reason, pull.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"), entry \"{entryName}\": {reason}\n", pull.Stderr, StringComparison.Ordinal);
         AssertNothingWritten();
         Assert.False(File.Exists("/tmp/oras-assemble-escaped.txt"));
     }
@@ -98,7 +97,7 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         var pull = await PullAsync("link");
 
         Assert.Equal(1, pull.ExitCode);
-        Assert.Contains("tar entry \"evil/up\" is refused: its link to \"../../..\" leads out of the folder", pull.Stderr, StringComparison.Ordinal);
+        Assert.Contains("), entry \"evil/up\": the symbolic link target \"../../..\" leads out of the directory \"evil\"\n", pull.Stderr, StringComparison.Ordinal);
         AssertNothingWritten();
     }
 
@@ -116,15 +115,15 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         var pull = await PullAsync("chain");
 
         Assert.Equal(1, pull.ExitCode);
-        Assert.Contains("symbolic link evil/b is refused: through other links it leads out of the folder", pull.Stderr, StringComparison.Ordinal);
+        Assert.Contains("), entry \"evil/b\": the symbolic link target \"a/../x\" has a \"..\" after a name, so where it leads would depend on other links\n", pull.Stderr, StringComparison.Ordinal);
         AssertNothingWritten();
     }
 
     [Theory]
-    [InlineData(TarEntryType.CharacterDevice)]
-    [InlineData(TarEntryType.BlockDevice)]
-    [InlineData(TarEntryType.Fifo)]
-    public async Task Devices_and_fifos_are_refused(TarEntryType type)
+    [InlineData(TarEntryType.CharacterDevice, "character devices")]
+    [InlineData(TarEntryType.BlockDevice, "block devices")]
+    [InlineData(TarEntryType.Fifo, "FIFOs")]
+    public async Task Devices_and_fifos_are_refused(TarEntryType type, string kind)
     {
         await PushFolderAsync("device", "evil", tar =>
         {
@@ -135,7 +134,7 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         var pull = await PullAsync("device");
 
         Assert.Equal(1, pull.ExitCode);
-        Assert.Contains("tar entry \"evil/node\" is a device or FIFO", pull.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"), entry \"evil/node\": {kind} are not allowed\n", pull.Stderr, StringComparison.Ordinal);
         AssertNothingWritten();
     }
 
@@ -152,7 +151,7 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
 
         Assert.Equal(1, pull.ExitCode);
         Assert.Contains($"Error: layer \"app\" (sha256:", pull.Stderr, StringComparison.Ordinal);
-        Assert.Contains($"): the tar inside has digest sha256:", pull.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"): the unpacked tar has digest sha256:", pull.Stderr, StringComparison.Ordinal);
         AssertNothingWritten();
     }
 
@@ -189,6 +188,24 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.Equal(1, pull.ExitCode);
         Assert.Matches($"Error: layer \"file.bin\" \\({layer.Digest}\\): digest mismatch: expected {layer.Digest}, got sha256:[0-9a-f]{{64}}\n$", pull.Stderr);
         AssertNothingWritten();
+    }
+
+    [Fact]
+    public async Task A_title_is_not_written_through_a_symbolic_link_already_in_the_output()
+    {
+        var repository = Repository("through");
+        var layer = await repository.PushBytesAsync(MediaTypes.OrasDefaultFile, "sneaky"u8.ToArray(), Titled("sub/file.txt"));
+        await TestBlobs.PushArtifactAsync(repository, "v1", layer);
+        Directory.CreateDirectory(Output);
+        Directory.CreateDirectory(temp.Combine("elsewhere"));
+        File.CreateSymbolicLink(Path.Combine(Output, "sub"), temp.Combine("elsewhere"));
+
+        var pull = await PullAsync("through");
+
+        Assert.Equal(1, pull.ExitCode);
+        Assert.Equal($"Error: layer \"sub/file.txt\" is refused: {Path.Combine(Output, "sub")} is a symbolic link, and nothing is written through links\n", pull.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Combine("elsewhere")));
+        Assert.Equal(["sub"], Directory.EnumerateFileSystemEntries(Output).Select(Path.GetFileName));
     }
 
     private Repository Repository(string name) => client.GetRepository($"{Server.Host}/hostile/{name}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrasAssemble.Cli.Inspection;
+using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class InspectCommand
         };
         format.AcceptOnlyFromAmong("text", "json");
 
-        var command = new Command("inspect", "Show an artifact's or image's media type, digest, artifact type, annotations and layers, or an index's manifests and platforms")
+        var command = new Command("inspect", "Show an artifact's or image's media type, digest, artifact type, annotations and layers, or an index's manifests and platforms; for an assembly spec also its sources, resolved, and the spec")
         {
             reference,
             format,
@@ -29,7 +30,9 @@ internal static class InspectCommand
         {
             var target = context.ParseReference(parseResult.GetValue(reference)!);
             var store = await context.OpenAsync(target, forWriting: false, cancellationToken).ConfigureAwait(false);
-            var report = await new ArtifactInspector(ArtifactInspector.DefaultProviders).InspectAsync(store, cancellationToken).ConfigureAwait(false);
+            // Kind-specific sections; the spec's resolves sources where assemble would read them.
+            IArtifactDetailProvider[] providers = [new SpecDetailProvider(await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false), Platform.Current)];
+            var report = await new ArtifactInspector(providers).InspectAsync(store, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(format) == "json")
             {
                 InspectionWriter.WriteJson(report, context.Terminal.Out);

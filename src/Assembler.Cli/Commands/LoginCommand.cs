@@ -30,7 +30,7 @@ internal static class LoginCommand
         };
         VerbAction.Set(command, global, terminal, async (parseResult, context, cancellationToken) =>
         {
-            if (context.Settings.OciLayout)
+            if (context.Settings.OciLayout || context.Settings.StorePath is not null)
             {
                 throw new UsageException("login is for registries; an OCI layout needs no credentials");
             }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Packing;
+using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Commands;
 
@@ -46,7 +46,7 @@ internal static class PackCommand
             }
 
             var type = parseResult.GetValue(artifactType) ?? ArtifactPacker.DefaultArtifactType;
-            if (!MediaTypeName.IsValid(type))
+            if (!MediaTypes.IsWellFormed(type))
             {
                 throw new UsageException($"--artifact-type \"{type}\" is not a media type (expected type/subtype)");
             }

@@ -10,7 +10,7 @@ internal static class TagsCommand
     {
         var reference = new Argument<string>("reference")
         {
-            Description = "The repository: registry/repository (a tag given is ignored), or with --oci-layout <dir>",
+            Description = "The repository: registry/repository (a tag given is ignored), or with --oci-layout <dir>; with --store, its tags in the store",
         };
 
         var command = new Command("tags", "List the tags of a repository or OCI layout") { reference };
@@ -23,9 +23,18 @@ internal static class TagsCommand
                 throw new InvalidOperationException($"{target} cannot list tags");
             }
 
+            // The store holds many repositories, each tag under its full reference: list this repository's, as a registry would.
+            var prefix = target.StorePath is null ? null : $"{target.Registry!.Registry}/{target.Registry.Repository}:";
             await foreach (var tag in lister.ListTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                await context.Terminal.Out.WriteLineAsync(tag).ConfigureAwait(false);
+                if (prefix is null)
+                {
+                    await context.Terminal.Out.WriteLineAsync(tag).ConfigureAwait(false);
+                }
+                else if (tag.StartsWith(prefix, StringComparison.Ordinal) && !tag.Contains('@', StringComparison.Ordinal))
+                {
+                    await context.Terminal.Out.WriteLineAsync(tag[prefix.Length..]).ConfigureAwait(false);
+                }
             }
         });
         return command;

@@ -1,44 +1,12 @@
 namespace OrasAssemble.Cli.IO;
 
 /// <summary>
-/// Checks on names that come from content (layer titles, tar entries, link targets) before they touch the disk.
-/// Names use '/' as separator, as artifacts and tars do.
+/// Path checks the CLI makes on the local disk: whether a link in a packed folder stays inside it, and whether an
+/// output path passes through a symbolic link. Names from content (titles, tar entries) are checked by the library's
+/// layer writer. Names use '/' as separator, as artifacts and tars do.
 /// </summary>
 internal static class SafePaths
 {
-    /// <summary>What is wrong with <paramref name="name"/> as a relative path that must stay below its root, or null.</summary>
-    public static string? RelativeNameProblem(string name)
-    {
-        if (name.Length == 0)
-        {
-            return "the name is empty";
-        }
-
-        if (name.Contains('\0', StringComparison.Ordinal))
-        {
-            return "the name contains a NUL character";
-        }
-
-        if (name.StartsWith('/') || Path.IsPathRooted(name))
-        {
-            return "the name is an absolute path";
-        }
-
-        foreach (var component in name.Split('/'))
-        {
-            if (component == "..")
-            {
-                return "the name contains a '..' component";
-            }
-        }
-
-        return Components(name).Count == 0 ? "the name names no file" : null;
-    }
-
-    /// <summary>The non-empty, non-'.' components of a '/'-separated name.</summary>
-    public static IReadOnlyList<string> Components(string name) =>
-        [.. name.Split('/').Where(c => c.Length > 0 && c != ".")];
-
     /// <summary>
     /// Where a relative link target leads from <paramref name="directory"/> (both relative to the same root), by name
     /// alone: '/'-separated, "" for the root itself, or null when it climbs above the root.
@@ -96,4 +64,8 @@ internal static class SafePaths
 
         return null;
     }
+
+    /// <summary>The non-empty, non-'.' components of a '/'-separated name.</summary>
+    private static List<string> Components(string name) =>
+        [.. name.Split('/').Where(c => c.Length > 0 && c != ".")];
 }

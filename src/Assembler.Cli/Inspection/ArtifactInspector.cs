@@ -6,9 +6,6 @@ namespace OrasAssemble.Cli.Inspection;
 /// <summary>Reads a manifest or index and summarises it for <c>inspect</c>.</summary>
 internal sealed class ArtifactInspector(IReadOnlyList<IArtifactDetailProvider> providers)
 {
-    /// <summary>The providers <c>inspect</c> consults; kind-specific views (the assembly spec's) are added here.</summary>
-    public static IReadOnlyList<IArtifactDetailProvider> DefaultProviders { get; } = [];
-
     public async Task<InspectionReport> InspectAsync(ArtifactTarget target, CancellationToken cancellationToken)
     {
         var (descriptor, bytes) = await ManifestReader.FetchAsync(target, cancellationToken).ConfigureAwait(false);
@@ -55,7 +52,7 @@ internal sealed class ArtifactInspector(IReadOnlyList<IArtifactDetailProvider> p
             return report;
         }
 
-        var details = await provider.DescribeAsync(target.Store, manifest, cancellationToken).ConfigureAwait(false);
+        var details = await provider.DescribeAsync(target, manifest, cancellationToken).ConfigureAwait(false);
         return report with { DetailsHeading = provider.Heading, Details = details };
     }
 }

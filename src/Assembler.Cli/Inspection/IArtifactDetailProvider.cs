@@ -1,13 +1,12 @@
 using System.Text.Json.Nodes;
-using OrasAssemble.Content;
+using OrasAssemble.Cli.Targets;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Inspection;
 
 /// <summary>
 /// Adds a kind-specific section to <c>inspect</c> for artifacts it knows, e.g. an assembly spec (its base, mount path
-/// and sources). Providers are listed in <see cref="ArtifactInspector.DefaultProviders"/>; the first that claims a
-/// manifest describes it.
+/// and sources). The inspector is given its providers; the first that claims a manifest describes it.
 /// </summary>
 internal interface IArtifactDetailProvider
 {
@@ -17,5 +16,5 @@ internal interface IArtifactDetailProvider
     bool Describes(Manifest manifest);
 
     /// <summary>The section's content; nested objects and arrays are allowed.</summary>
-    Task<JsonObject> DescribeAsync(IFetchable store, Manifest manifest, CancellationToken cancellationToken);
+    Task<JsonObject> DescribeAsync(ArtifactTarget target, Manifest manifest, CancellationToken cancellationToken);
 }

@@ -101,6 +101,7 @@ internal static class InspectionWriter
         }
     }
 
+    // A YAML-like block layout: people read it more easily than JSON, and it shows the spec much as it was written.
     private static void Node(TextWriter output, JsonNode? node, string indent)
     {
         switch (node)
@@ -108,22 +109,24 @@ internal static class InspectionWriter
             case JsonObject obj:
                 foreach (var (key, value) in obj)
                 {
-                    if (value is JsonObject or JsonArray)
-                    {
-                        output.WriteLine($"{indent}{key}:");
-                        Node(output, value, indent + "  ");
-                    }
-                    else
-                    {
-                        output.WriteLine($"{indent}{key}: {Scalar(value)}");
-                    }
+                    Property(output, indent, indent, key, value);
                 }
 
                 break;
             case JsonArray array:
                 foreach (var item in array)
                 {
-                    if (item is JsonObject or JsonArray)
+                    if (item is JsonObject { Count: > 0 } obj)
+                    {
+                        // The first field shares the dash's line; the others line up under it.
+                        var prefix = indent + "- ";
+                        foreach (var (key, value) in obj)
+                        {
+                            Property(output, prefix, indent + "  ", key, value);
+                            prefix = indent + "  ";
+                        }
+                    }
+                    else if (item is JsonObject or JsonArray)
                     {
                         output.WriteLine($"{indent}-");
                         Node(output, item, indent + "  ");
@@ -138,6 +141,21 @@ internal static class InspectionWriter
             default:
                 output.WriteLine($"{indent}{Scalar(node)}");
                 break;
+        }
+    }
+
+    /// <param name="prefix">What the line starts with (indentation, perhaps a list dash).</param>
+    /// <param name="column">The indentation of the key itself; nested values go one level deeper.</param>
+    private static void Property(TextWriter output, string prefix, string column, string key, JsonNode? value)
+    {
+        if (value is JsonObject or JsonArray)
+        {
+            output.WriteLine($"{prefix}{key}:");
+            Node(output, value, column + "  ");
+        }
+        else
+        {
+            output.WriteLine($"{prefix}{key}: {Scalar(value)}");
         }
     }
 

@@ -3,6 +3,7 @@ using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;
+using OrasAssemble.IO;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Packing;
@@ -31,7 +32,7 @@ internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clo
                 layers.Add(await preparer.PrepareAsync(input, cancellationToken).ConfigureAwait(false));
             }
 
-            await PushConfigAsync(target.Store, cancellationToken).ConfigureAwait(false);
+            await target.Store.EnsureEmptyConfigAsync(cancellationToken).ConfigureAwait(false);
             await Parallel.ForEachAsync(layers, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
                 async (layer, ct) => await PushLayerAsync(target.Store, layer, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
@@ -42,7 +43,8 @@ internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clo
                 Layers = [.. layers.Select(l => l.Descriptor)],
                 Annotations = ManifestAnnotations(request.Annotations),
             };
-            return await PushManifestAsync(target, manifest, cancellationToken).ConfigureAwait(false);
+            return await target.Store.PushManifestAsync(MediaTypes.ImageManifest, OciJson.Serialize(manifest), target.Reference.PushTag, cancellationToken)
+                .ConfigureAwait(false);
         }
         finally
         {
@@ -67,17 +69,6 @@ internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clo
         return annotations;
     }
 
-    private static async Task PushConfigAsync(ITarget store, CancellationToken cancellationToken)
-    {
-        if (await store.ExistsAsync(Descriptor.Empty, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        using var content = new MemoryStream("{}"u8.ToArray(), writable: false);
-        await store.PushAsync(Descriptor.Empty, content, cancellationToken).ConfigureAwait(false);
-    }
-
     private async Task PushLayerAsync(ITarget store, PreparedLayer layer, CancellationToken cancellationToken)
     {
         var descriptor = layer.Descriptor;
@@ -96,26 +87,5 @@ internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clo
         }
 
         transfer.Complete("Uploaded");
-    }
-
-    private static async Task<Descriptor> PushManifestAsync(ArtifactTarget target, Manifest manifest, CancellationToken cancellationToken)
-    {
-        var bytes = OciJson.Serialize(manifest);
-        var descriptor = Descriptor.Create(bytes, MediaTypes.ImageManifest);
-        using var content = new MemoryStream(bytes, writable: false);
-        var tag = target.Reference.Tag;
-        if (tag is not null && target.Store is IReferencePushable byReference)
-        {
-            await byReference.PushAsync(descriptor, content, tag, cancellationToken).ConfigureAwait(false);
-            return descriptor;
-        }
-
-        await target.Store.PushAsync(descriptor, content, cancellationToken).ConfigureAwait(false);
-        if (tag is not null)
-        {
-            await target.Store.TagAsync(descriptor, tag, cancellationToken).ConfigureAwait(false);
-        }
-
-        return descriptor;
     }
 }

@@ -42,13 +42,13 @@ internal sealed class LayerPreparer(string tempDirectory)
         var file = new FileStream(archive, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
         await using (file.ConfigureAwait(false))
         {
-            var compressed = new HashingStream(file, writing: true, leaveOpen: true);
+            var compressed = new HashingStream(file, leaveOpen: true);
             await using (compressed.ConfigureAwait(false))
             {
                 var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true);
                 await using (gzip.ConfigureAwait(false))
                 {
-                    var tar = new HashingStream(gzip, writing: true, leaveOpen: true);
+                    var tar = new HashingStream(gzip, leaveOpen: true);
                     await using (tar.ConfigureAwait(false))
                     {
                         await DirectoryTarWriter.WriteAsync(input.Path, input.Title, tar, cancellationToken).ConfigureAwait(false);
@@ -58,7 +58,7 @@ internal sealed class LayerPreparer(string tempDirectory)
 
                 // Disposing the gzip stream wrote its trailer, so the compressed hash is complete only now.
                 gzipDigest = compressed.Digest();
-                gzipSize = compressed.BytesProcessed;
+                gzipSize = compressed.BytesWritten;
             }
         }
 

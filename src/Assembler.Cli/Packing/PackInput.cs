@@ -1,4 +1,3 @@
-using OrasAssemble.Cli.IO;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Packing;
@@ -22,7 +21,7 @@ internal sealed record PackInput(string Path, string Title, string MediaType, bo
         {
             path = argument[..colon];
             mediaType = argument[(colon + 1)..];
-            if (!MediaTypeName.IsValid(mediaType))
+            if (!MediaTypes.IsWellFormed(mediaType))
             {
                 throw new UsageException($"\"{mediaType}\" in \"{argument}\" is not a media type (expected type/subtype, e.g. text/plain)");
             }

@@ -1,21 +1,26 @@
-using System.IO.Compression;
 using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;
+using OrasAssemble.IO;
+using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Pulling;
 
 /// <summary>
 /// Pulls an artifact as ORAS does: each titled layer becomes a file of that name under the output folder, and a
-/// layer marked for unpacking becomes a folder. Every title is checked before anything is downloaded; every file
-/// and folder is written under a temporary name and renamed into place only once its digests are verified.
+/// layer marked for unpacking becomes a folder. Layers are written by the library's <see cref="ArtifactLayerWriter"/>,
+/// the same safe writer the executor uses (titles and tar entries kept inside, size limits, the unpacked tar's
+/// digest checked). Every title is checked before anything is downloaded; each layer is written into a staging
+/// directory and moved into place only once its bytes are verified, so a failed pull leaves no partial file.
 /// </summary>
 internal sealed class ArtifactPuller(ITransferTracker progress)
 {
     private const int Concurrency = 3;
     private const string TempPrefix = ".oras-assemble-";
+
+    private readonly ArtifactLayerWriter writer = new();
 
     public async Task<(Descriptor Manifest, IReadOnlyList<PulledLayer> Layers)> PullAsync(
         ArtifactTarget target, string outputDirectory, CancellationToken cancellationToken)
@@ -37,28 +42,31 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
         }
 
         Directory.CreateDirectory(root);
-        await Parallel.ForEachAsync(plan.Where(p => p.Title is not null), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(plan.Where(p => p.Path is not null), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
             async (layer, ct) => await PullLayerAsync(target.Store, root, layer, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return (descriptor, plan.Select(p => p.Result).ToList());
     }
 
     /// <summary>Checks every title up front, so a hostile layer stops the pull before any byte is written.</summary>
-    private static List<PlannedLayer> Plan(IReadOnlyList<Descriptor> layers)
+    private List<PlannedLayer> Plan(IReadOnlyList<Descriptor> layers)
     {
         var plan = new List<PlannedLayer>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var layer in layers)
         {
-            var title = layer.Title;
-            var unpack = layer.Annotations?.GetValueOrDefault(Annotations.Unpack) == "true";
-            if (title is not null)
+            string[]? path = null;
+            if (layer.Title is { } title)
             {
-                if (SafePaths.RelativeNameProblem(title) is { } problem)
+                try
                 {
-                    throw new UnsafeContentException($"layer {layer.Digest} is refused: its title \"{title}\" is not a safe file name ({problem})");
+                    path = writer.TitlePath(layer);
+                }
+                catch (LayerException refused)
+                {
+                    throw new UnsafeContentException($"layer {layer.Digest} is refused: {refused.Reason}", refused);
                 }
 
-                var normal = string.Join('/', SafePaths.Components(title));
+                var normal = string.Join('/', path);
                 foreach (var (other, otherTitle) in seen)
                 {
                     if (other == normal || normal.StartsWith(other + "/", StringComparison.Ordinal) || other.StartsWith(normal + "/", StringComparison.Ordinal))
@@ -68,10 +76,10 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
                 }
 
                 seen[normal] = title;
-                title = normal;
             }
 
-            plan.Add(new PlannedLayer(layer, title, new PulledLayer(layer.Digest, layer.MediaType, title, unpack)));
+            var unpacked = ArtifactLayerWriter.IsPackedDirectory(layer);
+            plan.Add(new PlannedLayer(layer, path, new PulledLayer(layer.Digest, layer.MediaType, path is null ? null : string.Join('/', path), unpacked)));
         }
 
         return plan;
@@ -79,132 +87,86 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
 
     private async Task PullLayerAsync(ITarget store, string root, PlannedLayer layer, CancellationToken cancellationToken)
     {
-        var title = layer.Title!;
-        var relative = Path.Combine([.. SafePaths.Components(title)]);
+        var title = layer.Result.Title!;
+        var relative = Path.Combine(layer.Path!);
         if (SafePaths.LinkOnPath(root, relative) is { } link)
         {
             throw new UnsafeContentException($"layer \"{title}\" is refused: {link} is a symbolic link, and nothing is written through links");
         }
 
         var destination = Path.Combine(root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        var staging = Path.Combine(root, TempPrefix + Guid.NewGuid().ToString("N") + ".tmp");
         var transfer = progress.Start("Downloading", layer.Result.Unpacked ? title + "/" : title, layer.Descriptor.Size);
+        Directory.CreateDirectory(staging);
         try
         {
             var content = await store.FetchAsync(layer.Descriptor, cancellationToken).ConfigureAwait(false);
             await using (content.ConfigureAwait(false))
             {
                 var counted = new ProgressStream(content, transfer, leaveOpen: true);
-                if (layer.Result.Unpacked)
-                {
-                    await UnpackAsync(counted, root, title, destination, layer.Descriptor, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await WriteFileAsync(counted, destination, cancellationToken).ConfigureAwait(false);
-                }
+                await writer.WriteAsync(layer.Descriptor, counted, staging, cancellationToken).ConfigureAwait(false);
+
+                // Reading to the end is what makes the store's stream check the layer's own size and digest.
+                await counted.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
             }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            Publish(Path.Combine(staging, relative), destination, root, layer.Result.Unpacked);
+        }
+        catch (LayerException e)
+        {
+            // The library names the layer by digest; people know it by its title.
+            var entry = e.EntryName is null ? "" : $", entry \"{e.EntryName}\"";
+            throw new UnsafeContentException($"layer \"{title}\" ({layer.Descriptor.Digest}){entry}: {e.Reason}", e);
         }
         catch (ContentVerificationException e)
         {
-            // The stream only knows digests; say which layer the bytes were for.
             throw new ContentVerificationException($"layer \"{title}\" ({layer.Descriptor.Digest}): {e.Message}");
-        }
-
-        transfer.Complete("Downloaded");
-    }
-
-    private static async Task WriteFileAsync(Stream content, string destination, CancellationToken cancellationToken)
-    {
-        var temp = Path.Combine(Path.GetDirectoryName(destination)!, TempPrefix + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
-            {
-                // The store's stream checks size and digest when it reaches the end, so a copy that completes is verified.
-                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-            }
-
-            if (Directory.Exists(destination) && new FileInfo(destination).LinkTarget is null)
-            {
-                throw new UnsafeContentException($"{destination} is a folder; a file layer will not replace it");
-            }
-
-            File.Move(temp, destination, overwrite: true);
-        }
-        finally
-        {
-            TempTree.DeleteQuietly(temp);
-        }
-    }
-
-    private static async Task UnpackAsync(Stream content, string root, string title, string destination, Descriptor layer, CancellationToken cancellationToken)
-    {
-        var expectedTar = layer.Annotations?.GetValueOrDefault(Annotations.UnpackDigest);
-        if (expectedTar is not null && !Digest.IsValid(expectedTar))
-        {
-            throw new UnsafeContentException($"layer \"{title}\" is refused: its {Annotations.UnpackDigest} \"{expectedTar}\" is not a digest");
-        }
-
-        var staging = Path.Combine(root, TempPrefix + Guid.NewGuid().ToString("N") + ".tmp");
-        Directory.CreateDirectory(staging);
-        try
-        {
-            string tarDigest;
-            var gzip = new GZipStream(content, CompressionMode.Decompress, leaveOpen: true);
-            await using (gzip.ConfigureAwait(false))
-            {
-                var tar = new HashingStream(gzip, writing: false, leaveOpen: true);
-                await using (tar.ConfigureAwait(false))
-                {
-                    await TarExtractor.ExtractAsync(tar, staging, title, cancellationToken).ConfigureAwait(false);
-
-                    // The digest covers the whole tar, including the padding after its end marker.
-                    await tar.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-                    tarDigest = tar.Digest();
-                }
-            }
-
-            // Reading the compressed stream to its end is what makes the store check the layer's own digest.
-            await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-            if (expectedTar is not null && !string.Equals(expectedTar, tarDigest, StringComparison.Ordinal))
-            {
-                throw new ContentVerificationException($"the tar inside has digest {tarDigest}, but its {Annotations.UnpackDigest} says {expectedTar}");
-            }
-
-            Publish(Path.Combine(staging, Path.Combine([.. SafePaths.Components(title)])), destination, root);
         }
         finally
         {
             TempTree.DeleteQuietly(staging);
         }
+
+        transfer.Complete("Downloaded");
     }
 
-    /// <summary>Moves an unpacked folder into place, replacing what was there only once the new one is complete.</summary>
-    private static void Publish(string unpacked, string destination, string root)
+    /// <summary>Moves a written file or unpacked folder into place, replacing what was there only once the new one is complete.</summary>
+    private static void Publish(string written, string destination, string root, bool folder)
     {
         var info = new FileInfo(destination);
-        if (info.LinkTarget is null && !info.Exists && !Directory.Exists(destination))
+        var isFolder = info.LinkTarget is null && Directory.Exists(destination);
+        if (!folder)
         {
-            Directory.Move(unpacked, destination);
+            if (isFolder)
+            {
+                throw new UnsafeContentException($"{destination} is a folder; a file layer will not replace it");
+            }
+
+            File.Move(written, destination, overwrite: true);
+            return;
+        }
+
+        if (info.LinkTarget is null && !info.Exists && !isFolder)
+        {
+            Directory.Move(written, destination);
             return;
         }
 
         var old = Path.Combine(root, TempPrefix + Guid.NewGuid().ToString("N") + ".old");
-        if (info.LinkTarget is not null || info.Exists)
-        {
-            File.Move(destination, old);
-        }
-        else
+        if (isFolder)
         {
             Directory.Move(destination, old);
         }
+        else
+        {
+            File.Move(destination, old);
+        }
 
-        Directory.Move(unpacked, destination);
+        Directory.Move(written, destination);
         TempTree.DeleteQuietly(old);
     }
 
-    private sealed record PlannedLayer(Descriptor Descriptor, string? Title, PulledLayer Result);
+    /// <param name="Path">The components of the layer's title; null for a layer without one, which is skipped.</param>
+    private sealed record PlannedLayer(Descriptor Descriptor, string[]? Path, PulledLayer Result);
 }

@@ -1,28 +1,34 @@
 using System.Text.RegularExpressions;
+using OrasAssemble.Execution;
 using OrasAssemble.Registry;
 using OciDigest = OrasAssemble.Oci.Digest;
 
 namespace OrasAssemble.Cli.Targets;
 
 /// <summary>
-/// Where an artifact is, as given on the command line: a registry reference (<c>host/repo:tag</c>), or with
-/// <c>--oci-layout</c> an OCI image layout directory and a tag or digest in it (<c>dir:tag</c>, <c>dir@sha256:…</c>).
+/// Where an artifact is, as given on the command line: a registry reference (<c>host/repo:tag</c>); with
+/// <c>--oci-layout</c> an OCI image layout directory and a tag or digest in it (<c>dir:tag</c>, <c>dir@sha256:…</c>);
+/// or with <c>--store</c> a registry reference kept in the embedded store, tagged by its full name.
 /// </summary>
 internal sealed partial record TargetReference
 {
-    private TargetReference(Reference? registry, string? layoutPath, string? tag, string? digest)
+    private TargetReference(Reference? registry, string? layoutPath, string? storePath, string? tag, string? digest)
     {
         Registry = registry;
         LayoutPath = layoutPath;
+        StorePath = storePath;
         Tag = tag;
         Digest = digest;
     }
 
-    /// <summary>The registry reference; null for a layout.</summary>
+    /// <summary>The registry reference (also what it stands for in the store); null for a layout.</summary>
     public Reference? Registry { get; }
 
-    /// <summary>The layout directory as given; null for a registry.</summary>
+    /// <summary>The layout directory as given; null for a registry or the store.</summary>
     public string? LayoutPath { get; }
+
+    /// <summary>The store directory (<c>--store</c>) the reference is kept in; null when it is read from its registry.</summary>
+    public string? StorePath { get; }
 
     public string? Tag { get; }
 
@@ -30,17 +36,29 @@ internal sealed partial record TargetReference
 
     public bool IsLayout => LayoutPath is not null;
 
-    /// <summary>The tag or digest to resolve: the digest when there is one, else the tag, else <c>latest</c>.</summary>
-    public string ContentReference => Digest ?? Tag ?? Reference.DefaultTag;
+    /// <summary>
+    /// The tag a push names: the tag itself in a registry or layout, the full reference in the store; null for a
+    /// reference by digest alone.
+    /// </summary>
+    public string? PushTag => StorePath is null ? Tag : Digest is null ? Registry!.ToString() : null;
 
+    /// <summary>
+    /// The tag or digest to resolve: the digest when there is one, else the tag (in the store, the full reference),
+    /// else <c>latest</c>.
+    /// </summary>
+    public string ContentReference => StorePath is null ? Digest ?? Tag ?? Reference.DefaultTag : StoreTargetLocator.TagFor(Registry!);
+
+    /// <param name="text">The reference as the user wrote it.</param>
+    /// <param name="ociLayout">Whether <c>--oci-layout</c> was given: the text names a layout directory.</param>
+    /// <param name="storePath">The <c>--store</c> directory, when given.</param>
     /// <exception cref="InvalidReferenceException">The text is not a reference of the kind asked for.</exception>
-    public static TargetReference Parse(string text, bool ociLayout)
+    public static TargetReference Parse(string text, bool ociLayout, string? storePath = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (!ociLayout)
         {
             var reference = Reference.Parse(text);
-            return new TargetReference(reference, null, reference.Tag, reference.Digest);
+            return new TargetReference(reference, null, storePath, reference.Tag, reference.Digest);
         }
 
         var path = text;
@@ -75,7 +93,7 @@ internal sealed partial record TargetReference
             throw new InvalidReferenceException(text, "the OCI layout directory is missing: write <dir>[:<tag>] or <dir>@<digest>");
         }
 
-        return new TargetReference(null, path, tag ?? (digest is null ? Reference.DefaultTag : null), digest);
+        return new TargetReference(null, path, null, tag ?? (digest is null ? Reference.DefaultTag : null), digest);
     }
 
     public override string ToString()

@@ -130,7 +130,7 @@ public sealed partial class TreeCache
         }
         catch
         {
-            DeleteTree(temp);
+            TempTree.DeleteQuietly(temp);
             throw;
         }
     }
@@ -172,27 +172,8 @@ public sealed partial class TreeCache
         {
             if (entry.LastWriteTimeUtc < cutoff)
             {
-                DeleteTree(entry.FullName);
+                TempTree.DeleteQuietly(entry.FullName);
             }
-        }
-    }
-
-    private static void DeleteTree(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            else
-            {
-                File.Delete(path);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // What cannot be removed now is stale and goes at the next open.
         }
     }
 

@@ -41,4 +41,39 @@ public static class ContentExtensions
         await store.PushAsync(descriptor, stream, cancellationToken).ConfigureAwait(false);
         return descriptor;
     }
+
+    /// <summary>Makes sure the store holds the OCI empty blob (<c>{}</c>), the config of every artifact manifest.</summary>
+    public static async Task EnsureEmptyConfigAsync(this IStorage store, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (!await store.ExistsAsync(Descriptor.Empty, cancellationToken).ConfigureAwait(false))
+        {
+            using var content = new MemoryStream("{}"u8.ToArray(), writable: false);
+            await store.PushAsync(Descriptor.Empty, content, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Pushes a manifest (or index) and, when <paramref name="tag"/> is given, tags it: in one request where the store
+    /// can do both at once, else push then tag. What it references must already be in the store.
+    /// </summary>
+    public static async Task<Descriptor> PushManifestAsync(this ITarget store, string mediaType, byte[] content, string? tag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var descriptor = Descriptor.Create(content, mediaType);
+        using var stream = new MemoryStream(content, writable: false);
+        if (tag is not null && store is IReferencePushable byReference)
+        {
+            await byReference.PushAsync(descriptor, stream, tag, cancellationToken).ConfigureAwait(false);
+            return descriptor;
+        }
+
+        await store.PushAsync(descriptor, stream, cancellationToken).ConfigureAwait(false);
+        if (tag is not null)
+        {
+            await store.TagAsync(descriptor, tag, cancellationToken).ConfigureAwait(false);
+        }
+
+        return descriptor;
+    }
 }

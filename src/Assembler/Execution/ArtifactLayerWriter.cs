@@ -45,7 +45,7 @@ public sealed class ArtifactLayerWriter
         }
 
         var root = TreeWriter.CheckRoot(targetDirectory);
-        var title = Title(layer);
+        var title = TitlePath(layer);
         var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
         var summary = IsPackedDirectory(layer)
             ? await UnpackAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false)
@@ -74,7 +74,7 @@ public sealed class ArtifactLayerWriter
         }
 
         var root = TreeWriter.CheckRoot(targetDirectory);
-        var title = Title(layer);
+        var title = TitlePath(layer);
         var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
         tree.LinkFile(layer.Title!, title, blobPath, layer.Size);
         tree.Finish();
@@ -134,8 +134,15 @@ public sealed class ArtifactLayerWriter
         }
     }
 
-    private string[] Title(Descriptor layer)
+    /// <summary>
+    /// The components of the path the layer's title names, checked exactly as <see cref="WriteAsync"/> checks them, so
+    /// a caller can refuse a bad title before fetching anything.
+    /// </summary>
+    /// <exception cref="UnsafeLayerException">The title is empty, absolute, has a ".." component, or breaks a length limit.</exception>
+    /// <exception cref="InvalidLayerException">The layer has no title.</exception>
+    public string[] TitlePath(Descriptor layer)
     {
+        ArgumentNullException.ThrowIfNull(layer);
         var title = layer.Title;
         if (title is null)
         {

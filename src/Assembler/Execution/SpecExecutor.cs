@@ -80,30 +80,14 @@ public sealed class SpecExecutor
         {
             var reference = Reference.Parse(source.Ref);
             var located = _locator.Locate(reference);
-            var descriptor = await located.Target.ResolveAsync(located.Reference, cancellationToken).ConfigureAwait(false);
-            var bytes = await located.Target.FetchAllAsync(descriptor, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
-            if (MediaTypes.IsIndex(descriptor.MediaType))
-            {
-                // Attestations and other entries without a real platform are not candidates.
-                var index = OciJson.Deserialize<Oci.Index>(bytes, $"the index {descriptor.Digest}");
-                var images = index with { Manifests = index.Manifests.Where(m => m.Platform is { Os: not "unknown" } && MediaTypes.IsManifest(m.MediaType)).ToList() };
-                descriptor = images.SelectPlatform(platform);
-                bytes = await located.Target.FetchAllAsync(descriptor, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!MediaTypes.IsManifest(descriptor.MediaType))
-            {
-                throw new AssemblyException(where, $"{source.Ref} is a {descriptor.MediaType}, not an image or artifact manifest");
-            }
-
-            var manifest = OciJson.Deserialize<Manifest>(bytes, $"the manifest {descriptor.Digest}");
+            var resolved = await ManifestResolver.ResolveAsync(located, source.Ref, platform, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+            var (descriptor, manifest, isImage) = (resolved.Descriptor, resolved.Manifest, resolved.IsImage);
             if (manifest.ArtifactType == SpecArtifact.ArtifactType)
             {
                 throw new AssemblyException(where, $"{source.Ref} is an assembly spec; specs do not nest");
             }
 
-            var isImage = manifest.Config.MediaType is MediaTypes.ImageConfig or MediaTypes.DockerConfig;
-            var layers = manifest.Layers.Where(layer => Selected(source, layer) && (isImage || layer.Title is not null)).ToList();
+            var layers = resolved.LayersFor(source);
             if (layers.Count == 0)
             {
                 throw new AssemblyException(where, manifest.Layers.Count == 0
@@ -119,23 +103,10 @@ public sealed class SpecExecutor
             Report($"{where}: {source.Ref} is {descriptor.Digest} ({(isImage ? "image" : "artifact")}, {layers.Count} layer(s))");
             return new ResolvedSource(name, source, reference, located, descriptor, isImage, layers);
         }
-        catch (Exception e) when (e is NotFoundException or RegistryException or PlatformNotFoundException or InvalidDataException
-            or ContentVerificationException or SizeLimitExceededException or HttpRequestException or TimeoutException or InvalidReferenceException)
+        catch (Exception e) when (ResolutionFailure.Is(e))
         {
             throw new AssemblyException(where, e.Message, e);
         }
-    }
-
-    private static bool Selected(SourceSpec source, Descriptor layer)
-    {
-        var mediaType = layer.MediaType.Split(';', 2)[0].Trim();
-        if (source.MediaTypes.Count > 0 && !source.MediaTypes.Contains(mediaType, StringComparer.Ordinal))
-        {
-            return false;
-        }
-
-        return source.Annotations.All(a => layer.Annotations is not null
-            && layer.Annotations.TryGetValue(a.Key, out var value) && value == a.Value);
     }
 
     private static string TreeKey(string specDigest, IReadOnlyList<ResolvedSource> sources)

@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace OrasAssemble.Oci;
 
 /// <summary>Media types of the OCI image spec, the Docker formats registries still serve, and ORAS.</summary>
-public static class MediaTypes
+public static partial class MediaTypes
 {
     public const string ImageManifest = "application/vnd.oci.image.manifest.v1+json";
     public const string ImageIndex = "application/vnd.oci.image.index.v1+json";
@@ -34,4 +36,13 @@ public static class MediaTypes
 
     /// <summary>Whether content of this type is stored under <c>/manifests/</c> rather than <c>/blobs/</c>.</summary>
     public static bool IsManifestOrIndex(string? mediaType) => IsManifest(mediaType) || IsIndex(mediaType);
+
+    /// <summary>
+    /// Whether <paramref name="mediaType"/> is <c>type/subtype</c> by RFC 6838's restricted-name grammar (a <c>+suffix</c>
+    /// is part of the subtype), without parameters.
+    /// </summary>
+    public static bool IsWellFormed(string? mediaType) => mediaType is not null && Grammar().IsMatch(mediaType);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Grammar();
 }

@@ -27,7 +27,7 @@ internal static partial class NameRules
     }
 
     public static string? MediaTypeProblem(string mediaType) =>
-        MediaType().IsMatch(mediaType)
+        Oci.MediaTypes.IsWellFormed(mediaType)
             ? null
             : $"\"{SpecPath.Show(mediaType)}\" is not a media type; write type/subtype without parameters, such as application/vnd.oci.image.layer.v1.tar";
 
@@ -37,8 +37,4 @@ internal static partial class NameRules
     // RFC 1123 label, as Kubernetes names are.
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SourceName();
-
-    // RFC 6838 restricted names.
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex MediaType();
 }

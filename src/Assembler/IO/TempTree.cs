@@ -1,10 +1,12 @@
-namespace OrasAssemble.Cli.IO;
+namespace OrasAssemble.IO;
 
 /// <summary>Removes temporary files and folders without letting a cleanup failure hide the error that caused it.</summary>
-internal static class TempTree
+public static class TempTree
 {
+    /// <summary>Deletes a file, a link or a directory tree (read-only directories included), ignoring what cannot be removed.</summary>
     public static void DeleteQuietly(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         try
         {
             if (Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
@@ -18,7 +20,7 @@ internal static class TempTree
                     // Unpacked folders may be read-only by design; make them writable to remove them.
                     foreach (var directory in Directory.EnumerateDirectories(path, "*", SearchOption.AllDirectories).Prepend(path))
                     {
-                        if (new FileInfo(directory).LinkTarget is null)
+                        if (!OperatingSystem.IsWindows() && new FileInfo(directory).LinkTarget is null)
                         {
                             File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                         }
@@ -34,7 +36,7 @@ internal static class TempTree
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Best effort: the files carry a recognisable temporary name.
+            // Best effort: leftovers carry a recognisable temporary name, and the error that led here matters more.
         }
     }
 }

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using OrasAssemble.Artifacts;
+using OrasAssemble.Cache;
+using OrasAssemble.Cli.Progress;
+using OrasAssemble.Cli.Specs;
+using OrasAssemble.Execution;
+using OrasAssemble.IO;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.Cli.Commands;
+
+/// <summary>
+/// <c>assemble &lt;ref|assembly.yaml&gt; --out &lt;dir&gt;</c>: run a spec as the node plugin does, building the tree in the
+/// local cache, then give it to the user as a hard-link clone at <c>--out</c>.
+/// </summary>
+internal static class AssembleCommand
+{
+    public static Command Create(GlobalOptions global, Terminal terminal)
+    {
+        var what = new Argument<string>("spec")
+        {
+            Description = "A spec file (.yaml, .yml, .json), or the reference of a pushed spec: registry/repository[:tag][@digest]",
+            HelpName = "ref|assembly.yaml",
+        };
+        var output = new Option<string>("--out")
+        {
+            Description = "Where the tree goes; must not exist, or be an empty directory. Files are hard links into the cache: replace them, do not edit them",
+            HelpName = "dir",
+            Required = true,
+        };
+        var cache = new Option<string?>("--cache")
+        {
+            Description = "The cache of blobs and trees (default: $XDG_CACHE_HOME/oras-assemble, else ~/.cache/oras-assemble)",
+            HelpName = "dir",
+        };
+        var pullPolicy = new Option<string>("--pull-policy")
+        {
+            Description = "IfNotPresent: reuse the tree this spec last gave without asking any registry; Always: resolve every tag again",
+            HelpName = "Always|IfNotPresent",
+            DefaultValueFactory = _ => nameof(PullPolicy.IfNotPresent),
+        };
+        pullPolicy.AcceptOnlyFromAmong(nameof(PullPolicy.Always), nameof(PullPolicy.IfNotPresent));
+
+        var command = new Command("assemble", "Assemble a spec into a directory tree; prints the tree's key, its path in the cache and the output path")
+        {
+            what,
+            output,
+            cache,
+            pullPolicy,
+        };
+        VerbAction.Set(command, global, terminal, async (parseResult, context, cancellationToken) =>
+        {
+            var outPath = parseResult.GetValue(output)!;
+            if (TreeCloner.DestinationProblem(outPath) is { } problem)
+            {
+                throw new UsageException($"--out: {problem}");
+            }
+
+            var spec = await LoadSpecAsync(context, parseResult.GetValue(what)!, cancellationToken).ConfigureAwait(false);
+            var cacheRoot = parseResult.GetValue(cache) ?? DefaultCacheDirectory();
+            var treeCache = TreeCache.Open(new CacheOptions { Root = cacheRoot });
+            var locator = await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false);
+            var policy = Enum.Parse<PullPolicy>(parseResult.GetValue(pullPolicy)!);
+            var tree = await new StatusDisplay(context.Terminal).RunAsync("Assembling", report =>
+                new SpecExecutor(treeCache, locator, new ExecutorOptions { PullPolicy = policy, Progress = report })
+                    .AssembleAsync(spec, cancellationToken)).ConfigureAwait(false);
+
+            TreeCloner.Clone(tree.Path, outPath);
+            var stdout = context.Terminal.Out;
+            await stdout.WriteLineAsync($"key:  {tree.Key}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"tree: {tree.Path}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"out:  {Path.GetFullPath(outPath)}").ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<AssemblySpec> LoadSpecAsync(CommandContext context, string argument, CancellationToken cancellationToken)
+    {
+        if (SpecFile.NamesSpecFile(argument))
+        {
+            return await SpecFile.LoadAsync(argument, cancellationToken).ConfigureAwait(false);
+        }
+
+        var target = context.ParseReference(argument);
+        var store = await context.OpenAsync(target, forWriting: false, cancellationToken).ConfigureAwait(false);
+        var artifact = await SpecArtifactReader.ReadAsync(store.Store, target.ContentReference, target.ToString(), cancellationToken).ConfigureAwait(false);
+        return artifact.Spec;
+    }
+
+    /// <summary>The XDG base directory convention, so the cache lives where other tools put theirs.</summary>
+    private static string DefaultCacheDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg))
+        {
+            return Path.Combine(xdg, "oras-assemble");
+        }
+
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (string.IsNullOrEmpty(home))
+        {
+            throw new UsageException("no home directory to keep the cache in; name one with --cache");
+        }
+
+        return Path.Combine(home, ".cache", "oras-assemble");
+    }
+}

@@ -1,0 +1,11 @@
+namespace OrasAssemble.Artifacts;
+
+/// <summary>
+/// A reference that was to name an assembly spec names something else (another artifact, an image, an index), or a
+/// manifest that claims to be a spec but does not hold exactly one spec layer of a readable size.
+/// </summary>
+public sealed class NotASpecArtifactException(string reference, string problem)
+    : Exception($"{reference}: {problem}")
+{
+    public string Reference { get; } = reference;
+}

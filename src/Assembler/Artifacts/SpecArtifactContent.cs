@@ -1,0 +1,13 @@
+using OrasAssemble.Oci;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.Artifacts;
+
+/// <summary>A spec artifact: the spec, its manifest and its one layer, each with the exact bytes stored.</summary>
+public sealed record SpecArtifactContent(
+    AssemblySpec Spec,
+    Descriptor ManifestDescriptor,
+    Manifest Manifest,
+    byte[] ManifestBytes,
+    Descriptor Layer,
+    byte[] LayerBytes);

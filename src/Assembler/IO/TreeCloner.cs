@@ -1,0 +1,123 @@
+using System.Runtime.Versioning;
+using OrasAssemble.Execution;
+
+namespace OrasAssemble.IO;
+
+/// <summary>
+/// Gives a composed tree a second name outside the cache without copying its bytes: directories are created with the
+/// same permission bits, regular files are hard-linked, symbolic links are made anew with the same target. The clone
+/// is built in a temporary directory beside the destination and renamed into place, so the destination is either
+/// absent (or the empty directory it was) or complete.
+/// </summary>
+/// <remarks>
+/// The files share their inodes with the cache: they must be replaced, never edited in place. When the destination is
+/// on another file system, where hard links cannot reach, files are copied instead.
+/// </remarks>
+[UnsupportedOSPlatform("windows")]
+public static class TreeCloner
+{
+    private const int CrossDevice = 18; // EXDEV
+
+    /// <summary>Why <paramref name="destination"/> cannot receive a clone, or null when it can: it must not exist, or be an empty directory.</summary>
+    public static string? DestinationProblem(string destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var info = new FileInfo(destination);
+        if (info.LinkTarget is not null)
+        {
+            return $"{destination} is a symbolic link; name a directory that does not exist yet, or an empty one";
+        }
+
+        if (info.Exists)
+        {
+            return $"{destination} is a file; name a directory that does not exist yet, or an empty one";
+        }
+
+        return Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any()
+            ? $"{destination} is not empty; name a directory that does not exist yet, or an empty one"
+            : null;
+    }
+
+    /// <summary>Clones <paramref name="source"/> to <paramref name="destination"/>, whose parent directories are created as needed.</summary>
+    /// <exception cref="IOException">The destination exists and is not an empty directory, or the file system refused.</exception>
+    public static void Clone(string source, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (DestinationProblem(destination) is { } problem)
+        {
+            throw new IOException(problem);
+        }
+
+        var target = Path.GetFullPath(destination).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(target) ?? throw new IOException($"{destination} has no parent directory to build the clone in");
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.oras-assemble-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(temp);
+            var copy = new Cloning();
+            copy.CloneDirectory(Path.GetFullPath(source), temp);
+            if (Directory.Exists(target))
+            {
+                // Only an empty directory can be deleted this way, so anything that appeared meanwhile is kept.
+                Directory.Delete(target);
+            }
+
+            Directory.Move(temp, target);
+        }
+        catch
+        {
+            TempTree.DeleteQuietly(temp);
+            throw;
+        }
+    }
+
+    private sealed class Cloning
+    {
+        private bool _copyFiles;
+
+        public void CloneDirectory(string from, string to)
+        {
+            foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+            {
+                var destination = Path.Combine(to, entry.Name);
+                if (entry.LinkTarget is { } linkTarget)
+                {
+                    File.CreateSymbolicLink(destination, linkTarget);
+                }
+                else if (entry is DirectoryInfo)
+                {
+                    Directory.CreateDirectory(destination);
+                    CloneDirectory(entry.FullName, destination);
+                }
+                else
+                {
+                    CloneFile(entry.FullName, destination);
+                }
+            }
+
+            // Last, so that a read-only directory did not stop its own entries from being made.
+            File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+        }
+
+        private void CloneFile(string from, string to)
+        {
+            if (!_copyFiles)
+            {
+                try
+                {
+                    NativeMethods.CreateHardLink(from, to);
+                    return;
+                }
+                catch (IOException e) when (e.HResult == CrossDevice)
+                {
+                    _copyFiles = true;
+                }
+            }
+
+            File.Copy(from, to);
+            File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+        }
+    }
+}

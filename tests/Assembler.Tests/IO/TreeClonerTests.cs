@@ -1,0 +1,84 @@
+using System.Runtime.Versioning;
+using OrasAssemble.IO;
+using OrasAssemble.Tests.Execution;
+using OrasAssemble.Tests.TestSupport;
+
+namespace OrasAssemble.Tests.IO;
+
+[UnsupportedOSPlatform("windows")]
+public sealed class TreeClonerTests : IDisposable
+{
+    private const UnixFileMode ReadOnlyDirectory = (UnixFileMode)0b101_101_101; // 0555
+    private const UnixFileMode Executable = (UnixFileMode)0b111_101_101; // 0755
+
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(_dir.Path, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(directory, Executable);
+        }
+
+        _dir.Dispose();
+    }
+
+    private string Source()
+    {
+        var root = _dir.Combine("tree");
+        Directory.CreateDirectory(Path.Combine(root, "bin"));
+        Directory.CreateDirectory(Path.Combine(root, "empty"));
+        Directory.CreateDirectory(Path.Combine(root, "locked"));
+        File.WriteAllText(Path.Combine(root, "bin", "tool"), "tool bytes");
+        File.SetUnixFileMode(Path.Combine(root, "bin", "tool"), Executable);
+        File.WriteAllText(Path.Combine(root, "locked", "inside.txt"), "inside");
+        File.CreateSymbolicLink(Path.Combine(root, "bin", "sh"), "tool");
+        File.CreateSymbolicLink(Path.Combine(root, "dangling"), "nowhere/at/all");
+        File.SetUnixFileMode(Path.Combine(root, "locked"), ReadOnlyDirectory);
+        return root;
+    }
+
+    [Fact]
+    public void The_clone_has_the_same_entries_modes_bytes_and_link_targets()
+    {
+        var source = Source();
+
+        TreeCloner.Clone(source, _dir.Combine("deep", "out"));
+
+        Assert.Equal(TreeSnapshot.Take(source), TreeSnapshot.Take(_dir.Combine("deep", "out")));
+        Assert.Equal(ReadOnlyDirectory, File.GetUnixFileMode(_dir.Combine("deep", "out", "locked")));
+        Assert.Equal("nowhere/at/all", new FileInfo(_dir.Combine("deep", "out", "dangling")).LinkTarget);
+        Assert.Equal(["out"], Directory.EnumerateFileSystemEntries(_dir.Combine("deep")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Files_are_hard_links_so_a_change_to_one_shows_in_the_other()
+    {
+        var source = Source();
+
+        TreeCloner.Clone(source, _dir.Combine("out"));
+        File.AppendAllText(_dir.Combine("out", "bin", "tool"), " and more");
+
+        Assert.Equal("tool bytes and more", File.ReadAllText(Path.Combine(source, "bin", "tool")));
+    }
+
+    [Fact]
+    public void An_empty_directory_is_filled_and_anything_else_is_refused()
+    {
+        var source = Source();
+        Directory.CreateDirectory(_dir.Combine("empty-out"));
+        Directory.CreateDirectory(_dir.Combine("busy"));
+        File.WriteAllText(_dir.Combine("busy", "x"), "x");
+        File.WriteAllText(_dir.Combine("file"), "x");
+
+        TreeCloner.Clone(source, _dir.Combine("empty-out"));
+        var busy = Assert.Throws<IOException>(() => TreeCloner.Clone(source, _dir.Combine("busy")));
+        var file = Assert.Throws<IOException>(() => TreeCloner.Clone(source, _dir.Combine("file")));
+
+        Assert.Equal(TreeSnapshot.Take(source), TreeSnapshot.Take(_dir.Combine("empty-out")));
+        Assert.Equal($"{_dir.Combine("busy")} is not empty; name a directory that does not exist yet, or an empty one", busy.Message);
+        Assert.EndsWith("is a file; name a directory that does not exist yet, or an empty one", file.Message, StringComparison.Ordinal);
+        Assert.Equal(["x"], Directory.EnumerateFileSystemEntries(_dir.Combine("busy")).Select(Path.GetFileName));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_dir.Path), e => Path.GetFileName(e).StartsWith('.'));
+    }
+}
