@@ -22,11 +22,17 @@ internal static class PushCommand
             Description = "Resolve every tag in sources and base to its digest now and push the spec with repository@sha256:… references",
         };
 
+        var noPinBase = new Option<bool>("--no-pin-base")
+        {
+            Description = "Do not resolve the base image (e.g. a local store without it): the artifact then has no land.oras.assemble.base annotation, and --lock leaves base.image as written",
+        };
+
         var command = new Command("push", "Validate an assembly spec and push it as a spec artifact; prints the manifest digest")
         {
             file,
             reference,
             lockOption,
+            noPinBase,
         };
         VerbAction.Set(command, global, terminal, async (parseResult, context, cancellationToken) =>
         {
@@ -40,10 +46,11 @@ internal static class PushCommand
             // Opened first: with --store, this creates the store that the references are then resolved in.
             var store = await context.OpenAsync(target, forWriting: true, cancellationToken).ConfigureAwait(false);
             var pinner = new SpecPinner(await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false));
-            var pinnedBase = spec.Base is { } baseImage ? await pinner.PinBaseAsync(baseImage, cancellationToken).ConfigureAwait(false) : null;
+            var pinBase = !parseResult.GetValue(noPinBase);
+            var pinnedBase = pinBase && spec.Base is { } baseImage ? await pinner.PinBaseAsync(baseImage, cancellationToken).ConfigureAwait(false) : null;
             if (parseResult.GetValue(lockOption))
             {
-                spec = await pinner.LockAsync(spec, cancellationToken).ConfigureAwait(false);
+                spec = await pinner.LockAsync(spec, lockBase: pinBase, cancellationToken).ConfigureAwait(false);
             }
 
             var artifact = SpecArtifactBuilder.Build(spec, pinnedBase, TimeProvider.System.GetUtcNow());

@@ -15,13 +15,15 @@ public static class SpecArtifactBuilder
 {
     /// <param name="spec">A valid spec; it is validated again, since a pushed spec must be readable by every client.</param>
     /// <param name="pinnedBase">
-    /// The spec's base image pinned by digest (<c>registry/repository[:tag]@sha256:…</c>); required exactly when the
-    /// spec has a base. <see cref="SpecPinner.PinBaseAsync"/> resolves it.
+    /// The spec's base image pinned by digest (<c>registry/repository[:tag]@sha256:…</c>), which
+    /// <see cref="SpecPinner.PinBaseAsync"/> resolves; null when the spec has no base, or when the base is not
+    /// reachable from where the spec is pushed (a local store without the image): the artifact then carries no
+    /// base annotation, and a client that needs the pinned base resolves <c>base.image</c> from the spec itself.
     /// </param>
     /// <param name="created">The push time, written in UTC to the second.</param>
     /// <param name="subject">The revision this one was made from, for a rebase; null otherwise.</param>
     /// <exception cref="InvalidSpecException">The spec is not valid.</exception>
-    /// <exception cref="ArgumentException"><paramref name="pinnedBase"/> is missing, unexpected or not pinned by digest.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pinnedBase"/> is unexpected or not pinned by digest.</exception>
     public static SpecArtifactContent Build(AssemblySpec spec, string? pinnedBase, DateTimeOffset created, Descriptor? subject = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -36,9 +38,9 @@ public static class SpecArtifactBuilder
             [Annotations.Title] = spec.Metadata.Name,
             [Annotations.Created] = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         };
-        if (spec.Base is not null)
+        if (spec.Base is not null && pinnedBase is not null)
         {
-            if (pinnedBase is null || !Reference.TryParse(pinnedBase, out var pinned) || pinned.Digest is null)
+            if (!Reference.TryParse(pinnedBase, out var pinned) || pinned.Digest is null)
             {
                 throw new ArgumentException($"the base image must be given pinned by digest (registry/repository[:tag]@sha256:…), not \"{pinnedBase}\"", nameof(pinnedBase));
             }

@@ -42,14 +42,15 @@ public sealed class SpecPinner(ITargetLocator locator, long maxManifestBytes = S
     /// <c>registry/repository@sha256:…</c>, the digest its tag names now. References that carry a digest stay as written.
     /// </summary>
     /// <exception cref="AssemblyException">A reference cannot be resolved.</exception>
-    public async Task<AssemblySpec> LockAsync(AssemblySpec spec, CancellationToken cancellationToken = default)
+    /// <param name="lockBase">False to leave <c>base.image</c> as written (when the base is not reachable from here).</param>
+    public async Task<AssemblySpec> LockAsync(AssemblySpec spec, bool lockBase = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var sources = await Task.WhenAll(spec.Sources.Select(async pair =>
             (pair.Key, Source: pair.Value with { Ref = await LockAsync($"sources.{pair.Key}.ref", pair.Value.Ref, cancellationToken).ConfigureAwait(false) })))
             .ConfigureAwait(false);
         var locked = spec with { Sources = sources.ToDictionary(s => s.Key, s => s.Source, StringComparer.Ordinal) };
-        if (spec.Base is { } baseImage)
+        if (lockBase && spec.Base is { } baseImage)
         {
             locked = locked with { Base = baseImage with { Image = await LockAsync("base.image", baseImage.Image, cancellationToken).ConfigureAwait(false) } };
         }

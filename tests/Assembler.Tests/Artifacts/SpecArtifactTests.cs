@@ -68,14 +68,21 @@ public sealed class SpecArtifactTests
         Assert.Equal(["org.opencontainers.image.created", "org.opencontainers.image.title"], artifact.Manifest.Annotations!.Keys);
     }
 
-    [Theory]
-    [InlineData(null)]
-    [InlineData("registry.example/library/openjdk:17-jre")]
-    public void A_base_that_is_not_pinned_by_digest_is_refused(string? pinnedBase)
+    [Fact]
+    public void A_base_that_is_not_pinned_by_digest_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => SpecArtifactBuilder.Build(FullSpec(), pinnedBase, Created));
+        var error = Assert.Throws<ArgumentException>(() => SpecArtifactBuilder.Build(FullSpec(), "registry.example/library/openjdk:17-jre", Created));
 
         Assert.StartsWith("the base image must be given pinned by digest", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_base_left_unpinned_is_not_annotated_and_stays_in_the_spec()
+    {
+        var artifact = SpecArtifactBuilder.Build(FullSpec(), null, Created);
+
+        Assert.DoesNotContain(SpecArtifact.BaseAnnotation, artifact.Manifest.Annotations!.Keys);
+        Assert.Equal(FullSpec().Base, SpecJson.Deserialize(artifact.LayerBytes).Base);
     }
 
     [Fact]
