@@ -33,13 +33,9 @@ internal sealed class ServingCertificate
         {
             certificate = X509Certificate2.CreateFromPem(certificatePem, keyPem);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new CertificateLoadException($"cannot use {certificateFile} with {keyFile}: {Explain(certificatePem, keyPem, e)}", e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new CertificateLoadException($"cannot use {certificateFile} with {keyFile}: {e.Message}", e);
         }
 
         var chain = new X509Certificate2Collection();
@@ -55,7 +51,7 @@ internal sealed class ServingCertificate
     }
 
     // CreateFromPem's messages do not say which of the two files is at fault; look at each on its own.
-    private static string Explain(string certificatePem, string keyPem, CryptographicException e)
+    private static string Explain(string certificatePem, string keyPem, Exception e)
     {
         if (!certificatePem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
         {

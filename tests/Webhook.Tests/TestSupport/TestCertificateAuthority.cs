@@ -26,7 +26,7 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        return new TestCertificateAuthority(request.CreateSelfSigned(now.AddHours(-1), now.AddDays(2)));
+        return new TestCertificateAuthority(request.CreateSelfSigned(now.AddDays(-7), now.AddDays(7)));
     }
 
     /// <summary>
