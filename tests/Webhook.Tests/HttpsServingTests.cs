@@ -46,6 +46,19 @@ public sealed class HttpsServingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_review_over_the_size_limit_gets_413_with_a_review_saying_why()
+    {
+        await using var webhook = await WebhookInstance.StartAsync(authority, temp.Path, o => o with { MaxRequestBytes = 1024 });
+
+        var answer = await webhook.PostAsync(new string(' ', 4096));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
+        Assert.False(answer.Allowed);
+        Assert.Equal(413, answer.Code);
+        Assert.Equal("the review is 4096 bytes, over the limit of 1024", answer.Message);
+    }
+
+    [Fact]
     public async Task Plain_http_is_not_served()
     {
         await using var webhook = await WebhookInstance.StartAsync(authority, temp.Path);

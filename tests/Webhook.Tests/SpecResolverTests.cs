@@ -241,6 +241,24 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
         Assert.StartsWith($"cannot resolve spec {reference}: the registry refused the webhook's credentials", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_registry_config_file_that_does_not_exist_means_anonymous_access()
+    {
+        var reference = $"{Server.Host}/resolve/public:1.0";
+        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("p", null, "/app"),
+            new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
+        using var temp = new TempDirectory();
+        using var withMissingConfig = new RegistryClient(new RegistryClientOptions
+        {
+            Hosts = PlainHttp,
+            Credentials = new DockerConfigCredentialStore(temp.Combine("registry", ".dockerconfigjson")),
+        });
+
+        var spec = await Resolver(withMissingConfig).ResolveAsync(Reference.Parse(reference), default);
+
+        Assert.Equal("/app", spec.MountPath);
+    }
+
     private SpecResolver Resolver(RegistryClient? through = null, TimeSpan? timeout = null, TimeSpan? ttl = null) => new(
         through ?? client,
         new SpecResolverOptions { Timeout = timeout ?? TimeSpan.FromSeconds(10), CacheTtl = ttl ?? TimeSpan.FromMinutes(10) },

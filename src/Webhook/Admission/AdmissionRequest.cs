@@ -12,9 +12,6 @@ internal sealed record AdmissionRequest
 
     public string? SubResource { get; init; }
 
-    /// <summary>Empty for an object whose name the API server generates later (<c>generateName</c>).</summary>
-    public string? Name { get; init; }
-
     public string? Namespace { get; init; }
 
     /// <summary><c>CREATE</c>, <c>UPDATE</c>, <c>DELETE</c> or <c>CONNECT</c>.</summary>
@@ -22,6 +19,4 @@ internal sealed record AdmissionRequest
 
     /// <summary>The object as it would be stored, kept as raw JSON so nothing we do not model is lost.</summary>
     public JsonElement? Object { get; init; }
-
-    public bool? DryRun { get; init; }
 }

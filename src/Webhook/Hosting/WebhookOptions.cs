@@ -47,6 +47,11 @@ internal sealed record WebhookOptions
             problems.Add("--tls-private-key-file is required");
         }
 
+        if (Listen.IsLocalhost && Listen.Port == 0)
+        {
+            problems.Add("--listen: port 0 (any free port) needs an IP address, e.g. 127.0.0.1:0, not localhost");
+        }
+
         if (ResolveTimeout <= TimeSpan.Zero)
         {
             problems.Add("--resolve-timeout must be longer than zero");

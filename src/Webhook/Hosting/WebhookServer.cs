@@ -69,7 +69,7 @@ internal static class WebhookServer
 
         var metrics = new WebhookMetrics();
         var time = TimeProvider.System;
-        var registryClient = new RegistryClient(new RegistryClientOptions
+        var registryOptions = new RegistryClientOptions
         {
             Hosts = hosts,
             Credentials = options.RegistryConfigFile is { Length: > 0 } path ? new DockerConfigCredentialStore(path) : null,
@@ -80,13 +80,14 @@ internal static class WebhookServer
             ConnectTimeout = options.ResolveTimeout,
             ResponseTimeout = options.ResolveTimeout,
             UserAgent = WebhookCommandLine.Name + "/1",
-        });
+        };
 
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(time);
         services.AddSingleton(metrics);
-        services.AddSingleton(registryClient);
+        // Made by the container so it is disposed with it.
+        services.AddSingleton(_ => new RegistryClient(registryOptions));
         services.AddSingleton(new AdmissionPolicy(options.FailurePolicy, settings.Namespaces));
         services.AddSingleton(new PodMutator(options.DriverName));
         services.AddSingleton(new SpecResolverOptions { Timeout = options.ResolveTimeout, CacheTtl = options.SpecCacheTtl });
@@ -123,18 +124,25 @@ internal static class WebhookServer
         });
 
         var app = builder.Build();
+        try
+        {
+            // Start-up fails here, not on the first handshake, when the pair cannot be loaded.
+            _ = app.Services.GetRequiredService<CertificateReloader>();
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
 
-        // Start-up fails here, not on the first handshake, when the pair cannot be loaded.
-        _ = app.Services.GetRequiredService<CertificateReloader>();
-        MapEndpoints(app);
-        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILogger<AdmissionHandler>>()
-            .Listening(string.Join(", ", app.Urls), options.FailurePolicy.ToString()));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookServer).FullName!);
+        MapEndpoints(app, logger);
+        app.Lifetime.ApplicationStarted.Register(() => logger.Listening(string.Join(", ", app.Urls), options.FailurePolicy.ToString()));
         return app;
     }
 
-    private static void MapEndpoints(WebApplication app)
+    private static void MapEndpoints(WebApplication app, ILogger logger)
     {
-        var logger = app.Services.GetRequiredService<ILogger<AdmissionHandler>>();
         app.Use(async (context, next) =>
         {
             try
