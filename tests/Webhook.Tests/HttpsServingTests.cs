@@ -55,7 +55,10 @@ public sealed class HttpsServingTests : IDisposable
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
         Assert.False(answer.Allowed);
         Assert.Equal(413, answer.Code);
+        Assert.Equal("RequestEntityTooLarge", answer.Reason);
         Assert.Equal("the review is 4096 bytes, over the limit of 1024", answer.Message);
+        var metrics = await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics"));
+        Assert.Contains("oras_assemble_webhook_admissions_total{outcome=\"malformed\"} 1\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

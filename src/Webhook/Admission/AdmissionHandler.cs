@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
@@ -41,11 +42,19 @@ internal sealed class AdmissionHandler
         return result;
     }
 
-    /// <summary>The answer to a request that is not a readable admission review (HTTP 400, or <paramref name="statusCode"/>).</summary>
-    public AdmissionResult Malformed(string reason, int statusCode = (int)HttpStatusCode.BadRequest, string uid = "")
+    /// <summary>The answer to a request whose body could not even be read (too large, cut off).</summary>
+    public AdmissionResult RejectBody(string reason, int statusCode)
+    {
+        var result = Malformed(reason, statusCode);
+        metrics.Admitted(result.Outcome, TimeSpan.Zero);
+        return result;
+    }
+
+    /// <summary>The answer to a request that is not a readable admission review: HTTP 400 (or <paramref name="statusCode"/>) with a review saying why.</summary>
+    private AdmissionResult Malformed(string reason, int statusCode = (int)HttpStatusCode.BadRequest)
     {
         logger.ReviewMalformed(reason);
-        var response = Denied(uid, statusCode, "BadRequest", reason);
+        var response = Denied("", statusCode, statusCode == StatusCodes.Status413PayloadTooLarge ? "RequestEntityTooLarge" : "BadRequest", reason);
         return new AdmissionResult(statusCode, AdmissionReview.For(response), AdmissionOutcome.Malformed);
     }
 

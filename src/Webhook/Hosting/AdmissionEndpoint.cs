@@ -16,7 +16,7 @@ internal static class AdmissionEndpoint
         var body = await ReadBodyAsync(context, options.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
         var result = body.Content is { } content
             ? await handler.HandleAsync(content, cancellationToken).ConfigureAwait(false)
-            : handler.Malformed(body.Problem!, body.StatusCode);
+            : handler.RejectBody(body.Problem!, body.StatusCode);
 
         context.Response.StatusCode = result.StatusCode;
         context.Response.ContentType = "application/json";
