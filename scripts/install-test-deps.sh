@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs the real programs the test suite runs: a CNCF Distribution registry (docker-registry)
-# and htpasswd for its bcrypt password file. Safe to run again: it installs only what is missing.
+# Installs the real programs the test suite runs: a CNCF Distribution registry (docker-registry),
+# htpasswd for its bcrypt password file, and openssl for the webhook's certificate script.
+# Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 packages=()
 command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || packages+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+
+# kubectl is not a Debian package; the deploy manifest tests need it (with its built-in kustomize) on the PATH.
+command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found; the webhook deploy tests will fail" >&2
 
 if [ "${#packages[@]}" -eq 0 ]; then
     echo "test dependencies already installed"

@@ -1,0 +1,31 @@
+using OrasAssemble.Registry.Configuration;
+
+namespace OrasAssemble.Webhook.Configuration;
+
+/// <summary>
+/// The <c>webhook:</c> section of the host settings file (docs/webhook.md). Only the webhook reads it; the
+/// <c>registries:</c> section beside it is read by <see cref="HostSettings"/>.
+/// </summary>
+internal sealed record WebhookSettings
+{
+    public static WebhookSettings Default { get; } = new();
+
+    /// <summary>Namespaces whose pods are wired; null means every namespace the API server sends.</summary>
+    public IReadOnlySet<string>? Namespaces { get; init; }
+
+    /// <exception cref="HostSettingsException">The file is missing or its <c>webhook:</c> section is wrong.</exception>
+    public static async Task<WebhookSettings> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new HostSettingsException(path, [new HostSettingsError(path, 0, 0, "file not found")]);
+        }
+
+        return WebhookSettingsParser.Parse(text, path);
+    }
+}

@@ -1,0 +1,81 @@
+using OrasAssemble.Webhook.Admission;
+using OrasAssemble.Webhook.Mutation;
+
+namespace OrasAssemble.Webhook.Hosting;
+
+/// <summary>Everything the webhook is started with; the command line fills it in, tests build it directly.</summary>
+internal sealed record WebhookOptions
+{
+    public ListenAddress Listen { get; init; } = ListenAddress.Default;
+
+    /// <summary>PEM certificate (and chain) served over HTTPS; reloaded when it changes.</summary>
+    public required string TlsCertificateFile { get; init; }
+
+    public required string TlsPrivateKeyFile { get; init; }
+
+    /// <summary>The host settings file: <c>registries:</c> (docs/host-config.md) and <c>webhook:</c> (docs/webhook.md).</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>A docker <c>config.json</c> with credentials for private specs; anonymous access when null.</summary>
+    public string? RegistryConfigFile { get; init; }
+
+    public FailurePolicy FailurePolicy { get; init; } = FailurePolicy.Fail;
+
+    public TimeSpan ResolveTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan SpecCacheTtl { get; init; } = TimeSpan.FromMinutes(10);
+
+    public string DriverName { get; init; } = PodMutator.DefaultDriverName;
+
+    /// <summary>How often the certificate files are compared with what is being served.</summary>
+    public TimeSpan CertificateCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest admission review accepted; the API server caps objects well below this.</summary>
+    public long MaxRequestBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Every problem with the values themselves (files are checked when they are read).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(TlsCertificateFile))
+        {
+            problems.Add("--tls-cert-file is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(TlsPrivateKeyFile))
+        {
+            problems.Add("--tls-private-key-file is required");
+        }
+
+        if (Listen.IsLocalhost && Listen.Port == 0)
+        {
+            problems.Add("--listen: port 0 (any free port) needs an IP address, e.g. 127.0.0.1:0, not localhost");
+        }
+
+        if (ResolveTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("--resolve-timeout must be longer than zero");
+        }
+        else if (ResolveTimeout > TimeSpan.FromSeconds(30))
+        {
+            problems.Add($"--resolve-timeout {Duration.Format(ResolveTimeout)} is longer than the API server waits for any webhook (30s)");
+        }
+
+        if (SpecCacheTtl <= TimeSpan.Zero)
+        {
+            problems.Add("--spec-cache-ttl must be longer than zero");
+        }
+
+        if (string.IsNullOrWhiteSpace(DriverName))
+        {
+            problems.Add("--driver-name must not be empty");
+        }
+
+        if (CertificateCheckInterval <= TimeSpan.Zero || MaxRequestBytes <= 0)
+        {
+            problems.Add("the certificate check interval and request size limit must be positive");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Registry.Remote;
+using OrasAssemble.Webhook.Admission;
+using OrasAssemble.Webhook.Configuration;
+using OrasAssemble.Webhook.Logging;
+using OrasAssemble.Webhook.Metrics;
+using OrasAssemble.Webhook.Mutation;
+using OrasAssemble.Webhook.Specs;
+using OrasAssemble.Webhook.Tls;
+
+namespace OrasAssemble.Webhook.Hosting;
+
+/// <summary>
+/// Builds the webhook's web application: Kestrel serving HTTPS on one address with a reloading certificate, and the
+/// four endpoints. Everything the options name (config file, certificate pair) is read and checked here, before
+/// anything listens, so a misconfigured webhook fails at start with a message naming the flag or file.
+/// </summary>
+internal static class WebhookServer
+{
+    public const string HealthPath = "/healthz";
+    public const string ReadyPath = "/readyz";
+    public const string MetricsPath = "/metrics";
+
+    /// <exception cref="WebhookStartupException">An option, the config file or the certificate pair cannot be used.</exception>
+    public static async Task<WebApplication> CreateAsync(
+        WebhookOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            throw new WebhookStartupException(string.Join(Environment.NewLine, problems));
+        }
+
+        var (hosts, settings) = await LoadConfigAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = WebhookCommandLine.Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Logging.ClearProviders();
+
+        // One line per admission is ours to write; ASP.NET Core's per-request lines would double it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (configureLogging is null)
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.UseUtcTimestamp = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        var metrics = new WebhookMetrics();
+        var time = TimeProvider.System;
+        var registryOptions = new RegistryClientOptions
+        {
+            Hosts = hosts,
+            Credentials = options.RegistryConfigFile is { Length: > 0 } path ? new DockerConfigCredentialStore(path) : null,
+
+            // An admission is waited on by a person or a controller: fewer, shorter retries than the CLI, all
+            // within the resolve timeout anyway.
+            Retry = new RetryPolicy { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), MaxRetryAfter = TimeSpan.FromSeconds(2) },
+            ConnectTimeout = options.ResolveTimeout,
+            ResponseTimeout = options.ResolveTimeout,
+            UserAgent = WebhookCommandLine.Name + "/1",
+        };
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(time);
+        services.AddSingleton(metrics);
+        // Made by the container so it is disposed with it.
+        services.AddSingleton(_ => new RegistryClient(registryOptions));
+        services.AddSingleton(new AdmissionPolicy(options.FailurePolicy, settings.Namespaces));
+        services.AddSingleton(new PodMutator(options.DriverName));
+        services.AddSingleton(new SpecResolverOptions { Timeout = options.ResolveTimeout, CacheTtl = options.SpecCacheTtl });
+        services.AddSingleton<SpecResolver>();
+        services.AddSingleton<AdmissionHandler>();
+        services.AddSingleton(provider => LoadCertificate(options, time, metrics, provider.GetRequiredService<ILogger<CertificateReloader>>()));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            void Https(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                var certificates = listen.ApplicationServices.GetRequiredService<CertificateReloader>();
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = certificates.Current.Context,
+                        ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                    }),
+                });
+            }
+
+            if (options.Listen.IsLocalhost)
+            {
+                kestrel.ListenLocalhost(options.Listen.Port, Https);
+            }
+            else
+            {
+                kestrel.Listen(options.Listen.Address!, options.Listen.Port, Https);
+            }
+        });
+
+        var app = builder.Build();
+        try
+        {
+            // Start-up fails here, not on the first handshake, when the pair cannot be loaded.
+            _ = app.Services.GetRequiredService<CertificateReloader>();
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookServer).FullName!);
+        MapEndpoints(app, logger);
+        app.Lifetime.ApplicationStarted.Register(() => logger.Listening(string.Join(", ", app.Urls), options.FailurePolicy.ToString()));
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app, ILogger logger)
+    {
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                // /mutate answers every failure itself; this is for the small endpoints, so none answers with an empty 500.
+                logger.RequestFailed(e, context.Request.Method, context.Request.Path);
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync($"internal error: {e.GetType().Name}: {e.Message}\n").ConfigureAwait(false);
+            }
+        });
+
+        app.MapPost(AdmissionEndpoint.Path, (HttpContext context, AdmissionHandler handler, WebhookOptions options) =>
+            AdmissionEndpoint.HandleAsync(context, handler, options));
+        app.MapGet(HealthPath, () => Results.Text("ok\n"));
+        app.MapGet(ReadyPath, (CertificateReloader certificates, TimeProvider time) =>
+        {
+            var certificate = certificates.Current;
+            var now = time.GetUtcNow();
+            return now < certificate.NotBefore || now >= certificate.NotAfter
+                ? Results.Text($"serving certificate is valid from {certificate.NotBefore:u} to {certificate.NotAfter:u}, not now\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ok\n");
+        });
+        app.MapGet(MetricsPath, (WebhookMetrics metrics, CertificateReloader certificates) =>
+            Results.Text(metrics.Render(certificates.Current.NotAfter), WebhookMetrics.ContentType));
+    }
+
+    private static async Task<(HostSettings Hosts, WebhookSettings Settings)> LoadConfigAsync(string? path, CancellationToken cancellationToken)
+    {
+        if (path is null)
+        {
+            return (HostSettings.Empty, WebhookSettings.Default);
+        }
+
+        try
+        {
+            var hosts = await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            var settings = await WebhookSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            return (hosts, settings);
+        }
+        catch (HostSettingsException e)
+        {
+            throw new WebhookStartupException($"--config: {e.Message}", e);
+        }
+    }
+
+    private static CertificateReloader LoadCertificate(WebhookOptions options, TimeProvider time, WebhookMetrics metrics, ILogger<CertificateReloader> logger)
+    {
+        try
+        {
+            return CertificateReloader.Load(options.TlsCertificateFile, options.TlsPrivateKeyFile, time, options.CertificateCheckInterval, metrics, logger);
+        }
+        catch (CertificateLoadException e)
+        {
+            throw new WebhookStartupException(e.Message, e);
+        }
+    }
+}

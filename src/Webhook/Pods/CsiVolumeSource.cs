@@ -1,0 +1,10 @@
+namespace OrasAssemble.Webhook.Pods;
+
+internal sealed record CsiVolumeSource
+{
+    public string? Driver { get; init; }
+
+    public bool? ReadOnly { get; init; }
+
+    public IReadOnlyDictionary<string, string>? VolumeAttributes { get; init; }
+}

@@ -1,0 +1,11 @@
+namespace OrasAssemble.Webhook.Pods;
+
+internal sealed record PodSpec
+{
+    /// <summary>Null when the field is absent (or JSON null), which a patch must treat differently from an empty list.</summary>
+    public IReadOnlyList<Volume>? Volumes { get; init; }
+
+    public IReadOnlyList<Container>? Containers { get; init; }
+
+    public IReadOnlyList<Container>? InitContainers { get; init; }
+}

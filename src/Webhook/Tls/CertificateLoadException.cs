@@ -1,0 +1,3 @@
+namespace OrasAssemble.Webhook.Tls;
+
+internal sealed class CertificateLoadException(string message, Exception? innerException = null) : Exception(message, innerException);
