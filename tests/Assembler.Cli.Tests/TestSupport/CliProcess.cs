@@ -21,6 +21,25 @@ public static class CliProcess
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, stdin: null);
 
+    /// <summary>Starts the binary and leaves it running, for tests that interrupt it (standard error is redirected).</summary>
+    public static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOCKER_CONFIG"] = IsolatedDockerConfig;
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+    }
+
     public static async Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
