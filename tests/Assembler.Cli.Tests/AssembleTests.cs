@@ -172,6 +172,27 @@ public sealed class AssembleTests(AnonymousRegistryFixture fixture) : IClassFixt
             assemble.Stderr);
     }
 
+    [Fact]
+    public async Task Two_processes_on_one_cache_download_each_blob_once_and_share_the_tree()
+    {
+        var spec = await PushExampleAsync("two-processes");
+        Server.ClearRequests();
+
+        var runs = await Task.WhenAll(
+            CliProcess.RunAsync("assemble", "--plain-http", spec, "--out", temp.Combine("p1"), "--cache", Cache),
+            CliProcess.RunAsync("assemble", "--plain-http", spec, "--out", temp.Combine("p2"), "--cache", Cache));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Stderr));
+        Assert.Equal(runs[0].Stdout.Split('\n')[0], runs[1].Stdout.Split('\n')[0]);
+        Assert.Equal(ExpectedTree(), TreeSnapshot.Of(temp.Combine("p2")));
+        var blobGets = Server.Requests
+            .Where(r => r.Method == "GET" && r.StatusCode == 200 && r.PathWithoutQuery.Contains("/blobs/", StringComparison.Ordinal))
+            .GroupBy(r => r.PathWithoutQuery)
+            .ToList();
+        Assert.Equal(3, blobGets.Count);
+        Assert.All(blobGets, g => Assert.Single(g));
+    }
+
     /// <summary>A file artifact, a folder artifact and an image under <c>asm-{name}/</c>, and a spec over them; returns the spec's path.</summary>
     private async Task<string> PushExampleAsync(string name)
     {

@@ -1,5 +1,7 @@
 using OrasAssemble.Spec;
 
+using OrasAssemble.Tests.TestSupport;
+
 namespace OrasAssemble.Tests.Spec;
 
 public sealed class ExampleSpecTests

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using OrasAssemble.Spec;
 
+using OrasAssemble.Tests.TestSupport;
+
 namespace OrasAssemble.Tests.Spec;
 
 /// <summary>Keeps spec/assembly-spec.md and the code in step: its examples are valid, its fields are the schema's.</summary>

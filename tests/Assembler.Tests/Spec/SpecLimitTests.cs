@@ -1,6 +1,8 @@
 using System.Text;
 using OrasAssemble.Spec;
 
+using OrasAssemble.Tests.TestSupport;
+
 namespace OrasAssemble.Tests.Spec;
 
 /// <summary>

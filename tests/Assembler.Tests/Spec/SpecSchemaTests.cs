@@ -1,6 +1,8 @@
 using System.Text.Json;
 using OrasAssemble.Spec;
 
+using OrasAssemble.Tests.TestSupport;
+
 namespace OrasAssemble.Tests.Spec;
 
 public sealed class SpecSchemaTests

@@ -1,4 +1,6 @@
-namespace OrasAssemble.Tests.Spec;
+using OrasAssemble.Tests.TestSupport;
+
+namespace OrasAssemble.Tests.TestSupport;
 
 /// <summary>Files of this repository that tests read in place (spec cases, the schema, the spec document).</summary>
 internal static class RepositoryFiles
