@@ -1,0 +1,6 @@
+namespace OrasAssemble.CsiNode;
+
+internal static class Program
+{
+    public static int Main() => 0;
+}
