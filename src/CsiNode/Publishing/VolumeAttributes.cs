@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using OrasAssemble.Execution;
 using OrasAssemble.Registry;
 
 namespace OrasAssemble.CsiNode.Publishing;
 
 /// <summary>What a volume asks for, read from its <c>volumeAttributes</c> (all strings, see spec/assembly-spec.md).</summary>
-internal sealed record VolumeAttributes
+internal sealed partial record VolumeAttributes
 {
     /// <summary>The artifact, image or spec artifact to mount; null when <see cref="InlineSpec"/> is given.</summary>
     public Reference? Reference { get; init; }
@@ -60,6 +61,10 @@ internal sealed record VolumeAttributes
         var mediaTypes = Value(context, VolumeContextKeys.LayerMediaTypes) is { } list
             ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList()
             : [];
+        if (mediaTypes.FirstOrDefault(m => !MediaType().IsMatch(m)) is { } malformed)
+        {
+            throw Invalid(VolumeContextKeys.LayerMediaTypes, $"\"{malformed}\" is not a media type (type/subtype, without parameters)");
+        }
 
         int? concurrency = null;
         if (Value(context, VolumeContextKeys.Concurrency) is { } concurrencyText)
@@ -112,6 +117,9 @@ internal sealed record VolumeAttributes
         "false" or "False" or "FALSE" or "f" or "F" or "0" => false,
         var other => throw Invalid(key, $"\"{other}\" must be \"true\" or \"false\""),
     };
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex MediaType();
 
     private static VolumeException Invalid(string key, string problem) => new(VolumeErrorKind.InvalidRequest, $"volume attribute {key}: {problem}");
 }

@@ -67,7 +67,11 @@ internal sealed class KubeletClient(GrpcSocketClient grpc, string kubeletDirecto
 
     public async Task PublishAsync(NodePublishVolumeRequest request, TimeSpan? timeout = null)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(request.TargetPath)!);
+        if (Path.IsPathRooted(request.TargetPath))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(request.TargetPath)!);
+        }
+
         await grpc.CallAsync<NodePublishVolumeResponse>("/csi.v1.Node/NodePublishVolume", request, timeout ?? KubeletTimeout);
     }
 
