@@ -15,7 +15,7 @@ internal sealed partial class VolumePublisher(
     ITreePreparer preparer, IMounter mounter, PublishRecordStore records, TreeLedger ledger, TimeProvider time,
     TimeSpan waitWithoutDeadline, ILogger<VolumePublisher> logger)
 {
-    private static readonly TimeSpan MinMargin = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MinMargin = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxMargin = TimeSpan.FromSeconds(10);
 
     private readonly KeyedLock _targets = new();

@@ -19,9 +19,13 @@ internal static class SampleContent
     /// <summary>Blobs a first assembly downloads: JAR, config tar, two image layers and the spec layer.</summary>
     public const int BlobCount = 5;
 
-    /// <summary>Pushes everything under <c>host/prefix/...</c>; returns the spec's reference.</summary>
-    public static async Task<string> PushSpecAsync(RegistryClient client, string host, string prefix)
+    /// <summary>
+    /// Pushes everything under <c>host/prefix/...</c>; returns the spec's reference. The spec names its sources (and the
+    /// returned reference names the spec) on <paramref name="referenceHost"/>, e.g. a proxy in front of the registry.
+    /// </summary>
+    public static async Task<string> PushSpecAsync(RegistryClient client, string host, string prefix, string? referenceHost = null)
     {
+        var via = referenceHost ?? host;
         await ContentBuilder.PushArtifactAsync(client.GetRepository($"{host}/{prefix}/jar"), "1.0",
             [("app.jar", "jar bytes", "application/java-archive")]);
         await ContentBuilder.PushArtifactAsync(client.GetRepository($"{host}/{prefix}/conf"), "1.0", [],
@@ -34,15 +38,15 @@ internal static class SampleContent
             kind: Assembly
             metadata: { name: sample }
             sources:
-              app:   { ref: {{host}}/{{prefix}}/jar:1.0 }
-              conf:  { ref: {{host}}/{{prefix}}/conf:1.0 }
-              tools: { ref: {{host}}/{{prefix}}/tools:1.0, platform: linux/amd64 }
+              app:   { ref: {{via}}/{{prefix}}/jar:1.0 }
+              conf:  { ref: {{via}}/{{prefix}}/conf:1.0 }
+              tools: { ref: {{via}}/{{prefix}}/tools:1.0 }
             steps:
               - copy:   { from: app, path: app.jar, to: /app.jar }
               - copy:   { from: conf, path: conf/prod.properties, to: /conf/application.properties }
               - copy:   { from: tools, path: bin, to: /bin }
             """);
-        return $"{host}/{prefix}/spec:1.0";
+        return $"{via}/{prefix}/spec:1.0";
     }
 
     /// <summary>A plain ORAS artifact with files of two media types; returns its reference.</summary>
