@@ -85,7 +85,7 @@ internal sealed partial class CacheCollector(
             }
 
             ledger.Forget(tree.Key);
-            size -= UniqueBytes(doomed, linkedElsewhere: true);
+            size -= UniqueBytes(doomed);
             Directory.Delete(doomed, recursive: true);
             trees++;
         }
@@ -138,12 +138,12 @@ internal sealed partial class CacheCollector(
     }
 
     /// <summary>What deleting a tree frees: its entries, except files whose other links (blobs) keep them alive.</summary>
-    private static long UniqueBytes(string tree, bool linkedElsewhere)
+    private static long UniqueBytes(string tree)
     {
         long bytes = 0;
         foreach (var path in Directory.EnumerateFileSystemEntries(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
         {
-            if (FileIdentity.Read(path) is { } info && !(linkedElsewhere && info.Links > 1))
+            if (FileIdentity.Read(path) is { } info && (info.IsDirectory || info.Links == 1))
             {
                 bytes += info.DiskBytes;
             }

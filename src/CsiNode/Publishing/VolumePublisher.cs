@@ -18,6 +18,9 @@ internal sealed partial class VolumePublisher(
     private static readonly TimeSpan MinMargin = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxMargin = TimeSpan.FromSeconds(10);
 
+    /// <summary>Well under the cache's minimum idle time, so a kept result never names a collected tree.</summary>
+    private static readonly TimeSpan CompletedRetention = TimeSpan.FromSeconds(30);
+
     private readonly KeyedLock _targets = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<PreparedTree>>> _preparations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _mounting = new(StringComparer.Ordinal);
@@ -156,7 +159,15 @@ internal sealed partial class VolumePublisher(
     {
         Lazy<Task<PreparedTree>>? mine = null;
         mine = new Lazy<Task<PreparedTree>>(() => StartPreparation(request, mine!));
-        var preparation = _preparations.GetOrAdd(request.VolumeId, mine).Value;
+        var entry = _preparations.GetOrAdd(request.VolumeId, mine);
+        if (entry != mine && entry.Value is { IsFaulted: true } or { IsCanceled: true })
+        {
+            // An earlier attempt's failure, not yet cleared: this call tries again rather than repeat it.
+            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
+            entry = _preparations.GetOrAdd(request.VolumeId, mine);
+        }
+
+        var preparation = entry.Value;
         var wait = WaitBudget(deadline);
         try
         {
@@ -176,14 +187,21 @@ internal sealed partial class VolumePublisher(
     private Task<PreparedTree> StartPreparation(PublishRequest request, Lazy<Task<PreparedTree>> entry)
     {
         var task = Task.Run(() => preparer.PrepareAsync(request, CancellationToken.None), CancellationToken.None);
-        _ = task.ContinueWith(t =>
+        _ = task.ContinueWith(async t =>
         {
-            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
             if (t.IsFaulted)
             {
+                // A failure is not kept: the next attempt tries again.
                 LogPreparationFailed(logger, request.VolumeId, t.Exception.GetBaseException().Message);
             }
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            else
+            {
+                // Kept a little, so the retry after a pending answer mounts it without asking the registry again.
+                await Task.Delay(CompletedRetention, time).ConfigureAwait(false);
+            }
+
+            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return task;
     }
 
