@@ -12,8 +12,9 @@ namespace OrasAssemble.CsiNode.Eviction;
 /// used first, then blobs no remaining tree links to, oldest first. A mounted tree is never touched: the publish
 /// records say which trees are mounted, and a tree being mounted right now is both in use and freshly touched.
 /// </summary>
+/// <param name="pulling">Whether a volume is being prepared now; its build may be about to read any cached blob.</param>
 internal sealed partial class CacheCollector(
-    TreeCache cache, TreeLedger ledger, VolumePublisher publisher, CacheSettings settings, NodeMetrics metrics,
+    TreeCache cache, TreeLedger ledger, VolumePublisher publisher, Func<bool> pulling, CacheSettings settings, NodeMetrics metrics,
     TimeProvider time, ILogger<CacheCollector> logger)
 {
     private readonly Lock _running = new();
@@ -91,6 +92,12 @@ internal sealed partial class CacheCollector(
         }
 
         var blobs = 0;
+        if (size <= settings.Budget || pulling())
+        {
+            // Blobs wait for a quiet moment: a build in progress may need one no tree links to yet.
+            return (trees, blobs);
+        }
+
         var unlinked = Directory.Exists(cache.Blobs.BlobsDirectory)
             ? Directory.EnumerateFiles(cache.Blobs.BlobsDirectory, "*", SearchOption.AllDirectories)
                 .Select(path => (Path: path, Info: FileIdentity.Read(path), Written: File.GetLastWriteTimeUtc(path)))

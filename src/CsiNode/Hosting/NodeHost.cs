@@ -70,6 +70,8 @@ internal sealed partial class NodeHost : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // kubelet sends every publish of the node over one connection; a busy node has more than 100 at once.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
             kestrel.ListenUnixSocket(options.Endpoint.Path, listen => listen.Protocols = HttpProtocols.Http2);
             if (options.MetricsEndpoint is { } metricsEndpoint)
             {
@@ -89,7 +91,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var clients = new RegistryClientPool(options.Config.Registries, nodeCredentials, time);
         var preparer = new TreePreparer(cache, clients, ledger, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
         var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
-        var collector = new CacheCollector(cache, ledger, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
+        var collector = new CacheCollector(cache, ledger, publisher, () => preparer.InFlight > 0, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
         var methods = CsiMethods.Create(
             new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
             new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()));

@@ -25,7 +25,25 @@ internal sealed class TreePreparer(
 {
     private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
 
+    private int _inFlight;
+
+    /// <summary>How many volumes are being prepared right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
     public async Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            return await PrepareCountedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task<PreparedTree> PrepareCountedAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         var attributes = request.Attributes;
         if (attributes.PlainHttp && !config.Tenancy.AllowPlainHttp)

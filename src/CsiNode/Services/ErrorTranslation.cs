@@ -21,6 +21,7 @@ internal static class ErrorTranslation
 
         // A source or step of the spec cannot be carried out: the volume asks for something that does not work.
         AssemblyException assembly => new RpcException(GrpcStatusCode.InvalidArgument, assembly.Message, assembly),
+        OperationCanceledException { InnerException: TimeoutException } => new RpcException(GrpcStatusCode.Unavailable, $"the registry did not answer in time: {error.Message}", error),
         OperationCanceledException => new RpcException(GrpcStatusCode.Cancelled, "the call was cancelled", error),
         _ when Code(error) is { } code => new RpcException(code, error.Message, error),
         _ => new RpcException(GrpcStatusCode.Internal, error.Message, error),

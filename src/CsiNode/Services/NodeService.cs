@@ -122,6 +122,11 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
             throw Invalid("block volumes are not supported: this driver mounts a directory tree");
         }
 
+        if (capability.AccessTypeCase != VolumeCapability.AccessTypeOneofCase.Mount)
+        {
+            throw Invalid("volume_capability must have the mount access type");
+        }
+
         if (capability.AccessMode is null)
         {
             throw Invalid("volume_capability.access_mode is required");

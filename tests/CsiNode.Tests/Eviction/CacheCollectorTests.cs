@@ -37,8 +37,8 @@ public sealed class CacheCollectorTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private CacheCollector Collector(long budget, TimeProvider time, NodeMetrics? metrics = null) => new(
-        _cache, _ledger, _publisher, new CacheSettings { Budget = budget, MinIdle = TimeSpan.FromMinutes(10) },
+    private CacheCollector Collector(long budget, TimeProvider time, NodeMetrics? metrics = null, bool pulling = false) => new(
+        _cache, _ledger, _publisher, () => pulling, new CacheSettings { Budget = budget, MinIdle = TimeSpan.FromMinutes(10) },
         metrics ?? new NodeMetrics(), time, NullLogger<CacheCollector>.Instance);
 
     private async Task<string> TreeAsync(string name)
@@ -69,6 +69,18 @@ public sealed class CacheCollectorTests : IDisposable
         Assert.Equal("mounted.bin", Path.GetFileName(Assert.Single(Directory.GetFiles(_cache.TreePath(mounted)))));
         Assert.Contains($"oras_assemble_csi_cache_size_bytes {size}", metrics.Render(), StringComparison.Ordinal);
         Assert.Null(_ledger.Sources(idle1));
+    }
+
+    [Fact]
+    public async Task While_a_pull_is_in_flight_unlinked_blobs_stay()
+    {
+        var idle = await TreeAsync("idle");
+        var blobs = Directory.GetFiles(_cache.Blobs.BlobsDirectory, "*", SearchOption.AllDirectories);
+
+        Collector(budget: 1, new ShiftedTime(TimeSpan.FromHours(1)), pulling: true).Collect();
+
+        Assert.False(_cache.HasTree(idle));
+        Assert.Equal(blobs, Directory.GetFiles(_cache.Blobs.BlobsDirectory, "*", SearchOption.AllDirectories));
     }
 
     [Fact]

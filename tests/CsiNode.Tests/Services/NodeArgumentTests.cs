@@ -31,6 +31,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         { "relative target path", "absolute" },
         { "no capability", "volume_capability" },
         { "block capability", "block" },
+        { "no access type", "mount access type" },
         { "no access mode", "access_mode" },
         { "writable", "read-only" },
         { "not ephemeral", VolumeContextKeys.Ephemeral },
@@ -172,6 +173,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
             case "relative target path": request.TargetPath = "pods/x/mount"; break;
             case "no capability": request.VolumeCapability = null; break;
             case "block capability": request.VolumeCapability.Block = new VolumeCapability.Types.BlockVolume(); break;
+            case "no access type": request.VolumeCapability.ClearAccessType(); break;
             case "no access mode": request.VolumeCapability.AccessMode = null; break;
             case "writable": request.Readonly = false; break;
             case "not ephemeral": context[VolumeContextKeys.Ephemeral] = "false"; break;

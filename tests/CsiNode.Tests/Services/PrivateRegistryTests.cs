@@ -34,11 +34,12 @@ public sealed class PrivateRegistryTests(TokenRegistryFixture fixture) : IClassF
         [KubernetesSecretCredentials.PasswordKey] = password,
     };
 
-    private Dictionary<string, string> DockerConfigSecret()
+    private Dictionary<string, string> DockerConfigSecret() => new() { [KubernetesSecretCredentials.DockerConfigJsonKey] = DockerConfigJson() };
+
+    private string DockerConfigJson()
     {
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestUsers.ReadOnlyUsername}:{TestUsers.ReadOnlyPassword}"));
-        var json = JsonSerializer.Serialize(new { auths = new Dictionary<string, object> { [Server.Host] = new { auth } } });
-        return new() { [KubernetesSecretCredentials.DockerConfigJsonKey] = json };
+        return JsonSerializer.Serialize(new { auths = new Dictionary<string, object> { [Server.Host] = new { auth } } });
     }
 
     /// <summary>A public spec over a private artifact; returns the spec's reference.</summary>
@@ -114,6 +115,20 @@ public sealed class PrivateRegistryTests(TokenRegistryFixture fixture) : IClassF
 
         Assert.Equal("a", await File.ReadAllTextAsync(Path.Combine(target, "a.txt")));
         Assert.Equal(GrpcStatusCode.Unauthenticated, refused.Status);
+    }
+
+    [Fact]
+    public async Task The_nodes_registry_config_serves_pods_without_a_secret_and_a_pods_own_secret_comes_first()
+    {
+        var spec = await PushAsync("node-creds");
+        await using var plugin = await PluginUnderTest.StartAsync(registryConfig: DockerConfigJson());
+
+        var target = await plugin.Kubelet.PublishAsync(TestPod.Create("no-secret"), Volume(spec));
+        var wrong = await Assert.ThrowsAsync<GrpcCallException>(() =>
+            plugin.Kubelet.PublishAsync(TestPod.Create("own-wrong-secret"), Volume(spec), BasicSecret("not-the-password")));
+
+        Assert.Equal("private bytes of node-creds", await File.ReadAllTextAsync(Path.Combine(target, "secret.txt")));
+        Assert.Equal(GrpcStatusCode.Unauthenticated, wrong.Status);
     }
 
     [Fact]

@@ -42,9 +42,15 @@ internal sealed class PluginUnderTest : IAsyncDisposable
 
     public NodeHost Host => _host ?? throw new InvalidOperationException("the plugin is stopped");
 
-    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig)
+    /// <param name="registryConfig">The content of a docker config.json given as --registry-config, if any.</param>
+    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig, string? registryConfig = null)
     {
         var directory = new TempDirectory();
+        if (registryConfig is not null)
+        {
+            await File.WriteAllTextAsync(directory.Combine("docker-config.json"), registryConfig);
+        }
+
         var options = new NodeOptions
         {
             Endpoint = new UnixSocketEndpoint(directory.Combine("plugin", "csi.sock")),
@@ -52,6 +58,7 @@ internal sealed class PluginUnderTest : IAsyncDisposable
             Root = directory.Combine("cache"),
             MetricsEndpoint = NodeOptions.ParseMetricsAddress("127.0.0.1:0"),
             Config = NodeConfigParser.Parse(config, "node-config.yaml"),
+            RegistryConfig = registryConfig is null ? null : directory.Combine("docker-config.json"),
         };
         var plugin = new PluginUnderTest(directory, options);
         try
