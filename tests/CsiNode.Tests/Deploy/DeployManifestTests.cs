@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OrasAssemble.CsiNode.Configuration;
+using OrasAssemble.CsiNode.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
 
 namespace OrasAssemble.CsiNode.Tests.Deploy;
@@ -133,7 +134,7 @@ public sealed class DeployManifestTests
 
     private static List<YamlMappingNode> Render()
     {
-        var start = new ProcessStartInfo("kubectl", ["kustomize", Path.Combine(RepositoryRoot(), "deploy", "csi")])
+        var start = new ProcessStartInfo("kubectl", ["kustomize", RepositoryFiles.Path("deploy", "csi")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -148,18 +149,6 @@ public sealed class DeployManifestTests
         return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OrasAssemble.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("the repository root (with OrasAssemble.sln) is not above the test binaries");
-    }
 
     private static YamlMappingNode Map(YamlMappingNode node, params string[] path)
     {
