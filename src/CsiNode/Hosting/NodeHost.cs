@@ -101,10 +101,11 @@ internal sealed partial class NodeHost : IAsyncDisposable
             ? grpc.HandleAsync(context)
             : ServeMetricsAsync(context, metrics));
 
+        // Refused first if another plugin is live on the socket; then the records are settled before any call arrives.
+        options.Endpoint.PrepareToListen();
         var logger = loggers.CreateLogger<NodeHost>();
         var (kept, dropped) = publisher.Reconcile();
         LogReconciled(logger, kept, dropped);
-        options.Endpoint.PrepareToListen();
         var host = new NodeHost(app, clients, options);
         try
         {

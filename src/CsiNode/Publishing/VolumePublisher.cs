@@ -105,6 +105,7 @@ internal sealed partial class VolumePublisher(
     /// </summary>
     public (int Kept, int Dropped) Reconcile()
     {
+        records.RemoveLeftovers();
         var (all, unreadable) = records.LoadAll();
         foreach (var file in unreadable)
         {

@@ -45,12 +45,16 @@ internal sealed class PublishRecordStore
             }
         }
 
+        return (records, unreadable);
+    }
+
+    /// <summary>Removes half-written files a dead process left; only safe before this process writes any.</summary>
+    public void RemoveLeftovers()
+    {
         foreach (var temp in Directory.EnumerateFiles(_directory, "*.tmp"))
         {
             File.Delete(temp);
         }
-
-        return (records, unreadable);
     }
 
     private string FileFor(string targetPath) =>
