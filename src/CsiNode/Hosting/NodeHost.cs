@@ -89,7 +89,8 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var metrics = new NodeMetrics();
         ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
         var clients = new RegistryClientPool(options.Config.Registries, nodeCredentials, time);
-        var preparer = new TreePreparer(cache, clients, ledger, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
+        var pins = new ReferencePins(Path.Combine(state, "references"));
+        var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
         var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
         var collector = new CacheCollector(cache, ledger, publisher, () => preparer.InFlight > 0, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
         var methods = CsiMethods.Create(

@@ -1,4 +1,5 @@
 using OrasAssemble.Cache;
+using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Credentials;
 using OrasAssemble.CsiNode.Metrics;
@@ -20,7 +21,7 @@ namespace OrasAssemble.CsiNode.Publishing;
 /// credentials have read every manifest it was built from.
 /// </summary>
 internal sealed class TreePreparer(
-    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, NamespacePolicy policy, NodeConfig config, NodeMetrics metrics)
+    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, ReferencePins pins, NamespacePolicy policy, NodeConfig config, NodeMetrics metrics)
     : ITreePreparer
 {
     private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
@@ -77,7 +78,7 @@ internal sealed class TreePreparer(
         if (attributes.Reference is { } reference)
         {
             Authorize(request.Pod, reference);
-            (spec, digest) = await ResolveAsync(lease.Client, reference, attributes.MediaTypes, cancellationToken).ConfigureAwait(false);
+            (spec, digest) = await ResolveAsync(lease.Client, reference, attributes, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -103,6 +104,11 @@ internal sealed class TreePreparer(
             }
         }
 
+        if (attributes.Reference is { Digest: null } tagged)
+        {
+            pins.Pin(tagged.ToString(), digest!, tree.Key);
+        }
+
         if (tree.Sources.Count > 0)
         {
             ledger.RecordSources(tree.Key, [.. tree.Sources.Select(s => new TreeSource(s.Reference, s.ManifestDigest))]);
@@ -122,10 +128,10 @@ internal sealed class TreePreparer(
     }
 
     private async Task<(AssemblySpec Spec, string Digest)> ResolveAsync(
-        RegistryClient client, Reference reference, IReadOnlyList<string> mediaTypes, CancellationToken cancellationToken)
+        RegistryClient client, Reference reference, VolumeAttributes attributes, CancellationToken cancellationToken)
     {
         var repository = client.GetRepository(reference);
-        var (descriptor, content) = await repository.FetchAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
+        var (descriptor, content) = await FetchManifestAsync(repository, reference, attributes.PullPolicy, cancellationToken).ConfigureAwait(false);
         byte[] bytes;
         await using (content.ConfigureAwait(false))
         {
@@ -144,13 +150,41 @@ internal sealed class TreePreparer(
         try
         {
             // Pinned to what was just resolved, so the tree changes exactly when the artifact does.
-            return (WholeArtifactSpec.Create(reference.WithDigest(descriptor.Digest), mediaTypes), descriptor.Digest);
+            return (WholeArtifactSpec.Create(reference.WithDigest(descriptor.Digest), attributes.MediaTypes), descriptor.Digest);
         }
         catch (InvalidSpecException e)
         {
             throw new VolumeException(VolumeErrorKind.InvalidRequest,
                 $"volume attribute {VolumeContextKeys.LayerMediaTypes}: {string.Join("; ", e.Errors.Select(x => x.Message))}", e);
         }
+    }
+
+    /// <summary>
+    /// The manifest a reference names. With <c>IfNotPresent</c> a tag keeps naming what it named when this node resolved
+    /// it, while the tree that gave is cached; the manifest is still read with the volume's credentials, so access is
+    /// checked all the same.
+    /// </summary>
+    private async Task<(Descriptor Descriptor, Stream Content)> FetchManifestAsync(
+        Repository repository, Reference reference, PullPolicy pullPolicy, CancellationToken cancellationToken)
+    {
+        if (reference.Digest is not null)
+        {
+            return await repository.FetchAsync(reference.Digest, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (pullPolicy == PullPolicy.IfNotPresent && pins.Find(reference.ToString()) is { } pinned && cache.HasTree(pinned.TreeKey))
+        {
+            try
+            {
+                return await repository.FetchAsync(pinned.Digest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // Deleted upstream since: follow the tag to what it names now.
+            }
+        }
+
+        return await repository.FetchAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task CheckAccessAsync(RegistryClient client, IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>

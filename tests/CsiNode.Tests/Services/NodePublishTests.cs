@@ -260,4 +260,31 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.Equal(GrpcStatusCode.NotFound, thrown.Status);
         Assert.StartsWith("sources.app:", thrown.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_moved_tag_keeps_the_cached_content_with_IfNotPresent_and_gets_the_new_content_with_Always()
+    {
+        var repository = _registry.GetRepository($"{Server.Host}/moving/files");
+        await ContentBuilder.PushArtifactAsync(repository, "latest", [("a.txt", "one", "text/plain")]);
+        var reference = $"{Server.Host}/moving/files:latest";
+        var first = await Kubelet.PublishAsync(TestPod.Create("first"), Volume(reference));
+        await ContentBuilder.PushArtifactAsync(repository, "latest", [("a.txt", "two", "text/plain")]);
+
+        var cached = await Kubelet.PublishAsync(TestPod.Create("cached"), Volume(reference));
+        var always = await Kubelet.PublishAsync(TestPod.Create("always"), new Dictionary<string, string>
+        {
+            [VolumeContextKeys.Reference] = reference,
+            [VolumeContextKeys.PullPolicy] = "Always",
+        });
+        var seedSpelling = await Kubelet.PublishAsync(TestPod.Create("seed"), new Dictionary<string, string>
+        {
+            [VolumeContextKeys.Reference] = reference,
+            [VolumeContextKeys.PullAlways] = "true",
+        });
+
+        Assert.Equal("one", await File.ReadAllTextAsync(Path.Combine(first, "a.txt")));
+        Assert.Equal("one", await File.ReadAllTextAsync(Path.Combine(cached, "a.txt")));
+        Assert.Equal("two", await File.ReadAllTextAsync(Path.Combine(always, "a.txt")));
+        Assert.Equal("two", await File.ReadAllTextAsync(Path.Combine(seedSpelling, "a.txt")));
+    }
 }
