@@ -17,6 +17,9 @@ public sealed record ExecutorOptions
 
     public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>Told just before a blob is downloaded, which is only when no cache has it; for metrics.</summary>
+    public Action<Descriptor>? Downloading { get; init; }
+
     /// <summary>Told about each stage (a source resolved, a blob fetched); for progress output.</summary>
     public Action<string>? Progress { get; init; }
 }

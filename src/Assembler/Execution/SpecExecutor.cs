@@ -162,7 +162,11 @@ public sealed class SpecExecutor
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await _cache.EnsureBlobAsync(x.Layer, ct => x.Source.Located.Target.FetchAsync(x.Layer, ct), cancellationToken).ConfigureAwait(false);
+                await _cache.EnsureBlobAsync(x.Layer, ct =>
+                {
+                    _options.Downloading?.Invoke(x.Layer);
+                    return x.Source.Located.Target.FetchAsync(x.Layer, ct);
+                }, cancellationToken).ConfigureAwait(false);
                 Report($"sources.{x.Source.Name}: have {x.Layer.Digest} ({x.Layer.Size} bytes)");
             }
             catch (Exception e) when (e is NotFoundException or RegistryException or ContentVerificationException or HttpRequestException or IOException or TimeoutException)

@@ -375,4 +375,36 @@ public sealed class SpecExecutorTests : IDisposable
         stat.WaitForExit();
         return inode;
     }
+
+    [Fact]
+    public async Task Downloads_are_reported_only_for_blobs_no_cache_has()
+    {
+        await PushExampleAsync();
+        var spec = Spec("""
+            sources:
+              app:  { ref: registry.example/apps/hello-jar:1.0 }
+              conf: { ref: registry.example/apps/hello-conf:1.0 }
+            steps:
+              - copy: { from: app, path: HelloWorldServer.jar, to: /app.jar }
+              - copy: { from: conf, path: conf, to: /conf }
+            """);
+        var cache = Cache();
+        var downloaded = new List<string>();
+        var options = new ExecutorOptions { DefaultPlatform = Platform.Parse("linux/amd64"), PullPolicy = PullPolicy.Always, Downloading = d => downloaded.Add(d.Digest) };
+
+        await Executor(cache, options).AssembleAsync(spec);
+        var first = downloaded.Order(StringComparer.Ordinal).ToList();
+        downloaded.Clear();
+        var sameJar = Spec("""
+            sources:
+              app: { ref: registry.example/apps/hello-jar:1.0 }
+            steps:
+              - copy: { from: app, path: HelloWorldServer.jar, to: /renamed.jar }
+            """);
+        var second = await Executor(cache, options).AssembleAsync(sameJar);
+
+        Assert.Equal(2, first.Count);
+        Assert.True(second.Built);
+        Assert.Empty(downloaded);
+    }
 }

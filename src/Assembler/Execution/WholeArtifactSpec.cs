@@ -1,0 +1,39 @@
+using OrasAssemble.Registry;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.Execution;
+
+/// <summary>
+/// The spec that extracts one artifact or image whole, as the original ORAS CSI driver mounted any reference: every
+/// selected layer of the source, read by the usual rules (images: layers in order with whiteouts; artifacts: files and
+/// folders by title), copied to the root of the tree. Going through a spec gives such mounts the executor's cache,
+/// single flight and verification for free.
+/// </summary>
+public static class WholeArtifactSpec
+{
+    /// <summary>The only source's name; it appears in executor error messages (<c>sources.artifact: ...</c>).</summary>
+    public const string SourceName = "artifact";
+
+    /// <param name="reference">
+    /// The artifact or image. Pin it by digest when it was already resolved, so the spec (and with it the cached tree)
+    /// changes exactly when the content does.
+    /// </param>
+    /// <param name="mediaTypes">Only layers of these media types are extracted; empty means all.</param>
+    /// <exception cref="InvalidSpecException">A media type is malformed or listed twice; the errors name it.</exception>
+    public static AssemblySpec Create(Reference reference, IReadOnlyList<string> mediaTypes)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(mediaTypes);
+        var spec = new AssemblySpec
+        {
+            Metadata = new SpecMetadata { Name = "whole-artifact" },
+            Sources = new Dictionary<string, SourceSpec>(StringComparer.Ordinal)
+            {
+                [SourceName] = new SourceSpec { Ref = reference.ToString(), MediaTypes = mediaTypes },
+            },
+            Steps = [new CopyStep { From = SourceName, Path = SpecPath.Root, To = SpecPath.Root }],
+        };
+        var errors = SpecValidator.Validate(spec);
+        return errors.Count == 0 ? spec : throw new InvalidSpecException(errors);
+    }
+}

@@ -1,0 +1,20 @@
+using OrasAssemble.Registry.Configuration;
+
+namespace OrasAssemble.CsiNode.Configuration;
+
+/// <summary>The node plugin's <c>--config</c> file: per-registry settings beside the plugin's own sections.</summary>
+internal sealed record NodeConfig
+{
+    public static NodeConfig Default { get; } = new();
+
+    public HostSettings Registries { get; init; } = HostSettings.Empty;
+
+    public CacheSettings Cache { get; init; } = new();
+
+    public LimitSettings Limits { get; init; } = new();
+
+    public TenancySettings Tenancy { get; init; } = new();
+
+    /// <summary>Allow-lists by namespace; <c>*</c> applies to namespaces not listed. No entry means no restriction.</summary>
+    public IReadOnlyDictionary<string, NamespaceRule> Namespaces { get; init; } = new Dictionary<string, NamespaceRule>(StringComparer.Ordinal);
+}

@@ -1,0 +1,113 @@
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Registry.Remote;
+
+namespace OrasAssemble.CsiNode.Credentials;
+
+/// <summary>
+/// Registry clients shared by volumes with the same credentials and options, so pods of one workload reuse tokens and
+/// connections, while different credentials never share a token cache. A client stays alive while any lease on it
+/// does (a pull that outlives its call holds one), and is closed once it has been idle for a while.
+/// </summary>
+internal sealed class RegistryClientPool(HostSettings hosts, ICredentialProvider? nodeCredentials, TimeProvider time) : IDisposable
+{
+    private static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly Dictionary<string, Entry> _clients = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public Lease Rent(string fingerprint, Func<ICredentialProvider> credentials, bool plainHttp, bool insecure)
+    {
+        List<RegistryClient> idle;
+        Entry entry;
+        lock (_lock)
+        {
+            idle = SweepIdle();
+            if (!_clients.TryGetValue(fingerprint, out entry!))
+            {
+                entry = new Entry(new RegistryClient(new RegistryClientOptions
+                {
+                    Credentials = new LayeredCredentialProvider(credentials(), nodeCredentials),
+                    Hosts = hosts.WithGlobalOverrides(plainHttp, insecure),
+                }));
+                _clients.Add(fingerprint, entry);
+            }
+
+            entry.Leases++;
+        }
+
+        foreach (var client in idle)
+        {
+            client.Dispose();
+        }
+
+        return new Lease(this, entry);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var entry in _clients.Values)
+            {
+                entry.Client.Dispose();
+            }
+
+            _clients.Clear();
+        }
+    }
+
+    private List<RegistryClient> SweepIdle()
+    {
+        var now = time.GetUtcNow();
+        var idle = _clients.Where(p => p.Value.Leases == 0 && now - p.Value.LastReleased > IdleLifetime).ToList();
+        foreach (var (key, _) in idle)
+        {
+            _clients.Remove(key);
+        }
+
+        return [.. idle.Select(p => p.Value.Client)];
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_lock)
+        {
+            entry.Leases--;
+            entry.LastReleased = time.GetUtcNow();
+        }
+    }
+
+    internal sealed class Entry(RegistryClient client)
+    {
+        public RegistryClient Client { get; } = client;
+
+        public int Leases { get; set; }
+
+        public DateTimeOffset LastReleased { get; set; }
+    }
+
+    /// <summary>The right to use a client until disposed.</summary>
+    internal sealed class Lease : IDisposable
+    {
+        private readonly RegistryClientPool _pool;
+        private readonly Entry _entry;
+        private int _released;
+
+        public Lease(RegistryClientPool pool, Entry entry)
+        {
+            _pool = pool;
+            _entry = entry;
+        }
+
+        public RegistryClient Client => _entry.Client;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _pool.Release(_entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace OrasAssemble.CsiNode.Eviction;
+
+/// <summary>
+/// The inode facts .NET does not expose: the inode number (to count a hard-linked file once), the link count (a blob
+/// no tree links to has one) and the blocks a file takes on disk. Read with statx, whose layout is the same on every
+/// Linux architecture.
+/// </summary>
+internal static partial class FileIdentity
+{
+    private const int CurrentDirectory = -100;   // AT_FDCWD
+    private const int NoFollow = 0x100;          // AT_SYMLINK_NOFOLLOW
+    private const uint BasicStats = 0x7FF;       // STATX_BASIC_STATS
+
+    /// <returns>Null when the entry is gone.</returns>
+    public static (ulong Inode, uint Links, long DiskBytes, bool IsDirectory)? Read(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(CurrentDirectory, path, NoFollow, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        // struct statx: stx_nlink at 16 (u32), stx_mode at 28 (u16), stx_ino at 32 (u64), stx_blocks at 48 (u64, 512-byte units).
+        var links = MemoryMarshal.Read<uint>(buffer[16..]);
+        var mode = MemoryMarshal.Read<ushort>(buffer[28..]);
+        var inode = MemoryMarshal.Read<ulong>(buffer[32..]);
+        var blocks = MemoryMarshal.Read<ulong>(buffer[48..]);
+        return (inode, links, (long)blocks * 512, (mode & 0xF000) == 0x4000);
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
+}

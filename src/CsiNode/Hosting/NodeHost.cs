@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrasAssemble.Cache;
+using OrasAssemble.CsiNode.Configuration;
+using OrasAssemble.CsiNode.Credentials;
+using OrasAssemble.CsiNode.Eviction;
+using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Metrics;
+using OrasAssemble.CsiNode.Mounting;
+using OrasAssemble.CsiNode.Publishing;
+using OrasAssemble.CsiNode.Services;
+using OrasAssemble.CsiNode.State;
+using OrasAssemble.CsiNode.Tenancy;
+using OrasAssemble.Registry.Auth;
+
+namespace OrasAssemble.CsiNode.Hosting;
+
+/// <summary>
+/// The running plugin: Kestrel serving the CSI services over HTTP/2 on the unix socket and <c>/metrics</c> over
+/// HTTP/1.1 on TCP, the publish records reconciled with the mount table before the socket opens, and the cache
+/// collector running beside them. The composition root: everything is wired here and nowhere else.
+/// </summary>
+internal sealed partial class NodeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly RegistryClientPool _clients;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _collector = Task.CompletedTask;
+
+    private NodeHost(WebApplication app, RegistryClientPool clients, NodeOptions options)
+    {
+        _app = app;
+        _clients = clients;
+        Options = options;
+    }
+
+    public NodeOptions Options { get; }
+
+    /// <summary>Where <c>/metrics</c> is served (with the port chosen when 0 was asked for), or null.</summary>
+    public Uri? MetricsUri { get; private set; }
+
+    /// <param name="configureLogging">Replaces the default logging (one JSON object per line on standard output).</param>
+    public static async Task<NodeHost> StartAsync(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (configureLogging is null)
+        {
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                json.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+            });
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // kubelet sends every publish of the node over one connection; a busy node has more than 100 at once.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+            kestrel.ListenUnixSocket(options.Endpoint.Path, listen => listen.Protocols = HttpProtocols.Http2);
+            if (options.MetricsEndpoint is { } metricsEndpoint)
+            {
+                kestrel.Listen(metricsEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        });
+        var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var time = TimeProvider.System;
+
+        var cache = TreeCache.Open(new CacheOptions { Root = options.Root });
+        var state = Path.Combine(options.Root, "node");
+        var records = new PublishRecordStore(Path.Combine(state, "volumes"));
+        var ledger = new TreeLedger(Path.Combine(state, "trees"));
+        var metrics = new NodeMetrics();
+        ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
+        var clients = new RegistryClientPool(options.Config.Registries, nodeCredentials, time);
+        var pins = new ReferencePins(Path.Combine(state, "references"));
+        var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
+        var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
+        var collector = new CacheCollector(cache, ledger, publisher, () => preparer.InFlight > 0, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
+        var methods = CsiMethods.Create(
+            new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
+            new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()));
+        var grpc = new GrpcEndpoint(methods, loggers.CreateLogger<GrpcEndpoint>(), time);
+
+        app.Run(context => context.Connection.LocalIpAddress is null
+            ? grpc.HandleAsync(context)
+            : ServeMetricsAsync(context, metrics));
+
+        // Refused first if another plugin is live on the socket; then the records are settled before any call arrives.
+        options.Endpoint.PrepareToListen();
+        var logger = loggers.CreateLogger<NodeHost>();
+        var (kept, dropped) = publisher.Reconcile();
+        LogReconciled(logger, kept, dropped);
+        var host = new NodeHost(app, clients, options);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        host.MetricsUri = options.MetricsEndpoint is null ? null : MetricsAddress(app);
+        host._collector = Task.Run(() => collector.RunAsync(host._stopping.Token), CancellationToken.None);
+        LogStarted(logger, options.DriverName, options.Version, options.NodeId, options.Endpoint.Path, options.Root);
+        return host;
+    }
+
+    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _collector.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _clients.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static async Task ServeMetricsAsync(HttpContext context, NodeMetrics metrics)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method) || context.Request.Path != "/metrics")
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await context.Response.WriteAsync(metrics.Render(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static Uri? MetricsAddress(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var tcp = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.Contains("unix:", StringComparison.Ordinal));
+        return tcp is null ? null : new Uri(new Uri(tcp), "/metrics");
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Driver} {Version} serving node {NodeId} on {Socket}, cache {Root}")]
+    private static partial void LogStarted(ILogger logger, string driver, string version, string nodeId, string socket, string root);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "publish records reconciled with the mount table: {Kept} still mounted, {Dropped} dropped")]
+    private static partial void LogReconciled(ILogger logger, int kept, int dropped);
+}

@@ -1,0 +1,231 @@
+using OrasAssemble.Cache;
+using OrasAssemble.Content;
+using OrasAssemble.CsiNode.Configuration;
+using OrasAssemble.CsiNode.Credentials;
+using OrasAssemble.CsiNode.Metrics;
+using OrasAssemble.CsiNode.State;
+using OrasAssemble.CsiNode.Tenancy;
+using OrasAssemble.Execution;
+using OrasAssemble.Oci;
+using OrasAssemble.Registry;
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Remote;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.CsiNode.Publishing;
+
+/// <summary>
+/// Turns a volume's attributes into a tree in the node cache: a spec artifact is assembled by its spec, any other
+/// artifact or image is extracted whole, an inline spec is assembled as written. Every registry request is made with
+/// the volume's own credentials, and with tenancy enforced a tree found in the cache is handed out only after those
+/// credentials have read every manifest it was built from.
+/// </summary>
+internal sealed class TreePreparer(
+    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, ReferencePins pins, NamespacePolicy policy, NodeConfig config, NodeMetrics metrics)
+    : ITreePreparer
+{
+    private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
+
+    private int _inFlight;
+
+    /// <summary>How many volumes are being prepared right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public async Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            return await PrepareCountedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task<PreparedTree> PrepareCountedAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        var attributes = request.Attributes;
+        if (attributes.PlainHttp && !config.Tenancy.AllowPlainHttp)
+        {
+            throw new VolumeException(VolumeErrorKind.Refused, $"volume attribute {VolumeContextKeys.PlainHttp}: this node does not allow plain HTTP per volume (tenancy.allowPlainHttp)");
+        }
+
+        if (attributes.Insecure && !config.Tenancy.AllowInsecure)
+        {
+            throw new VolumeException(VolumeErrorKind.Refused, $"volume attribute {VolumeContextKeys.Insecure}: this node does not allow skipping TLS verification per volume (tenancy.allowInsecure)");
+        }
+
+        var inline = attributes.InlineSpec is { } text ? ParseInline(text) : null;
+        var basicAuthRegistry = attributes.Reference?.Registry ?? SingleRegistry(inline!);
+        ICredentialProvider credentials;
+        try
+        {
+            credentials = VolumeCredentials.FromSecrets(request.Secrets, basicAuthRegistry);
+        }
+        catch (CredentialConfigException e)
+        {
+            throw new VolumeException(VolumeErrorKind.InvalidRequest, $"nodePublishSecretRef: {e.Message}", e);
+        }
+
+        var fingerprint = VolumeCredentials.Fingerprint(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
+        using var lease = clients.Rent(fingerprint, () => credentials, attributes.PlainHttp, attributes.Insecure);
+        using var pull = metrics.PullStarted();
+
+        string? digest = null;
+        AssemblySpec spec;
+        if (attributes.Reference is { } reference)
+        {
+            Authorize(request.Pod, reference);
+            (spec, digest) = await ResolveAsync(lease.Client, reference, attributes, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            spec = inline!;
+        }
+
+        foreach (var source in spec.Sources.Values)
+        {
+            Authorize(request.Pod, Reference.Parse(source.Ref));
+        }
+
+        var tree = await Executor(lease.Client, attributes, attributes.PullPolicy).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (tree.Sources.Count == 0 && config.Tenancy.Enforce)
+        {
+            // Found by its pin without asking any registry: this pod has not shown it may read the sources yet.
+            if (ledger.Sources(tree.Key) is { } known)
+            {
+                await CheckAccessAsync(lease.Client, known, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                tree = await Executor(lease.Client, attributes, PullPolicy.Always).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (attributes.Reference is { Digest: null } tagged)
+        {
+            pins.Pin(tagged.ToString(), digest!, tree.Key);
+        }
+
+        if (tree.Sources.Count > 0)
+        {
+            ledger.RecordSources(tree.Key, [.. tree.Sources.Select(s => new TreeSource(s.Reference, s.ManifestDigest))]);
+        }
+
+        ledger.Touch(tree.Key);
+        if (tree.Built)
+        {
+            metrics.CacheMiss();
+        }
+        else
+        {
+            metrics.CacheHit();
+        }
+
+        return new PreparedTree(tree.Key, tree.Path, attributes.Describe(), digest, tree.Built);
+    }
+
+    private async Task<(AssemblySpec Spec, string Digest)> ResolveAsync(
+        RegistryClient client, Reference reference, VolumeAttributes attributes, CancellationToken cancellationToken)
+    {
+        var repository = client.GetRepository(reference);
+        var (descriptor, content) = await FetchManifestAsync(repository, reference, attributes.PullPolicy, cancellationToken).ConfigureAwait(false);
+        byte[] bytes;
+        await using (content.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+
+        if (MediaTypes.IsManifest(descriptor.MediaType)
+            && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpec(manifest))
+        {
+            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, repository, cancellationToken).ConfigureAwait(false);
+            return (spec, descriptor.Digest);
+        }
+
+        try
+        {
+            // Pinned to what was just resolved, so the tree changes exactly when the artifact does.
+            return (WholeArtifactSpec.Create(reference.WithDigest(descriptor.Digest), attributes.MediaTypes), descriptor.Digest);
+        }
+        catch (InvalidSpecException e)
+        {
+            throw new VolumeException(VolumeErrorKind.InvalidRequest,
+                $"volume attribute {VolumeContextKeys.LayerMediaTypes}: {string.Join("; ", e.Errors.Select(x => x.Message))}", e);
+        }
+    }
+
+    /// <summary>
+    /// The manifest a reference names. With <c>IfNotPresent</c> a tag keeps naming what it named when this node resolved
+    /// it, while the tree that gave is cached; the manifest is still read with the volume's credentials, so access is
+    /// checked all the same.
+    /// </summary>
+    private async Task<(Descriptor Descriptor, Stream Content)> FetchManifestAsync(
+        Repository repository, Reference reference, PullPolicy pullPolicy, CancellationToken cancellationToken)
+    {
+        if (reference.Digest is not null)
+        {
+            return await repository.FetchAsync(reference.Digest, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (pullPolicy == PullPolicy.IfNotPresent && pins.Find(reference.ToString()) is { } pinned && cache.HasTree(pinned.TreeKey))
+        {
+            try
+            {
+                return await repository.FetchAsync(pinned.Digest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // Deleted upstream since: follow the tag to what it names now.
+            }
+        }
+
+        return await repository.FetchAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task CheckAccessAsync(RegistryClient client, IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
+        await Task.WhenAll(sources.Select(source =>
+            client.GetRepository(Reference.Parse(source.Reference)).ResolveAsync(source.ManifestDigest, cancellationToken))).ConfigureAwait(false);
+
+    private SpecExecutor Executor(RegistryClient client, VolumeAttributes attributes, PullPolicy pullPolicy) => new(
+        cache,
+        new RegistryTargetLocator(client),
+        new ExecutorOptions
+        {
+            Concurrency = attributes.Concurrency ?? config.Limits.Concurrency,
+            Limits = config.Limits.Extraction,
+            PullPolicy = pullPolicy,
+            Downloading = blob => metrics.Fetched(blob.Size),
+        });
+
+    private void Authorize(PodInfo pod, Reference reference)
+    {
+        if (policy.Refusal(pod.Namespace, reference) is { } refusal)
+        {
+            throw new VolumeException(VolumeErrorKind.Refused, refusal);
+        }
+    }
+
+    private static AssemblySpec ParseInline(string text)
+    {
+        try
+        {
+            return SpecDocument.Load(text).GetValidSpec(InlineOrigin);
+        }
+        catch (InvalidSpecException e)
+        {
+            throw new VolumeException(VolumeErrorKind.InvalidRequest, e.Message, e);
+        }
+    }
+
+    /// <summary>The one registry all of an inline spec's sources are on, which is where a username/password pair goes.</summary>
+    private static string? SingleRegistry(AssemblySpec spec)
+    {
+        var registries = spec.Sources.Values.Select(s => Reference.Parse(s.Ref).Registry).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return registries.Count == 1 ? registries[0] : null;
+    }
+}

@@ -1,0 +1,23 @@
+namespace OrasAssemble.CsiNode.Publishing;
+
+/// <summary>The keys of a NodePublishVolume's volume context: what kubelet adds, and the volume attributes users write.</summary>
+internal static class VolumeContextKeys
+{
+    public const string Ephemeral = "csi.storage.k8s.io/ephemeral";
+    public const string PodName = "csi.storage.k8s.io/pod.name";
+    public const string PodNamespace = "csi.storage.k8s.io/pod.namespace";
+    public const string PodUid = "csi.storage.k8s.io/pod.uid";
+    public const string ServiceAccount = "csi.storage.k8s.io/serviceAccount.name";
+
+    public const string Reference = "oras.artifact.reference";
+    public const string LayerMediaTypes = "oras.artifact.layers.mediatype";
+    public const string InlineSpec = "oras.assembly.spec";
+    public const string PlainHttp = "oras.options.plainhttp";
+    public const string Insecure = "oras.options.insecure";
+    public const string Concurrency = "oras.options.concurrency";
+    public const string PullPolicy = "oras.options.pullpolicy";
+    public const string PullAlways = "oras.options.pullalways";
+
+    public static IReadOnlyList<string> Attributes { get; } =
+        [Reference, LayerMediaTypes, InlineSpec, PlainHttp, Insecure, Concurrency, PullPolicy, PullAlways];
+}

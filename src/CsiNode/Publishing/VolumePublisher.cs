@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OrasAssemble.CsiNode.Mounting;
+using OrasAssemble.CsiNode.State;
+
+namespace OrasAssemble.CsiNode.Publishing;
+
+/// <summary>
+/// Publishes and unpublishes volumes: checks whether the work is already done, prepares the tree (once per volume,
+/// carrying on in the background when the caller's deadline is near), bind-mounts it read-only, and keeps a record
+/// of every mount on disk so a restarted plugin knows what is mounted where. Work on one target path is serialised;
+/// different targets never wait on each other.
+/// </summary>
+internal sealed partial class VolumePublisher(
+    ITreePreparer preparer, IMounter mounter, PublishRecordStore records, TreeLedger ledger, TimeProvider time,
+    TimeSpan waitWithoutDeadline, ILogger<VolumePublisher> logger)
+{
+    private static readonly TimeSpan MinMargin = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>Well under the cache's minimum idle time, so a kept result never names a collected tree.</summary>
+    private static readonly TimeSpan CompletedRetention = TimeSpan.FromSeconds(30);
+
+    private readonly KeyedLock _targets = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<PreparedTree>>> _preparations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _mounting = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, VolumeStats> _stats = new(StringComparer.Ordinal);
+
+    /// <exception cref="VolumeException">Refused, conflicting, or still pending (the caller should call again).</exception>
+    public async Task<PublishResult> PublishAsync(PublishRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        using (await _targets.LockAsync(request.TargetPath, cancellationToken).ConfigureAwait(false))
+        {
+            if (AlreadyPublished(request) is { } done)
+            {
+                return done;
+            }
+        }
+
+        var prepared = await WaitForTreeAsync(request, deadline, cancellationToken).ConfigureAwait(false);
+        using (await _targets.LockAsync(request.TargetPath, cancellationToken).ConfigureAwait(false))
+        {
+            // Another call for this target may have finished while this one waited.
+            if (AlreadyPublished(request) is { } done)
+            {
+                return done;
+            }
+
+            Mount(request, prepared);
+            return new PublishResult(prepared.Key, prepared.Source, prepared.Digest, Mounted: true, CacheHit: !prepared.Built);
+        }
+    }
+
+    /// <summary>Unmounts and removes the target; a target that is not published is already done.</summary>
+    public async Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
+    {
+        using var held = await _targets.LockAsync(targetPath, cancellationToken).ConfigureAwait(false);
+        var record = records.Find(targetPath);
+        if (record is not null && record.VolumeId != volumeId)
+        {
+            throw new VolumeException(VolumeErrorKind.NotPublished, $"{targetPath} holds volume {record.VolumeId}, not {volumeId}");
+        }
+
+        try
+        {
+            // Stacked mounts (from a crash between two attempts) all have to go before the directory can.
+            for (var i = 0; i < 8 && mounter.MountPoints().Contains(targetPath); i++)
+            {
+                mounter.Unmount(targetPath);
+            }
+
+            if (Directory.Exists(targetPath))
+            {
+                Directory.Delete(targetPath);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new VolumeException(VolumeErrorKind.NodeFailure, $"unpublish {targetPath}: {e.Message}", e);
+        }
+
+        if (record is not null)
+        {
+            records.Delete(targetPath);
+            ledger.Touch(record.TreeKey);
+        }
+    }
+
+    /// <exception cref="VolumeException">The volume is not published at that path.</exception>
+    public VolumeStats Stats(string volumeId, string volumePath)
+    {
+        var record = records.Find(volumePath);
+        if (record is null || record.VolumeId != volumeId || !mounter.MountPoints().Contains(volumePath))
+        {
+            throw new VolumeException(VolumeErrorKind.NotPublished, $"volume {volumeId} is not published at {volumePath}");
+        }
+
+        // Trees never change, so one walk per tree serves every pod that mounts it.
+        return _stats.GetOrAdd(record.TreeKey, _ => VolumeStats.Measure(volumePath));
+    }
+
+    /// <summary>
+    /// Brings the records in line with the mount table after a restart: a record whose target is not mounted (the
+    /// plugin died mid-publish, or the node rebooted) is dropped with its empty target directory.
+    /// </summary>
+    public (int Kept, int Dropped) Reconcile()
+    {
+        records.RemoveLeftovers();
+        var (all, unreadable) = records.LoadAll();
+        foreach (var file in unreadable)
+        {
+            LogUnreadableRecord(logger, file);
+        }
+
+        var mounted = mounter.MountPoints();
+        var dropped = 0;
+        foreach (var record in all.Where(r => !mounted.Contains(r.TargetPath)))
+        {
+            records.Delete(record.TargetPath);
+            TryRemoveEmptyDirectory(record.TargetPath);
+            dropped++;
+        }
+
+        return (all.Count - dropped, dropped);
+    }
+
+    /// <summary>Tree keys that must stay: mounted according to the records, or being mounted right now.</summary>
+    public IReadOnlySet<string> TreesInUse()
+    {
+        var keys = new HashSet<string>(_mounting.Keys, StringComparer.Ordinal);
+        foreach (var record in records.LoadAll().Records)
+        {
+            keys.Add(record.TreeKey);
+        }
+
+        return keys;
+    }
+
+    private PublishResult? AlreadyPublished(PublishRequest request)
+    {
+        var record = records.Find(request.TargetPath);
+        var mounted = mounter.MountPoints().Contains(request.TargetPath);
+        if (record is null)
+        {
+            return mounted
+                ? throw new VolumeException(VolumeErrorKind.Conflict, $"something this plugin did not mount is already mounted at {request.TargetPath}")
+                : null;
+        }
+
+        if (record.VolumeId != request.VolumeId)
+        {
+            throw new VolumeException(VolumeErrorKind.Conflict, $"{request.TargetPath} already holds volume {record.VolumeId}");
+        }
+
+        // A record without its mount is a publish that did not finish: do it again.
+        return mounted ? new PublishResult(record.TreeKey, record.Source, record.Digest, Mounted: false, CacheHit: true) : null;
+    }
+
+    private async Task<PreparedTree> WaitForTreeAsync(PublishRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        Lazy<Task<PreparedTree>>? mine = null;
+        mine = new Lazy<Task<PreparedTree>>(() => StartPreparation(request, mine!));
+        var entry = _preparations.GetOrAdd(request.VolumeId, mine);
+        if (entry != mine && entry.Value is { IsFaulted: true } or { IsCanceled: true })
+        {
+            // An earlier attempt's failure, not yet cleared: this call tries again rather than repeat it.
+            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
+            entry = _preparations.GetOrAdd(request.VolumeId, mine);
+        }
+
+        var preparation = entry.Value;
+        var wait = WaitBudget(deadline);
+        try
+        {
+            return await preparation.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new VolumeException(VolumeErrorKind.Pending,
+                $"the content of volume {request.VolumeId} ({request.Attributes.Describe()}) is still being prepared; the next attempt will find it");
+        }
+    }
+
+    /// <summary>
+    /// Runs without the caller's token: a pull that outlives its call carries on, and kubelet's retry of the same
+    /// volume joins it (or finds the tree in the cache).
+    /// </summary>
+    private Task<PreparedTree> StartPreparation(PublishRequest request, Lazy<Task<PreparedTree>> entry)
+    {
+        var task = Task.Run(() => preparer.PrepareAsync(request, CancellationToken.None), CancellationToken.None);
+        _ = task.ContinueWith(async t =>
+        {
+            if (t.IsFaulted)
+            {
+                // A failure is not kept: the next attempt tries again.
+                LogPreparationFailed(logger, request.VolumeId, t.Exception.GetBaseException().Message);
+            }
+            else
+            {
+                // Kept a little, so the retry after a pending answer mounts it without asking the registry again.
+                await Task.Delay(CompletedRetention, time).ConfigureAwait(false);
+            }
+
+            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return task;
+    }
+
+    /// <summary>Answer a little before the caller's deadline, so it hears "pending" rather than a timeout.</summary>
+    private TimeSpan WaitBudget(DateTimeOffset? deadline)
+    {
+        if (deadline is not { } end)
+        {
+            return waitWithoutDeadline;
+        }
+
+        var remaining = end - time.GetUtcNow();
+        var margin = TimeSpan.FromTicks(Math.Clamp(remaining.Ticks / 10, MinMargin.Ticks, MaxMargin.Ticks));
+        return remaining > margin ? remaining - margin : TimeSpan.Zero;
+    }
+
+    private void Mount(PublishRequest request, PreparedTree prepared)
+    {
+        var target = request.TargetPath;
+        _mounting.AddOrUpdate(prepared.Key, 1, (_, n) => n + 1);
+        try
+        {
+            Directory.CreateDirectory(target);
+
+            // Recorded before mounting: a crash after the mount must still leave a record to unpublish from.
+            records.Save(new PublishRecord
+            {
+                VolumeId = request.VolumeId,
+                TargetPath = target,
+                TreeKey = prepared.Key,
+                Source = prepared.Source,
+                Digest = prepared.Digest,
+                PodNamespace = request.Pod.Namespace,
+                PodName = request.Pod.Name,
+                PodUid = request.Pod.Uid,
+                PublishedAt = time.GetUtcNow(),
+            });
+            mounter.BindReadOnly(prepared.Path, target);
+        }
+        catch (IOException e)
+        {
+            // The one place a half-finished publish is undone.
+            records.Delete(target);
+            TryRemoveEmptyDirectory(target);
+            throw new VolumeException(VolumeErrorKind.NodeFailure, $"mount {prepared.Path} at {target}: {e.Message}", e);
+        }
+        finally
+        {
+            _mounting.AddOrUpdate(prepared.Key, 0, (_, n) => n - 1);
+            _mounting.TryRemove(new KeyValuePair<string, int>(prepared.Key, 0));
+        }
+
+        ledger.Touch(prepared.Key);
+    }
+
+    private static void TryRemoveEmptyDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                Directory.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for kubelet, which removes the pod's directories itself.
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "publish record {File} cannot be read and is ignored")]
+    private static partial void LogUnreadableRecord(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "preparing volume {VolumeId} failed: {Reason}")]
+    private static partial void LogPreparationFailed(ILogger logger, string volumeId, string reason);
+}

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using OrasAssemble.CsiNode.Configuration;
+using OrasAssemble.CsiNode.Csi;
+using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Metrics;
+using OrasAssemble.CsiNode.Publishing;
+
+namespace OrasAssemble.CsiNode.Services;
+
+/// <summary>
+/// The CSI Node service. Each call checks its arguments first (<c>INVALID_ARGUMENT</c>), then hands the work to the
+/// <see cref="VolumePublisher"/>, and ends with one log line and its metrics. Secrets never reach a log.
+/// </summary>
+internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions options, NodeMetrics metrics, ILogger<NodeService> logger)
+{
+    public async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, CallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        PublishRequest? publish = null;
+        PublishResult? result = null;
+        RpcException? failure = null;
+        try
+        {
+            publish = Check(request);
+            result = await publisher.PublishAsync(publish, context.Deadline, context.CancellationToken).ConfigureAwait(false);
+            return new NodePublishVolumeResponse();
+        }
+        catch (Exception e)
+        {
+            failure = ErrorTranslation.ToRpc(e);
+            throw failure;
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var outcome = ErrorTranslation.Name(failure?.Status ?? GrpcStatusCode.Ok);
+            metrics.RecordCall("publish", outcome, elapsed);
+            var source = result?.Source ?? publish?.Attributes.Describe() ?? "";
+            var pod = publish?.Pod.ToString() ?? "";
+            if (failure is null)
+            {
+                LogPublished(logger, request.VolumeId, pod, source, result?.Digest ?? "", result!.TreeKey,
+                    result.Mounted ? (result.CacheHit ? "cache hit" : "built") : "already published", (long)elapsed.TotalMilliseconds, outcome);
+            }
+            else
+            {
+                LogPublishFailed(logger, request.VolumeId, pod, source, (long)elapsed.TotalMilliseconds, outcome, failure.Message);
+            }
+        }
+    }
+
+    public async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, CallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        RpcException? failure = null;
+        try
+        {
+            Require(request.VolumeId, "volume_id");
+            var target = TargetPath(request.TargetPath, "target_path");
+            await publisher.UnpublishAsync(request.VolumeId, target, context.CancellationToken).ConfigureAwait(false);
+            return new NodeUnpublishVolumeResponse();
+        }
+        catch (Exception e)
+        {
+            failure = ErrorTranslation.ToRpc(e);
+            throw failure;
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var outcome = ErrorTranslation.Name(failure?.Status ?? GrpcStatusCode.Ok);
+            metrics.RecordCall("unpublish", outcome, elapsed);
+            LogUnpublished(logger, request.VolumeId, request.TargetPath, (long)elapsed.TotalMilliseconds, outcome, failure?.Message ?? "");
+        }
+    }
+
+    public Task<NodeGetVolumeStatsResponse> NodeGetVolumeStats(NodeGetVolumeStatsRequest request, CallContext context)
+    {
+        try
+        {
+            Require(request.VolumeId, "volume_id");
+            var path = TargetPath(request.VolumePath, "volume_path");
+            var stats = publisher.Stats(request.VolumeId, path);
+
+            // A read-only tree is exactly as large as what it holds: nothing is available to write.
+            return Task.FromResult(new NodeGetVolumeStatsResponse
+            {
+                Usage =
+                {
+                    new VolumeUsage { Unit = VolumeUsage.Types.Unit.Bytes, Total = stats.Bytes, Used = stats.Bytes, Available = 0 },
+                    new VolumeUsage { Unit = VolumeUsage.Types.Unit.Inodes, Total = stats.Inodes, Used = stats.Inodes, Available = 0 },
+                },
+            });
+        }
+        catch (Exception e)
+        {
+            throw ErrorTranslation.ToRpc(e);
+        }
+    }
+
+    public Task<NodeGetCapabilitiesResponse> NodeGetCapabilities(NodeGetCapabilitiesRequest request, CallContext context) =>
+        Task.FromResult(new NodeGetCapabilitiesResponse
+        {
+            Capabilities =
+            {
+                new NodeServiceCapability { Rpc = new NodeServiceCapability.Types.RPC { Type = NodeServiceCapability.Types.RPC.Types.Type.GetVolumeStats } },
+            },
+        });
+
+    public Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, CallContext context) =>
+        Task.FromResult(new NodeGetInfoResponse { NodeId = options.NodeId });
+
+    private PublishRequest Check(NodePublishVolumeRequest request)
+    {
+        Require(request.VolumeId, "volume_id");
+        var target = TargetPath(request.TargetPath, "target_path");
+        var capability = request.VolumeCapability
+            ?? throw Invalid("volume_capability is required");
+        if (capability.AccessTypeCase == VolumeCapability.AccessTypeOneofCase.Block)
+        {
+            throw Invalid("block volumes are not supported: this driver mounts a directory tree");
+        }
+
+        if (capability.AccessTypeCase != VolumeCapability.AccessTypeOneofCase.Mount)
+        {
+            throw Invalid("volume_capability must have the mount access type");
+        }
+
+        if (capability.AccessMode is null)
+        {
+            throw Invalid("volume_capability.access_mode is required");
+        }
+
+        if (!request.Readonly)
+        {
+            throw Invalid("the volume must be read-only: set readOnly: true on the pod's csi volume");
+        }
+
+        var context = request.VolumeContext;
+        if (!context.TryGetValue(VolumeContextKeys.Ephemeral, out var ephemeral) || ephemeral != "true")
+        {
+            throw Invalid($"only ephemeral inline volumes are served ({VolumeContextKeys.Ephemeral} must be \"true\"; the CSIDriver's volumeLifecycleModes is [Ephemeral])");
+        }
+
+        var attributes = VolumeAttributes.Parse(context, options.Config.Limits.MaxConcurrency);
+        return new PublishRequest(request.VolumeId, target, attributes, request.Secrets, PodInfo.From(context));
+    }
+
+    private static void Require(string value, string field)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw Invalid($"{field} is required");
+        }
+    }
+
+    /// <summary>An absolute path in canonical form, so one directory never has two names in the records.</summary>
+    private static string TargetPath(string value, string field)
+    {
+        Require(value, field);
+        if (!Path.IsPathRooted(value) || value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Invalid($"{field} \"{value}\" must be an absolute path");
+        }
+
+        var full = Path.GetFullPath(value);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+
+    private static RpcException Invalid(string message) => new(GrpcStatusCode.InvalidArgument, message);
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information,
+        Message = "NodePublishVolume {VolumeId} pod {Pod} {Reference} {Digest} tree {TreeKey}: {Result} in {DurationMs} ms ({Outcome})")]
+    private static partial void LogPublished(ILogger logger, string volumeId, string pod, string reference, string digest, string treeKey, string result, long durationMs, string outcome);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning,
+        Message = "NodePublishVolume {VolumeId} pod {Pod} {Reference} failed in {DurationMs} ms ({Outcome}): {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, string volumeId, string pod, string reference, long durationMs, string outcome, string reason);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information,
+        Message = "NodeUnpublishVolume {VolumeId} {TargetPath} in {DurationMs} ms ({Outcome}) {Reason}")]
+    private static partial void LogUnpublished(ILogger logger, string volumeId, string targetPath, long durationMs, string outcome, string reason);
+}

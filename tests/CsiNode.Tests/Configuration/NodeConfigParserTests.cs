@@ -1,0 +1,117 @@
+using OrasAssemble.CsiNode.Configuration;
+using OrasAssemble.Registry.Configuration;
+
+namespace OrasAssemble.CsiNode.Tests.Configuration;
+
+public sealed class NodeConfigParserTests
+{
+    [Fact]
+    public void Every_section_is_read()
+    {
+        var config = NodeConfigParser.Parse("""
+            registries:
+              "kind-registry:5000": { plainHttp: true }
+            cache:
+              budget: 20Gi
+              minIdle: 15m
+              gcInterval: 90s
+            limits:
+              concurrency: 8
+              maxConcurrency: 32
+              maxFileBytes: 512Mi
+              maxTotalBytes: 2G
+              maxEntries: 5000
+              publishWait: 60s
+            tenancy:
+              enforce: false
+              allowPlainHttp: true
+              allowInsecure: true
+            namespaces:
+              team-a:
+                registries: [registry.team-a.example]
+                repositories: ["ghcr.io/team-a/*", "ghcr.io/shared/base"]
+              "*":
+                registries: [ghcr.io]
+            """, "config.yaml");
+
+        Assert.True(config.Registries.For("kind-registry:5000").PlainHttp);
+        Assert.Equal(20L << 30, config.Cache.Budget);
+        Assert.Equal(TimeSpan.FromMinutes(15), config.Cache.MinIdle);
+        Assert.Equal(TimeSpan.FromSeconds(90), config.Cache.GcInterval);
+        Assert.Equal(8, config.Limits.Concurrency);
+        Assert.Equal(32, config.Limits.MaxConcurrency);
+        Assert.Equal(512L << 20, config.Limits.Extraction.MaxFileBytes);
+        Assert.Equal(2_000_000_000L, config.Limits.Extraction.MaxTotalBytes);
+        Assert.Equal(5000, config.Limits.Extraction.MaxEntries);
+        Assert.Equal(TimeSpan.FromSeconds(60), config.Limits.PublishWait);
+        Assert.Equal(new TenancySettings { Enforce = false, AllowPlainHttp = true, AllowInsecure = true }, config.Tenancy);
+        Assert.Equal(["registry.team-a.example"], config.Namespaces["team-a"].Registries);
+        Assert.Equal(["ghcr.io/team-a/*", "ghcr.io/shared/base"], config.Namespaces["team-a"].Repositories);
+        Assert.Equal(["ghcr.io"], config.Namespaces["*"].Registries);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("# only a comment\n")]
+    [InlineData("cache:\nlimits: ~\n")]
+    public void An_empty_file_or_empty_sections_mean_the_defaults(string yaml)
+    {
+        var config = NodeConfigParser.Parse(yaml, "config.yaml");
+
+        Assert.Equal(new CacheSettings(), config.Cache);
+        Assert.Equal(new LimitSettings().Concurrency, config.Limits.Concurrency);
+        Assert.True(config.Tenancy.Enforce);
+        Assert.Empty(config.Namespaces);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_with_its_line_and_column()
+    {
+        var error = Assert.Throws<HostSettingsException>(() => NodeConfigParser.Parse("""
+            registries:
+              ghcr.io: { plainhttp: true }
+            cache:
+              budget: lots
+              minIdle: 5s
+            limits:
+              concurrency: 0
+            tenancy:
+              enforce: "yes"
+            namespaces:
+              Team_A: { registries: [ghcr.io] }
+              team-b: { repositories: ["not a repo"] }
+            cahce: {}
+            """, "config.yaml"));
+
+        var messages = error.Errors.Select(e => $"{e.Line}:{e.Column}: {e.Message}").ToList();
+        Assert.Equal(8, messages.Count);
+        Assert.Contains(messages, m => m.StartsWith("2:14:", StringComparison.Ordinal) && m.Contains("did you mean \"plainHttp\"", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("4:11:", StringComparison.Ordinal) && m.Contains("cache.budget", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("5:12:", StringComparison.Ordinal) && m.Contains("at least 60s", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("7:16:", StringComparison.Ordinal) && m.Contains("limits.concurrency", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("9:12:", StringComparison.Ordinal) && m.Contains("tenancy.enforce must be true or false, found the string \"yes\"", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("11:3:", StringComparison.Ordinal) && m.Contains("Team_A", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("\"not a repo\"", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("13:1:", StringComparison.Ordinal) && m.Contains("\"cahce\"", StringComparison.Ordinal));
+        Assert.StartsWith("config.yaml: 8 problems:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_yaml_is_one_problem_with_its_position()
+    {
+        var error = Assert.Throws<HostSettingsException>(() => NodeConfigParser.Parse("cache: [budget\n", "config.yaml"));
+
+        Assert.Single(error.Errors);
+    }
+
+    [Theory]
+    [InlineData("1048576", 1048576L)]
+    [InlineData("1k", 1000L)]
+    [InlineData("1Ki", 1024L)]
+    [InlineData("3Mi", 3L << 20)]
+    [InlineData("1T", 1_000_000_000_000L)]
+    [InlineData("2Ti", 2L << 40)]
+    [InlineData("0", 0L)]
+    public void Budgets_are_kubernetes_quantities(string text, long bytes) =>
+        Assert.Equal(bytes, NodeConfigParser.Parse($"cache: {{ budget: {text} }}", "c.yaml").Cache.Budget);
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using OrasAssemble.CsiNode.Configuration;
+using OrasAssemble.CsiNode.Tests.TestSupport;
+using YamlDotNet.RepresentationModel;
+
+namespace OrasAssemble.CsiNode.Tests.Deploy;
+
+/// <summary>
+/// Renders deploy/csi with <c>kubectl kustomize</c> and checks what makes the driver work on a node: kubelet, the
+/// registrar, the liveness probe and the plugin agree on the socket; the plugin's mounts reach pods; the driver
+/// serves ephemeral volumes under the name pods use; the node config it is given is valid.
+/// </summary>
+public sealed class DeployManifestTests
+{
+    private static readonly Lazy<IReadOnlyList<YamlMappingNode>> Rendered = new(Render);
+
+    private static YamlMappingNode Object(string kind) => Rendered.Value.Single(d => Text(d, "kind") == kind);
+
+    private static YamlMappingNode DaemonSetPod => Map(Object("DaemonSet"), "spec", "template", "spec");
+
+    private static YamlMappingNode Container(string name) =>
+        Seq(DaemonSetPod, "containers").Cast<YamlMappingNode>().Single(c => Text(c, "name") == name);
+
+    private static IReadOnlyList<string> Args(string container) => [.. Seq(Container(container), "args").Select(a => ((YamlScalarNode)a).Value!)];
+
+    private static string Arg(string container, string flag) =>
+        Args(container).Single(a => a.StartsWith(flag + "=", StringComparison.Ordinal))[(flag.Length + 1)..];
+
+    private static string MountPath(string container, string volume) =>
+        Text(Seq(Container(container), "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "name") == volume), "mountPath");
+
+    private static YamlMappingNode Volume(string name) =>
+        Seq(DaemonSetPod, "volumes").Cast<YamlMappingNode>().Single(v => Text(v, "name") == name);
+
+    private static string HostPath(string volume) => Text(Map(Volume(volume), "hostPath"), "path");
+
+    /// <summary>Which pod volume is mounted at the directory holding <paramref name="path"/> in a container.</summary>
+    private static string VolumeHolding(string container, string path) =>
+        Text(Seq(Container(container), "volumeMounts").Cast<YamlMappingNode>()
+            .Where(m => path.StartsWith(Text(m, "mountPath").TrimEnd('/') + "/", StringComparison.Ordinal))
+            .OrderByDescending(m => Text(m, "mountPath").Length)
+            .First(), "name");
+
+    [Fact]
+    public void The_CSIDriver_serves_ephemeral_volumes_with_pod_info_and_no_attach_under_the_plugins_name()
+    {
+        var driver = Object("CSIDriver");
+        var spec = Map(driver, "spec");
+
+        Assert.Equal("csi.oras.land", Text(Map(driver, "metadata"), "name"));
+        Assert.Equal(["Ephemeral"], Seq(spec, "volumeLifecycleModes").Select(m => ((YamlScalarNode)m).Value));
+        Assert.Equal("true", Text(spec, "podInfoOnMount"));
+        Assert.Equal("false", Text(spec, "attachRequired"));
+        Assert.Equal(Text(Map(driver, "metadata"), "name"), Arg("oras-assemble-csi", "--driver-name"));
+    }
+
+    [Fact]
+    public void The_plugin_registrar_and_liveness_probe_agree_on_one_socket_that_kubelet_finds()
+    {
+        var endpoint = Arg("oras-assemble-csi", "--endpoint");
+        Assert.StartsWith("unix://", endpoint, StringComparison.Ordinal);
+        var socket = endpoint["unix://".Length..];
+        var socketDirectory = Path.GetDirectoryName(socket)!;
+        var pluginVolume = VolumeHolding("oras-assemble-csi", socket);
+
+        Assert.Equal(socket, Arg("node-driver-registrar", "--csi-address"));
+        Assert.Equal(socket, Arg("liveness-probe", "--csi-address"));
+        Assert.Equal(pluginVolume, VolumeHolding("node-driver-registrar", socket));
+        Assert.Equal(pluginVolume, VolumeHolding("liveness-probe", socket));
+        Assert.Equal(socketDirectory, MountPath("oras-assemble-csi", pluginVolume));
+
+        // kubelet dials the socket on the host: the registrar must tell it the host path of the same file.
+        var hostSocket = Path.Combine(HostPath(pluginVolume), Path.GetRelativePath(socketDirectory, socket));
+        Assert.Equal(hostSocket, Arg("node-driver-registrar", "--kubelet-registration-path"));
+        Assert.Equal("/var/lib/kubelet/plugins/csi.oras.land", HostPath(pluginVolume));
+        Assert.Equal("/var/lib/kubelet/plugins_registry", HostPath(Text(Seq(Container("node-driver-registrar"), "volumeMounts").Cast<YamlMappingNode>()
+            .Single(m => Text(m, "mountPath") == "/registration"), "name")));
+    }
+
+    [Fact]
+    public void The_plugins_mounts_reach_the_pods_through_bidirectional_propagation_of_the_kubelet_pods_directory()
+    {
+        var mount = Seq(Container("oras-assemble-csi"), "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "mountPath") == "/var/lib/kubelet/pods");
+
+        Assert.Equal("Bidirectional", Text(mount, "mountPropagation"));
+        Assert.Equal("/var/lib/kubelet/pods", HostPath(Text(mount, "name")));
+        Assert.Equal("true", Text(Map(Container("oras-assemble-csi"), "securityContext"), "privileged"));
+    }
+
+    [Fact]
+    public void The_cache_is_a_host_path_at_the_plugins_root_and_the_config_it_reads_is_valid()
+    {
+        var root = Arg("oras-assemble-csi", "--root");
+        Assert.Equal(root, MountPath("oras-assemble-csi", "cache"));
+        Assert.StartsWith("/", HostPath("cache"), StringComparison.Ordinal);
+
+        var configPath = Arg("oras-assemble-csi", "--config");
+        var configVolume = VolumeHolding("oras-assemble-csi", configPath);
+        var configMapName = Text(Map(Volume(configVolume), "configMap"), "name");
+        var configMap = Rendered.Value.Single(d => Text(d, "kind") == "ConfigMap" && Text(Map(d, "metadata"), "name") == configMapName);
+        var yaml = Text(Map(configMap, "data"), Path.GetFileName(configPath));
+
+        var config = NodeConfigParser.Parse(yaml, "deploy/csi/node-config.yaml");
+
+        Assert.True(config.Tenancy.Enforce);
+        Assert.True(config.Cache.Budget > 0);
+    }
+
+    [Fact]
+    public void Metrics_and_the_liveness_endpoint_use_different_ports_and_the_probe_checks_the_latter()
+    {
+        var metricsPort = Arg("oras-assemble-csi", "--metrics-addr").Split(':')[^1];
+        var healthPort = Arg("liveness-probe", "--health-port");
+        var ports = Seq(Container("oras-assemble-csi"), "ports").Cast<YamlMappingNode>().ToDictionary(p => Text(p, "name"), p => Text(p, "containerPort"));
+
+        Assert.NotEqual(metricsPort, healthPort);
+        Assert.Equal(metricsPort, ports["metrics"]);
+        Assert.Equal(healthPort, ports["healthz"]);
+        Assert.Equal("healthz", Text(Map(Map(Container("oras-assemble-csi"), "livenessProbe"), "httpGet"), "port"));
+    }
+
+    [Fact]
+    public void The_pod_runs_as_its_own_service_account_with_the_node_name_as_node_id()
+    {
+        var account = Object("ServiceAccount");
+
+        Assert.Equal(Text(Map(account, "metadata"), "name"), Text(DaemonSetPod, "serviceAccountName"));
+        Assert.Equal("$(NODE_NAME)", Arg("oras-assemble-csi", "--node-id"));
+        var env = Seq(Container("oras-assemble-csi"), "env").Cast<YamlMappingNode>().Single(e => Text(e, "name") == "NODE_NAME");
+        Assert.Equal("spec.nodeName", Text(Map(Map(env, "valueFrom"), "fieldRef"), "fieldPath"));
+        Assert.All(Rendered.Value.Where(d => Text(d, "kind") is not ("CSIDriver" or "Namespace")),
+            d => Assert.Equal("oras-assemble", Text(Map(d, "metadata"), "namespace")));
+    }
+
+    private static List<YamlMappingNode> Render()
+    {
+        var start = new ProcessStartInfo("kubectl", ["kustomize", RepositoryFiles.Path("deploy", "csi")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var kubectl = Process.Start(start)!;
+        var output = kubectl.StandardOutput.ReadToEndAsync();
+        var error = kubectl.StandardError.ReadToEnd();
+        kubectl.WaitForExit();
+        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize failed: {error}");
+        var stream = new YamlStream();
+        stream.Load(new StringReader(output.Result));
+        return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
+    }
+
+
+    private static YamlMappingNode Map(YamlMappingNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            node = (YamlMappingNode)node.Children[new YamlScalarNode(key)];
+        }
+
+        return node;
+    }
+
+    private static IEnumerable<YamlNode> Seq(YamlMappingNode node, string key) => ((YamlSequenceNode)node.Children[new YamlScalarNode(key)]).Children;
+
+    private static string Text(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value ?? "" : "";
+}

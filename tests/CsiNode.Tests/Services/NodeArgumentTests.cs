@@ -1,0 +1,201 @@
+using OrasAssemble.CsiNode.Csi;
+using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Publishing;
+using OrasAssemble.CsiNode.Tests.TestSupport;
+
+namespace OrasAssemble.CsiNode.Tests.Services;
+
+/// <summary>Every call checks its arguments before doing anything: wrong ones are INVALID_ARGUMENT and touch nothing.</summary>
+public sealed class NodeArgumentTests : IAsyncLifetime
+{
+    private const string Reference = "127.0.0.1:1/never/contacted:1.0";
+    private PluginUnderTest? _plugin;
+
+    private PluginUnderTest Plugin => _plugin!;
+
+    public async Task InitializeAsync() => _plugin = await PluginUnderTest.StartAsync("""
+        registries:
+          "127.0.0.1:*": { plainHttp: true }
+        namespaces:
+          team-a:
+            registries: [registry.team-a.example]
+            repositories: ["127.0.0.1:1/shared/*"]
+        """);
+
+    public async Task DisposeAsync() => await Plugin.DisposeAsync();
+
+    public static TheoryData<string, string> BadPublishes => new()
+    {
+        { "no volume id", "volume_id" },
+        { "no target path", "target_path" },
+        { "relative target path", "absolute" },
+        { "no capability", "volume_capability" },
+        { "block capability", "block" },
+        { "no access type", "mount access type" },
+        { "no access mode", "access_mode" },
+        { "writable", "read-only" },
+        { "not ephemeral", VolumeContextKeys.Ephemeral },
+        { "no reference", VolumeContextKeys.Reference },
+        { "reference and inline spec", VolumeContextKeys.InlineSpec },
+        { "malformed reference", VolumeContextKeys.Reference },
+        { "unknown attribute", "oras.options.plaintext" },
+        { "bad boolean", VolumeContextKeys.PlainHttp },
+        { "bad concurrency", VolumeContextKeys.Concurrency },
+        { "bad pull policy", VolumeContextKeys.PullPolicy },
+        { "contradicting pull options", VolumeContextKeys.PullAlways },
+        { "invalid inline spec", "steps" },
+        { "secret without known keys", "nodePublishSecretRef" },
+        { "password without user", "username" },
+        { "malformed media type", VolumeContextKeys.LayerMediaTypes },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPublishes))]
+    public async Task A_bad_publish_request_is_invalid_argument_naming_what_is_wrong(string problem, string named)
+    {
+        var request = Plugin.Kubelet.PublishRequest(TestPod.Create("bad"), new Dictionary<string, string> { [VolumeContextKeys.Reference] = Reference });
+        Break(request, problem);
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(request));
+
+        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
+        if (request.TargetPath.Length > 0 && Path.IsPathRooted(request.TargetPath))
+        {
+            Assert.False(Directory.Exists(request.TargetPath));
+        }
+    }
+
+    [Theory]
+    [InlineData("", "/var/lib/kubelet/pods/x/volumes/kubernetes.io~csi/app/mount", "volume_id")]
+    [InlineData("csi-1", "", "target_path")]
+    [InlineData("csi-1", "relative/mount", "absolute")]
+    public async Task A_bad_unpublish_request_is_invalid_argument(string volumeId, string target, string named)
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.UnpublishAsync(volumeId, target));
+
+        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "/x", "volume_id")]
+    [InlineData("csi-1", "", "volume_path")]
+    public async Task A_bad_stats_request_is_invalid_argument(string volumeId, string path, string named)
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Grpc.CallAsync<NodeGetVolumeStatsResponse>(
+            "/csi.v1.Node/NodeGetVolumeStats", new NodeGetVolumeStatsRequest { VolumeId = volumeId, VolumePath = path }));
+
+        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(VolumeContextKeys.PlainHttp, "tenancy.allowPlainHttp")]
+    [InlineData(VolumeContextKeys.Insecure, "tenancy.allowInsecure")]
+    public async Task A_per_volume_connection_option_the_node_does_not_allow_is_permission_denied(string attribute, string setting)
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(TestPod.Create("opts"),
+            new Dictionary<string, string> { [VolumeContextKeys.Reference] = Reference, [attribute] = "true" }));
+
+        Assert.Equal(GrpcStatusCode.PermissionDenied, thrown.Status);
+        Assert.Contains(setting, thrown.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_namespace_reading_outside_its_allow_list_is_permission_denied()
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(TestPod.Create("app", "team-a"),
+            new Dictionary<string, string> { [VolumeContextKeys.Reference] = "127.0.0.1:1/private/other:1.0" }));
+
+        Assert.Equal(GrpcStatusCode.PermissionDenied, thrown.Status);
+        Assert.Contains("team-a", thrown.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Identity_names_the_driver_offers_no_controller_and_is_ready()
+    {
+        var info = await Plugin.Grpc.CallAsync<GetPluginInfoResponse>("/csi.v1.Identity/GetPluginInfo", new GetPluginInfoRequest());
+        var capabilities = await Plugin.Grpc.CallAsync<GetPluginCapabilitiesResponse>("/csi.v1.Identity/GetPluginCapabilities", new GetPluginCapabilitiesRequest());
+        var probe = await Plugin.Grpc.CallAsync<ProbeResponse>("/csi.v1.Identity/Probe", new ProbeRequest());
+
+        Assert.Equal("csi.oras.land", info.Name);
+        Assert.False(string.IsNullOrEmpty(info.VendorVersion));
+        Assert.DoesNotContain(capabilities.Capabilities, c => c.Service?.Type == PluginCapability.Types.Service.Types.Type.ControllerService);
+        Assert.True(probe.Ready);
+    }
+
+    [Fact]
+    public async Task Probe_is_not_ready_when_the_cache_cannot_be_written()
+    {
+        var temp = Path.Combine(Plugin.Root, "tmp");
+        Directory.Delete(temp, recursive: true);
+        File.WriteAllText(temp, "not a directory");
+        try
+        {
+            var probe = await Plugin.Grpc.CallAsync<ProbeResponse>("/csi.v1.Identity/Probe", new ProbeRequest());
+
+            Assert.False(probe.Ready);
+        }
+        finally
+        {
+            File.Delete(temp);
+            Directory.CreateDirectory(temp);
+        }
+    }
+
+    [Fact]
+    public async Task Node_reports_its_id_and_only_the_stats_capability()
+    {
+        var info = await Plugin.Grpc.CallAsync<NodeGetInfoResponse>("/csi.v1.Node/NodeGetInfo", new NodeGetInfoRequest());
+        var capabilities = await Plugin.Grpc.CallAsync<NodeGetCapabilitiesResponse>("/csi.v1.Node/NodeGetCapabilities", new NodeGetCapabilitiesRequest());
+
+        Assert.Equal("test-node", info.NodeId);
+        var capability = Assert.Single(capabilities.Capabilities);
+        Assert.Equal(NodeServiceCapability.Types.RPC.Types.Type.GetVolumeStats, capability.Rpc.Type);
+    }
+
+    [Fact]
+    public async Task Staging_is_unimplemented()
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Grpc.CallAsync<NodeGetInfoResponse>("/csi.v1.Node/NodeStageVolume", new NodeGetInfoRequest()));
+
+        Assert.Equal(GrpcStatusCode.Unimplemented, thrown.Status);
+    }
+
+    private static void Break(NodePublishVolumeRequest request, string problem)
+    {
+        var context = request.VolumeContext;
+        switch (problem)
+        {
+            case "no volume id": request.VolumeId = ""; break;
+            case "no target path": request.TargetPath = ""; break;
+            case "relative target path": request.TargetPath = "pods/x/mount"; break;
+            case "no capability": request.VolumeCapability = null; break;
+            case "block capability": request.VolumeCapability.Block = new VolumeCapability.Types.BlockVolume(); break;
+            case "no access type": request.VolumeCapability.ClearAccessType(); break;
+            case "no access mode": request.VolumeCapability.AccessMode = null; break;
+            case "writable": request.Readonly = false; break;
+            case "not ephemeral": context[VolumeContextKeys.Ephemeral] = "false"; break;
+            case "no reference": context.Remove(VolumeContextKeys.Reference); break;
+            case "reference and inline spec": context[VolumeContextKeys.InlineSpec] = "{}"; break;
+            case "malformed reference": context[VolumeContextKeys.Reference] = "UPPER/Case::1"; break;
+            case "unknown attribute": context["oras.options.plaintext"] = "true"; break;
+            case "bad boolean": context[VolumeContextKeys.PlainHttp] = "yes"; break;
+            case "bad concurrency": context[VolumeContextKeys.Concurrency] = "0"; break;
+            case "bad pull policy": context[VolumeContextKeys.PullPolicy] = "Sometimes"; break;
+            case "contradicting pull options":
+                context[VolumeContextKeys.PullPolicy] = "IfNotPresent";
+                context[VolumeContextKeys.PullAlways] = "true";
+                break;
+            case "invalid inline spec":
+                context.Remove(VolumeContextKeys.Reference);
+                context[VolumeContextKeys.InlineSpec] = "apiVersion: assemble.oras.land/v1\nkind: Assembly\nmetadata: { name: x }\nsources: {}\n";
+                break;
+            case "secret without known keys": request.Secrets["token"] = "abc"; break;
+            case "password without user": request.Secrets["password"] = "secret"; break;
+            case "malformed media type": context[VolumeContextKeys.LayerMediaTypes] = "not a type"; break;
+            default: throw new ArgumentException(problem);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Mounting;
+using OrasAssemble.CsiNode.Publishing;
+using OrasAssemble.CsiNode.Tests.TestSupport;
+using OrasAssemble.Registry.Remote;
+using OrasAssemble.Tests.Execution;
+using OrasAssemble.Tests.Fixtures;
+using OrasAssemble.Tests.TestSupport;
+
+namespace OrasAssemble.CsiNode.Tests.Services;
+
+/// <summary>What survives a plugin restart or upgrade, and what the plugin reports on /metrics.</summary>
+public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable
+{
+    private readonly RegistryClient _registry = new(new RegistryClientOptions { Hosts = TestHosts.PlainHttp });
+
+    private RegistryServer Server => fixture.Server;
+
+    public void Dispose() => _registry.Dispose();
+
+    private static Dictionary<string, string> Volume(string reference) => new() { [VolumeContextKeys.Reference] = reference };
+
+    [Fact]
+    public async Task A_plugin_restarted_between_publish_and_unpublish_still_unpublishes()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "restart");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        var pod = TestPod.Create("web-0");
+        var target = await plugin.Kubelet.PublishAsync(pod, Volume(spec));
+
+        await plugin.RestartAsync();
+        await plugin.Kubelet.PublishAsync(pod, Volume(spec));
+        Assert.Equal(1, MountTable.MountsAt(target));
+        await plugin.Kubelet.UnpublishAsync(pod);
+
+        Assert.False(MountTable.IsMountPoint(target));
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
+    public async Task A_record_whose_mount_vanished_while_the_plugin_was_down_is_dropped_at_start()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "vanished");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        var pod = TestPod.Create("web-0");
+        var target = await plugin.Kubelet.PublishAsync(pod, Volume(spec));
+        var records = Path.Combine(plugin.Root, "node", "volumes");
+        Assert.Single(Directory.GetFiles(records));
+
+        await plugin.StopAsync();
+        new LinuxMounter().Unmount(target);
+        await plugin.RestartAsync();
+
+        Assert.Empty(Directory.GetFiles(records));
+        Assert.False(Directory.Exists(target));
+        Assert.Contains(plugin.Logs.Entries, e => e.Contains("0 still mounted, 1 dropped", StringComparison.Ordinal));
+        await plugin.Kubelet.PublishAsync(pod, Volume(spec));
+        Assert.Equal(SampleContent.ExpectedTree, TreeSnapshot.Take(target));
+    }
+
+    [Fact]
+    public async Task A_publish_whose_mount_was_lost_is_done_again_on_the_next_call()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "lost");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        var pod = TestPod.Create("web-0");
+        var target = await plugin.Kubelet.PublishAsync(pod, Volume(spec));
+        new LinuxMounter().Unmount(target);
+
+        await plugin.Kubelet.PublishAsync(pod, Volume(spec));
+
+        Assert.Equal(1, MountTable.MountsAt(target));
+        Assert.Equal(SampleContent.ExpectedTree, TreeSnapshot.Take(target));
+    }
+
+    [Fact]
+    public async Task Metrics_count_calls_by_outcome_cache_hits_and_fetched_bytes()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "metrics");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        var first = TestPod.Create("web-0");
+        await plugin.Kubelet.PublishAsync(first, Volume(spec));
+        await plugin.Kubelet.PublishAsync(TestPod.Create("web-1"), Volume(spec));
+        await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("web-2"), Volume($"{Server.Host}/metrics/absent:1")));
+        await plugin.Kubelet.UnpublishAsync(first);
+
+        using var http = new HttpClient();
+        var response = await http.GetAsync(plugin.Host.MetricsUri);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_total{outcome=\"OK\"}"));
+        Assert.Equal(1, Value(text, "oras_assemble_csi_publish_total{outcome=\"NOT_FOUND\"}"));
+        Assert.Equal(1, Value(text, "oras_assemble_csi_unpublish_total{outcome=\"OK\"}"));
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_duration_seconds_count{outcome=\"OK\"}"));
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_duration_seconds_bucket{outcome=\"OK\",le=\"+Inf\"}"));
+        Assert.Equal(1, Value(text, "oras_assemble_csi_cache_hits_total"));
+        Assert.Equal(1, Value(text, "oras_assemble_csi_cache_misses_total"));
+        Assert.True(Value(text, "oras_assemble_csi_fetched_bytes_total") > 0);
+        Assert.Equal(0, Value(text, "oras_assemble_csi_pulls_in_flight"));
+        Assert.Contains("# TYPE oras_assemble_csi_publish_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(plugin.Host.MetricsUri!, "/other"))).StatusCode);
+    }
+
+    private static double Value(string metrics, string series)
+    {
+        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"no series {series} in:\n{metrics}");
+        return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+}

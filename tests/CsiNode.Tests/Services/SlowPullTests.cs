@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Publishing;
+using OrasAssemble.CsiNode.Tests.TestSupport;
+using OrasAssemble.Registry.Remote;
+using OrasAssemble.Tests.Execution;
+using OrasAssemble.Tests.Fixtures;
+using OrasAssemble.Tests.TestSupport;
+
+namespace OrasAssemble.CsiNode.Tests.Services;
+
+/// <summary>
+/// A pull longer than kubelet's deadline: the call answers ABORTED before the deadline, the pull carries on, and
+/// kubelet's retry mounts the finished tree. The registry sits behind a proxy that holds blob downloads.
+/// </summary>
+public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IAsyncLifetime
+{
+    private readonly RegistryClient _registry = new(new RegistryClientOptions { Hosts = TestHosts.PlainHttp });
+    private GatedRegistryProxy? _proxy;
+
+    private GatedRegistryProxy Proxy => _proxy!;
+
+    public async Task InitializeAsync() => _proxy = await GatedRegistryProxy.StartAsync(fixture.Server.BaseUri);
+
+    public async Task DisposeAsync()
+    {
+        await Proxy.DisposeAsync();
+        _registry.Dispose();
+    }
+
+    [Fact]
+    public async Task A_pull_past_the_deadline_answers_aborted_in_time_and_the_retry_mounts_the_finished_tree()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, fixture.Server.Host, "slow", Proxy.Host);
+        await using var plugin = await PluginUnderTest.StartAsync();
+        var request = plugin.Kubelet.PublishRequest(TestPod.Create("web-0"), new Dictionary<string, string> { [VolumeContextKeys.Reference] = spec });
+        var deadline = TimeSpan.FromSeconds(3);
+
+        // The connection is made and the publish path warmed up first, as on a node that has served pods before.
+        var warm = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("warm-up"),
+            new Dictionary<string, string> { [VolumeContextKeys.Reference] = $"{Proxy.Host}/slow/absent:1" }));
+        Assert.Equal(GrpcStatusCode.NotFound, warm.Status);
+        Proxy.Hold();
+
+        var clock = Stopwatch.StartNew();
+        var first = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(request, deadline));
+        var answeredAfter = clock.Elapsed;
+        var second = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(request, deadline));
+        Assert.False(MountTable.IsMountPoint(request.TargetPath));
+        Proxy.Release();
+        await RetryWhileAbortedAsync(() => plugin.Kubelet.PublishAsync(request, deadline));
+
+        Assert.Equal(GrpcStatusCode.Aborted, first.Status);
+        Assert.Equal(GrpcStatusCode.Aborted, second.Status);
+        Assert.Contains("still being prepared", first.Detail, StringComparison.Ordinal);
+        Assert.InRange(answeredAfter, TimeSpan.FromSeconds(1.5), deadline - TimeSpan.FromMilliseconds(200));
+        Assert.True(MountTable.IsMountPoint(request.TargetPath));
+        Assert.Equal(SampleContent.ExpectedTree, TreeSnapshot.Take(request.TargetPath));
+        Assert.Equal(SampleContent.BlobCount, Proxy.BlobGets.Count);
+        Assert.All(Proxy.BlobGets.Values, count => Assert.Equal(1, count));
+    }
+
+    /// <summary>Kubelet retries with backoff; once the blobs flow the tree takes a moment to build.</summary>
+    private static async Task RetryWhileAbortedAsync(Func<Task> publish)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await publish();
+                return;
+            }
+            catch (GrpcCallException e) when (e.Status == GrpcStatusCode.Aborted && attempt < 10)
+            {
+            }
+        }
+    }
+}
