@@ -68,6 +68,8 @@ internal static class CliApplication
             LogoutCommand.Create(global, terminal),
             ValidateCommand.Create(global, terminal),
             AssembleCommand.Create(global, terminal),
+            RebaseCommand.Create(global, terminal),
+            HistoryCommand.Create(global, terminal),
         ];
         foreach (var verb in verbs)
         {
