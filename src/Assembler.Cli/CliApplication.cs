@@ -50,7 +50,7 @@ internal static class CliApplication
     {
         var root = new RootCommand(
             "Pack, pull and inspect OCI artifacts, and assemble pod content from them.\n"
-            + "Exit codes: 0 success, 1 failure (registry, network, content), 2 invalid input (reference, flags, files, config), 130 interrupted.");
+            + "Exit codes: 0 success, 1 failure (registry, network, content), 2 invalid input (reference, flags, files, config, a rebase onto another platform), 130 interrupted.");
         foreach (var option in global.All)
         {
             root.Options.Add(option);
@@ -68,6 +68,8 @@ internal static class CliApplication
             LogoutCommand.Create(global, terminal),
             ValidateCommand.Create(global, terminal),
             AssembleCommand.Create(global, terminal),
+            RebaseCommand.Create(global, terminal),
+            HistoryCommand.Create(global, terminal),
         ];
         foreach (var verb in verbs)
         {

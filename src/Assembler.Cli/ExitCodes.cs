@@ -8,7 +8,7 @@ internal static class ExitCodes
     /// <summary>Registry, network, content or file system failures: anything that is not the caller's input.</summary>
     public const int Failure = 1;
 
-    /// <summary>Invalid input: a bad reference, bad flags, a missing file, an invalid config or spec.</summary>
+    /// <summary>Invalid input: a bad reference, bad flags, a missing file, an invalid config or spec, a rebase onto a base for another platform.</summary>
     public const int InvalidInput = 2;
 
     /// <summary>Interrupted (Ctrl+C or SIGTERM), as shells report a process ended by SIGINT.</summary>

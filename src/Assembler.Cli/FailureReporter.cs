@@ -16,7 +16,7 @@ internal static class FailureReporter
     public static int ExitCodeFor(Exception error) => Unwrap(error) switch
     {
         UsageException or InvalidReferenceException or HostSettingsException or CredentialConfigException or InvalidSpecException
-            or NotASpecArtifactException
+            or NotASpecArtifactException or BasePlatformMismatchException
             => ExitCodes.InvalidInput,
         OperationCanceledException => ExitCodes.Interrupted,
         _ => ExitCodes.Failure,

@@ -22,6 +22,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("validate")]
     [InlineData("push")]
     [InlineData("assemble")]
+    [InlineData("rebase")]
+    [InlineData("history")]
     public async Task Every_verb_has_help(string verb)
     {
         var help = await CliProcess.RunAsync(verb, "--help");
@@ -40,12 +42,24 @@ public sealed class CommandLineTests : IDisposable
         var help = await CliProcess.RunAsync("--help");
 
         Assert.Equal(0, help.ExitCode);
-        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate", "push", "assemble" })
+        foreach (var verb in new[] { "pack", "pull", "inspect", "tags", "login", "logout", "validate", "push", "assemble", "rebase", "history" })
         {
             Assert.Contains("  " + verb, help.Stdout, StringComparison.Ordinal);
         }
 
         Assert.Contains("2 invalid input", help.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rebase_needs_a_base_and_a_valid_one_before_anything_is_read()
+    {
+        var missing = await CliProcess.RunAsync("rebase", "127.0.0.1:9/spec:1");
+        var bad = await CliProcess.RunAsync("rebase", "127.0.0.1:9/spec:1", "--base", "127.0.0.1:9/Upper:1");
+
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--base", missing.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal("Error: invalid reference \"127.0.0.1:9/Upper:1\": repository \"Upper\" must be lowercase\n", bad.Stderr);
     }
 
     [Fact]

@@ -46,6 +46,22 @@ public static class SpecFixtures
         return image;
     }
 
+    /// <summary>
+    /// Pushes a one-layer image whose config states <paramref name="platform"/> (<c>os/arch[/variant]</c>), tagged; the
+    /// layer holds <paramref name="marker"/>, so images with different markers have different digests.
+    /// </summary>
+    public static async Task<Descriptor> PushPlatformImageAsync(ITarget repository, string tag, string platform, string marker)
+    {
+        var parsed = Platform.Parse(platform);
+        var layer = await repository.PushBytesAsync(MediaTypes.ImageLayerGzip, TestBlobs.Gzip(Encoding.UTF8.GetBytes(marker)));
+        var variant = parsed.Variant is null ? "" : $",\"variant\":\"{parsed.Variant}\"";
+        var config = await repository.PushBytesAsync(MediaTypes.ImageConfig, Encoding.UTF8.GetBytes(
+            $"{{\"architecture\":\"{parsed.Architecture}\",\"os\":\"{parsed.Os}\"{variant},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}},\"config\":{{}}}}"));
+        var image = await repository.PushBytesAsync(MediaTypes.ImageManifest, OciJson.Serialize(new Manifest { Config = config, Layers = [layer] }));
+        await repository.TagAsync(image, tag);
+        return image;
+    }
+
     private static Task<Descriptor> PushConfigAsync(ITarget repository) => repository.PushBytesAsync(MediaTypes.ImageConfig,
         """{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"""u8.ToArray());
 
