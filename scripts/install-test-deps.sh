@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real programs the test suite runs: a CNCF Distribution registry (docker-registry),
-# htpasswd for its bcrypt password file, and openssl for the webhook's certificate script.
+# htpasswd for its bcrypt password file, openssl for the webhook's certificate script, and podman with runc
+# and a static busybox for the test that runs the example in real containers before and after a rebase.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -8,6 +9,9 @@ packages=()
 command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || packages+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+command -v podman >/dev/null 2>&1 || packages+=(podman)
+command -v runc >/dev/null 2>&1 || packages+=(runc)
+[ -x /bin/busybox ] || packages+=(busybox-static)
 
 # kubectl is not a Debian package; the deploy manifest tests need it (with its built-in kustomize) on the PATH.
 command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found; the webhook deploy tests will fail" >&2

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
@@ -22,7 +21,7 @@ public sealed class JavaExampleTests(AnonymousRegistryFixture fixture) : IClassF
     public async Task The_assembled_example_serves_its_greeting()
     {
         var host = fixture.Server.Host;
-        var jar = (await RunAsync(Path.Combine(Example, "build.sh"), _temp.Combine("build"))).Trim();
+        var jar = (await Programs.RunAsync(Path.Combine(Example, "build.sh"), _temp.Combine("build"))).Trim();
         var spec = File.ReadAllText(Path.Combine(Example, "assembly.yaml")).Replace("registry.example/apps/", $"{host}/apps/", StringComparison.Ordinal);
         var specFile = _temp.Combine("assembly.yaml");
         await File.WriteAllTextAsync(specFile, spec);
@@ -35,7 +34,7 @@ public sealed class JavaExampleTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.True(assemble.ExitCode == 0, assemble.Stderr);
 
         Assert.Equal(File.ReadAllBytes(jar), File.ReadAllBytes(_temp.Combine("app", "HelloWorldServer.jar")));
-        var port = FreePort();
+        var port = LocalHttp.FreePort();
         using var java = Process.Start(new ProcessStartInfo("java", ["-Dport=" + port, "-jar", _temp.Combine("app", "HelloWorldServer.jar")])
         {
             RedirectStandardOutput = true,
@@ -43,8 +42,7 @@ public sealed class JavaExampleTests(AnonymousRegistryFixture fixture) : IClassF
         })!;
         try
         {
-            using var http = new HttpClient();
-            var greeting = await PollAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/"));
+            var greeting = await LocalHttp.GetWhenUpAsync($"http://127.0.0.1:{port}/");
             Assert.Equal("Hello from OrasAssemble!\n", greeting);
         }
         finally
@@ -52,37 +50,5 @@ public sealed class JavaExampleTests(AnonymousRegistryFixture fixture) : IClassF
             java.Kill(entireProcessTree: true);
             await java.WaitForExitAsync();
         }
-    }
-
-    private static async Task<string> PollAsync(Func<Task<string>> get)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await get();
-            }
-            catch (HttpRequestException) when (attempt < 200)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    private static async Task<string> RunAsync(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, errors);
-        return output;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
