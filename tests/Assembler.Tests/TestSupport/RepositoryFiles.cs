@@ -1,15 +1,13 @@
-using OrasAssemble.Tests.TestSupport;
-
 namespace OrasAssemble.Tests.TestSupport;
 
-/// <summary>Files of this repository that tests read in place (spec cases, the schema, the spec document).</summary>
+/// <summary>Files of this repository that tests read in place (spec cases, schemas, docs, examples, deploy manifests).</summary>
 internal static class RepositoryFiles
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
     public static string Root => LazyRoot.Value;
 
-    public static string PathOf(string relative) => Path.Combine(Root, relative);
+    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
 
     private static string FindRoot()
     {

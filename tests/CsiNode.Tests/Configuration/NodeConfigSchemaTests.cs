@@ -7,6 +7,8 @@ using OrasAssemble.CsiNode.Tests.TestSupport;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
+using OrasAssemble.Tests.TestSupport;
+
 namespace OrasAssemble.CsiNode.Tests.Configuration;
 
 /// <summary>
@@ -16,7 +18,7 @@ namespace OrasAssemble.CsiNode.Tests.Configuration;
 public sealed partial class NodeConfigSchemaTests
 {
     private static readonly Lazy<JsonSchema> Schema = new(() =>
-        JsonSchema.FromJsonAsync(File.ReadAllText(RepositoryFiles.Path("schemas", "csi-node-config.v1.schema.json"))).GetAwaiter().GetResult());
+        JsonSchema.FromJsonAsync(File.ReadAllText(RepositoryFiles.PathOf("schemas", "csi-node-config.v1.schema.json"))).GetAwaiter().GetResult());
 
     public static TheoryData<string> Configs => new()
     {
@@ -28,7 +30,7 @@ public sealed partial class NodeConfigSchemaTests
     [MemberData(nameof(Configs))]
     public void Documented_and_shipped_configs_pass_both_the_schema_and_the_plugin(string file)
     {
-        var text = File.ReadAllText(RepositoryFiles.Path(file));
+        var text = File.ReadAllText(RepositoryFiles.PathOf(file));
         var yaml = file.EndsWith(".md", StringComparison.Ordinal) ? DocumentedExample().Match(text).Groups["yaml"].Value : text;
         Assert.NotEmpty(yaml);
 

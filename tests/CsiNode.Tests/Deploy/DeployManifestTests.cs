@@ -3,6 +3,8 @@ using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
 
+using OrasAssemble.Tests.TestSupport;
+
 namespace OrasAssemble.CsiNode.Tests.Deploy;
 
 /// <summary>
@@ -134,7 +136,7 @@ public sealed class DeployManifestTests
 
     private static List<YamlMappingNode> Render()
     {
-        var start = new ProcessStartInfo("kubectl", ["kustomize", RepositoryFiles.Path("deploy", "csi")])
+        var start = new ProcessStartInfo("kubectl", ["kustomize", RepositoryFiles.PathOf("deploy", "csi")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
