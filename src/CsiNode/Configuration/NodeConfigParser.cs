@@ -27,15 +27,7 @@ internal sealed partial class NodeConfigParser
 
     public static async Task<NodeConfig> LoadAsync(string path, CancellationToken cancellationToken)
     {
-        string text;
-        try
-        {
-            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new HostSettingsException(path, [new HostSettingsError(path, 0, 0, "file not found")]);
-        }
+        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
 
         return Parse(text, path);
     }
@@ -184,7 +176,7 @@ internal sealed partial class NodeConfigParser
     private Dictionary<string, NamespaceRule> ParseNamespaces(YamlNode node)
     {
         var rules = new Dictionary<string, NamespaceRule>(StringComparer.Ordinal);
-        if (IsNull(node))
+        if (SettingsYaml.IsNull(node))
         {
             return rules;
         }
@@ -240,7 +232,7 @@ internal sealed partial class NodeConfigParser
 
     private IEnumerable<(string Key, YamlNode Value)> Entries(YamlNode node, string path, string[] known)
     {
-        if (IsNull(node))
+        if (SettingsYaml.IsNull(node))
         {
             yield break;
         }
@@ -256,7 +248,7 @@ internal sealed partial class NodeConfigParser
             var key = (keyNode as YamlScalarNode)?.Value;
             if (key is not null && known.Contains(key, StringComparer.Ordinal))
             {
-                if (!IsNull(value))
+                if (!SettingsYaml.IsNull(value))
                 {
                     yield return (key, value);
                 }
@@ -280,7 +272,7 @@ internal sealed partial class NodeConfigParser
             return false;
         }
 
-        Error(node, $"{path} must be true or false, found {Describe(node)}");
+        Error(node, $"{path} must be true or false, found {SettingsYaml.Describe(node)}");
         return false;
     }
 
@@ -292,7 +284,7 @@ internal sealed partial class NodeConfigParser
             return value;
         }
 
-        Error(node, $"{path} must be a whole number from {min} to {max}, found {Describe(node)}");
+        Error(node, $"{path} must be a whole number from {min} to {max}, found {SettingsYaml.Describe(node)}");
         return min;
     }
 
@@ -320,7 +312,7 @@ internal sealed partial class NodeConfigParser
             }
         }
 
-        Error(node, $"{path} must be a {(allowZero ? "" : "positive ")}size such as 20Gi, 500Mi or 1048576, found {Describe(node)}");
+        Error(node, $"{path} must be a {(allowZero ? "" : "positive ")}size such as 20Gi, 500Mi or 1048576, found {SettingsYaml.Describe(node)}");
         return allowZero ? 0 : 1;
     }
 
@@ -343,7 +335,7 @@ internal sealed partial class NodeConfigParser
             }
         }
 
-        Error(node, $"{path} must be a duration of at least {min.TotalSeconds:0.###}s such as 90s, 10m or 2h, found {Describe(node)}");
+        Error(node, $"{path} must be a duration of at least {min.TotalSeconds:0.###}s such as 90s, 10m or 2h, found {SettingsYaml.Describe(node)}");
         return min;
     }
 
@@ -351,20 +343,20 @@ internal sealed partial class NodeConfigParser
     {
         if (node is not YamlSequenceNode sequence)
         {
-            Error(node, $"{path} must be a list of strings, found {Describe(node)}");
+            Error(node, $"{path} must be a list of strings, found {SettingsYaml.Describe(node)}");
             return [];
         }
 
         var values = new List<string>();
         foreach (var item in sequence.Children)
         {
-            if (item is YamlScalarNode { Value: { Length: > 0 } value } && !IsNull(item))
+            if (item is YamlScalarNode { Value: { Length: > 0 } value } && !SettingsYaml.IsNull(item))
             {
                 values.Add(value);
             }
             else
             {
-                Error(item, $"{path}: each entry must be a string, found {Describe(item)}");
+                Error(item, $"{path}: each entry must be a string, found {SettingsYaml.Describe(item)}");
             }
         }
 
@@ -377,19 +369,6 @@ internal sealed partial class NodeConfigParser
         var close = key is null ? null : known.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
         return close is null ? message : $"{message}; did you mean \"{close}\"?";
     }
-
-    private static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } scalar && scalar.Tag.IsEmpty;
-
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a mapping",
-        YamlSequenceNode => "a list",
-        YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } s => $"the string \"{s.Value}\"",
-        YamlScalarNode s when IsNull(s) => "nothing",
-        YamlScalarNode s => $"\"{s.Value}\"",
-        _ => "something else",
-    };
 
     private void Error(YamlNode node, string message) =>
         _errors.Add(new HostSettingsError(_fileName, (int)node.Start.Line, (int)node.Start.Column, message));

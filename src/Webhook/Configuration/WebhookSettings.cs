@@ -16,15 +16,7 @@ internal sealed record WebhookSettings
     /// <exception cref="HostSettingsException">The file is missing or its <c>webhook:</c> section is wrong.</exception>
     public static async Task<WebhookSettings> LoadAsync(string path, CancellationToken cancellationToken)
     {
-        string text;
-        try
-        {
-            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new HostSettingsException(path, [new HostSettingsError(path, 0, 0, "file not found")]);
-        }
+        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
 
         return WebhookSettingsParser.Parse(text, path);
     }

@@ -49,7 +49,7 @@ internal sealed partial class WebhookSettingsParser
         }
 
         var section = root.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: SectionKey }).Value;
-        if (section is null || IsNull(section))
+        if (section is null || SettingsYaml.IsNull(section))
         {
             return WebhookSettings.Default;
         }
@@ -80,7 +80,7 @@ internal sealed partial class WebhookSettingsParser
 
     private HashSet<string>? Namespaces(YamlNode node, string path)
     {
-        if (IsNull(node))
+        if (SettingsYaml.IsNull(node))
         {
             return null;
         }
@@ -94,7 +94,7 @@ internal sealed partial class WebhookSettingsParser
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in sequence.Children)
         {
-            if (item is YamlScalarNode { Value: { } name } && !IsNull(item) && NamespaceName().IsMatch(name))
+            if (item is YamlScalarNode { Value: { } name } && !SettingsYaml.IsNull(item) && NamespaceName().IsMatch(name))
             {
                 names.Add(name);
             }
@@ -107,10 +107,6 @@ internal sealed partial class WebhookSettingsParser
 
         return names;
     }
-
-    private static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } scalar
-        && scalar.Tag.IsEmpty;
 
     private void Error(Mark mark, string message) =>
         errors.Add(new HostSettingsError(fileName, (int)mark.Line, (int)mark.Column, message));

@@ -37,15 +37,7 @@ public sealed class HostSettings
     public static async Task<HostSettings> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string text;
-        try
-        {
-            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new HostSettingsException(path, [new HostSettingsError(path, 0, 0, "file not found")]);
-        }
+        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
 
         return Parse(text, path);
     }

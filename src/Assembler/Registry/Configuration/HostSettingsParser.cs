@@ -54,7 +54,7 @@ internal sealed class HostSettingsParser
             return [];
         }
 
-        if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
+        if (stream.Documents.Count == 0 || SettingsYaml.IsNull(stream.Documents[0].RootNode))
         {
             return [];
         }
@@ -72,7 +72,7 @@ internal sealed class HostSettingsParser
         }
 
         var registries = root.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: RegistriesKey }).Value;
-        if (registries is null || IsNull(registries))
+        if (registries is null || SettingsYaml.IsNull(registries))
         {
             return [];
         }
@@ -119,7 +119,7 @@ internal sealed class HostSettingsParser
 
     private RegistrySettings? ParseEntry(YamlNode node, string path)
     {
-        if (IsNull(node))
+        if (SettingsYaml.IsNull(node))
         {
             return RegistrySettings.Default;
         }
@@ -157,7 +157,7 @@ internal sealed class HostSettingsParser
 
     private bool Boolean(YamlNode node, string path)
     {
-        if (IsNull(node))
+        if (SettingsYaml.IsNull(node))
         {
             return false;
         }
@@ -174,33 +174,33 @@ internal sealed class HostSettingsParser
             }
         }
 
-        Error(node.Start, $"{path} must be true or false, found {Describe(node)}");
+        Error(node.Start, $"{path} must be true or false, found {SettingsYaml.Describe(node)}");
         return false;
     }
 
     private List<string> Mirrors(YamlNode node, string path)
     {
-        if (IsNull(node))
+        if (SettingsYaml.IsNull(node))
         {
             return [];
         }
 
         if (node is not YamlSequenceNode sequence)
         {
-            Error(node.Start, $"{path} must be a list of hosts (host or host:port), found {Describe(node)}");
+            Error(node.Start, $"{path} must be a list of hosts (host or host:port), found {SettingsYaml.Describe(node)}");
             return [];
         }
 
         var mirrors = new List<string>();
         foreach (var item in sequence.Children)
         {
-            if (item is YamlScalarNode { Value: { Length: > 0 } mirror } && !IsNull(item) && HostPattern.IsHostAndPort(mirror))
+            if (item is YamlScalarNode { Value: { Length: > 0 } mirror } && !SettingsYaml.IsNull(item) && HostPattern.IsHostAndPort(mirror))
             {
                 mirrors.Add(mirror.ToLowerInvariant());
             }
             else
             {
-                Error(item.Start, $"{path}: each mirror must be a host or host:port without scheme or path, found {Describe(item)}");
+                Error(item.Start, $"{path}: each mirror must be a host or host:port without scheme or path, found {SettingsYaml.Describe(item)}");
             }
         }
 
@@ -219,20 +219,6 @@ internal sealed class HostSettingsParser
             || string.Equals(k, key.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
         return close is null ? message : $"{message}; did you mean \"{close}\"?";
     }
-
-    private static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } scalar
-        && scalar.Tag.IsEmpty;
-
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a mapping",
-        YamlSequenceNode => "a list",
-        YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } s => $"the string \"{s.Value}\"",
-        YamlScalarNode s when IsNull(s) => "nothing",
-        YamlScalarNode s => $"\"{s.Value}\"",
-        _ => "something else",
-    };
 
     private void Error(Mark mark, string message) =>
         errors.Add(new HostSettingsError(fileName, (int)mark.Line, (int)mark.Column, message));
