@@ -18,11 +18,19 @@ namespace OrasAssemble.Execution;
 public sealed class ArtifactLayerWriter
 {
     private readonly ExtractionLimits _limits;
+    private readonly TreeBudget? _budget;
 
     public ArtifactLayerWriter(ExtractionLimits? limits = null)
     {
         _limits = limits ?? ExtractionLimits.Default;
         _limits.Validate();
+    }
+
+    /// <summary>Writes layers that share one tree's budget: each layer may write what the ones before it left.</summary>
+    internal ArtifactLayerWriter(ExtractionLimits limits, TreeBudget budget)
+        : this(limits)
+    {
+        _budget = budget;
     }
 
     /// <summary>Whether ORAS packed this layer from a directory, to be unpacked rather than written as one file.</summary>
@@ -46,7 +54,7 @@ public sealed class ArtifactLayerWriter
 
         var root = TreeWriter.CheckRoot(targetDirectory);
         var title = TitlePath(layer);
-        var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
+        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false);
         var summary = IsPackedDirectory(layer)
             ? await UnpackAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false)
             : await WriteFileAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false);
@@ -75,7 +83,8 @@ public sealed class ArtifactLayerWriter
 
         var root = TreeWriter.CheckRoot(targetDirectory);
         var title = TitlePath(layer);
-        var tree = new TreeWriter(root, layer.Digest, _limits, scope: title, absoluteSymlinks: false);
+        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false);
+        tree.CountEntry(layer.Title!);
         tree.LinkFile(layer.Title!, title, blobPath, layer.Size);
         tree.Finish();
     }
@@ -90,6 +99,7 @@ public sealed class ArtifactLayerWriter
             throw new UnsafeLayerException(layer.Digest, name, $"the file is {layer.Size} bytes, over the limit of {_limits.MaxTotalBytes} bytes per layer");
         }
 
+        tree.CountEntry(name);
         var bounded = new BoundedReadStream(content, layer.Digest, _limits.MaxTotalBytes) { CurrentEntry = name };
         await tree.WriteFileAsync(name, title, bounded, layer.Size, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
             .ConfigureAwait(false);

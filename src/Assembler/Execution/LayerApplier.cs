@@ -27,11 +27,19 @@ namespace OrasAssemble.Execution;
 public sealed class LayerApplier
 {
     private readonly ExtractionLimits _limits;
+    private readonly TreeBudget? _budget;
 
     public LayerApplier(ExtractionLimits? limits = null)
     {
         _limits = limits ?? ExtractionLimits.Default;
         _limits.Validate();
+    }
+
+    /// <summary>Applies layers that share one tree's budget: each layer may write what the ones before it left.</summary>
+    internal LayerApplier(ExtractionLimits limits, TreeBudget budget)
+        : this(limits)
+    {
+        _budget = budget;
     }
 
     /// <summary>Applies one layer on top of what <paramref name="targetDirectory"/> holds; call once per layer, lowest first.</summary>
@@ -49,7 +57,7 @@ public sealed class LayerApplier
         }
 
         var root = TreeWriter.CheckRoot(targetDirectory);
-        var tree = new TreeWriter(root, layer.Digest, _limits, scope: [], _limits.RewriteAbsoluteSymlinks);
+        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: [], _limits.RewriteAbsoluteSymlinks);
         var decompressed = await LayerDecompression.OpenAsync(layer, content, cancellationToken).ConfigureAwait(false);
         await using (decompressed.ConfigureAwait(false))
         {

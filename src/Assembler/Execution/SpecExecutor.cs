@@ -132,17 +132,17 @@ public sealed class SpecExecutor
         try
         {
             var limits = _options.Limits with { AllowSetuid = spec.Options.AllowSetuid };
-            var budget = new ExtractionBudget(limits);
+            var budget = TreeBudget.For(limits);
             var views = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var source in sources)
             {
                 var view = Path.Combine(stage, source.Name);
                 Directory.CreateDirectory(view);
-                await ReadSourceAsync(source, view, budget, cancellationToken).ConfigureAwait(false);
+                await ReadSourceAsync(source, view, limits, budget, cancellationToken).ConfigureAwait(false);
                 views[source.Name] = view;
             }
 
-            new StepRunner(tree, views, spec.Options.AllowSetuid).Run(spec.Steps, cancellationToken);
+            new StepRunner(tree, views, spec.Options.AllowSetuid, budget).Run(spec.Steps, cancellationToken);
         }
         finally
         {
@@ -180,7 +180,8 @@ public sealed class SpecExecutor
         })).ConfigureAwait(false);
     }
 
-    private async Task ReadSourceAsync(ResolvedSource source, string view, ExtractionBudget budget, CancellationToken cancellationToken)
+    private async Task ReadSourceAsync(
+        ResolvedSource source, string view, ExtractionLimits limits, TreeBudget budget, CancellationToken cancellationToken)
     {
         try
         {
@@ -188,18 +189,21 @@ public sealed class SpecExecutor
             {
                 if (!source.IsImage && !ArtifactLayerWriter.IsPackedDirectory(layer))
                 {
-                    budget.Charge(layer.Size, 1);
-                    new ArtifactLayerWriter(budget.Remaining).LinkFile(layer, _cache.Blobs.GetPath(layer.Digest), view);
+                    new ArtifactLayerWriter(limits, budget).LinkFile(layer, _cache.Blobs.GetPath(layer.Digest), view);
                     continue;
                 }
 
                 var content = await _cache.Blobs.FetchAsync(layer, cancellationToken).ConfigureAwait(false);
                 await using (content.ConfigureAwait(false))
                 {
-                    var summary = source.IsImage
-                        ? await new LayerApplier(budget.Remaining).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false)
-                        : await new ArtifactLayerWriter(budget.Remaining).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
-                    budget.Charge(summary.FileBytes, summary.Entries);
+                    if (source.IsImage)
+                    {
+                        await new LayerApplier(limits, budget).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await new ArtifactLayerWriter(limits, budget).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -210,29 +214,6 @@ public sealed class SpecExecutor
     }
 
     private void Report(string message) => _options.Progress?.Invoke(message);
-
-    /// <summary>The tree-wide caps: each layer may use what the layers before it left.</summary>
-    private sealed class ExtractionBudget(ExtractionLimits limits)
-    {
-        private long _bytes;
-        private long _entries;
-
-        public ExtractionLimits Remaining => limits with
-        {
-            MaxTotalBytes = Math.Max(1, limits.MaxTotalBytes - _bytes),
-            MaxEntries = (int)Math.Max(1, limits.MaxEntries - _entries),
-        };
-
-        public void Charge(long bytes, long entries)
-        {
-            _bytes += bytes;
-            _entries += entries;
-            if (_bytes > limits.MaxTotalBytes)
-            {
-                throw new AssemblyException("sources", $"together the sources unpack to more than the limit of {limits.MaxTotalBytes} bytes");
-            }
-        }
-    }
 
     private sealed record ResolvedSource(
         string Name, SourceSpec Spec, Reference Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)

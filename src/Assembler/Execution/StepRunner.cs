@@ -7,7 +7,10 @@ namespace OrasAssemble.Execution;
 /// Carries out a spec's steps on a tree directory that only this runner writes to, taking entries from the
 /// source views. Every write checks with lstat that no parent is a link, so nothing is written through one.
 /// Files are hard-linked from the views (and through them from the blob store), never written in place: a
-/// file that must change its mode is first replaced by a private copy, so no other link sees the change.
+/// file that must change its mode is first replaced by a private copy, so no other link sees the change, and that
+/// copy is charged to the tree's budget before it is made. After each step every link the step placed or moved
+/// (links inside a moved directory included) is checked to stay inside the tree from where it now lies: whichever
+/// step puts a link somewhere, no link in a finished tree leads out of it.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class StepRunner
@@ -18,15 +21,20 @@ internal sealed class StepRunner
     private readonly string _root;
     private readonly IReadOnlyDictionary<string, string> _views;
     private readonly bool _allowSetuid;
+    private readonly TreeBudget _budget;
 
     // Tree paths of files that share their inode with something else (a view, a blob, another tree path).
     private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
 
-    public StepRunner(string root, IReadOnlyDictionary<string, string> views, bool allowSetuid)
+    // Tree paths where the current step put a link or moved an entry: what the link check looks at when it ends.
+    private readonly List<string> _placed = [];
+
+    public StepRunner(string root, IReadOnlyDictionary<string, string> views, bool allowSetuid, TreeBudget budget)
     {
         _root = root;
         _views = views;
         _allowSetuid = allowSetuid;
+        _budget = budget;
     }
 
     public void Run(IReadOnlyList<StepSpec> steps, CancellationToken cancellationToken)
@@ -60,6 +68,8 @@ internal sealed class StepRunner
                     default:
                         throw new StepException($"unknown step kind {step.Kind}");
                 }
+
+                CheckPlacedLinks();
             }
             catch (StepException e)
             {
@@ -87,7 +97,7 @@ internal sealed class StepRunner
         }
 
         UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        var scope = new CopyScope(view, step.From, step.Overwrite, mode);
+        var scope = new CopyScope(view, step.Overwrite, mode);
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
             var to = SpecPath.IsDirectoryForm(step.To)
@@ -152,7 +162,10 @@ internal sealed class StepRunner
 
                 break;
             case EntryKind.Symlink:
-                File.CreateSymbolicLink(target, CopiedLinkTarget(scope, from, to, new FileInfo(source).LinkTarget!));
+                // Views hold relative links only: reading an image turns an absolute target into the relative link to
+                // the same entry, and ORAS folders may not hold absolute links at all. Where it lands is checked after the step.
+                File.CreateSymbolicLink(target, new FileInfo(source).LinkTarget!);
+                _placed.Add(to);
                 break;
             case EntryKind.Directory:
                 if (existing == EntryKind.Missing)
@@ -168,21 +181,6 @@ internal sealed class StepRunner
 
                 break;
         }
-    }
-
-    /// <summary>
-    /// A link copied from a source keeps its target, which must stay in the tree from where the link lands. Views
-    /// hold relative links only: reading an image turns an absolute target into the relative link to the same
-    /// entry of the image, and ORAS folders may not hold absolute links at all.
-    /// </summary>
-    private static string CopiedLinkTarget(CopyScope scope, string from, string to, string target)
-    {
-        if (SpecPath.LinkTargetProblem(to, target) is { } problem)
-        {
-            throw new StepException($"link {from} in source {scope.Source} points to \"{target}\": {problem}");
-        }
-
-        return target;
     }
 
     // ---- rename, remove, link, mode ------------------------------------------------------------------------------
@@ -210,6 +208,7 @@ internal sealed class StepRunner
         }
 
         NativeMethods.Rename(Full(from), Full(to));
+        _placed.Add(to);
         if (kind == EntryKind.File)
         {
             if (_shared.Remove(from))
@@ -260,7 +259,7 @@ internal sealed class StepRunner
     private void Link(LinkStep step)
     {
         var path = SpecPath.Normalize(step.Path);
-        var target = step.Target.StartsWith('/') ? RelativeLink(path, SpecPath.Normalize(step.Target)) : step.Target;
+        var target = step.Target.StartsWith('/') ? SpecPath.RelativeLink(path, SpecPath.Normalize(step.Target)) : step.Target;
         EnsureParents(path);
         var existing = DiskEntry.Probe(Full(path));
         if (existing != EntryKind.Missing)
@@ -274,6 +273,7 @@ internal sealed class StepRunner
         }
 
         File.CreateSymbolicLink(Full(path), target);
+        _placed.Add(path);
     }
 
     private void SetMode(ModeStep step)
@@ -379,15 +379,65 @@ internal sealed class StepRunner
     private void Chmod(string path, UnixFileMode mode)
     {
         var full = Full(path);
-        if (_shared.Remove(path))
+        if (_shared.Contains(path))
         {
-            // Other links to this inode (the blob, a view, another tree path) must keep their mode: copy first.
+            // Other links to this inode (the blob, a view, another tree path) must keep their mode: copy first,
+            // and the copy is new bytes on disk, so the budget must allow them before they are written.
+            var length = new FileInfo(full).Length;
+            if (_budget.TryChargeBytes(length) is { } problem)
+            {
+                throw new StepException($"changing the mode of {path} needs a private copy of its {length} bytes, and {problem}");
+            }
+
+            _shared.Remove(path);
             var copy = full + ".mode-" + Guid.NewGuid().ToString("N");
             File.Copy(full, copy);
             NativeMethods.Rename(copy, full);
         }
 
         File.SetUnixFileMode(full, mode);
+    }
+
+    /// <summary>
+    /// Refuses the step when a link it placed, or one inside a directory it moved, leads out of the tree from where it
+    /// now lies. Links in a tree are relative with any ".." only at the start, so each one alone says where it leads
+    /// and no chain of them can leave the tree.
+    /// </summary>
+    private void CheckPlacedLinks()
+    {
+        foreach (var placed in _placed)
+        {
+            switch (DiskEntry.Probe(Full(placed)))
+            {
+                case EntryKind.Symlink:
+                    CheckLink(placed);
+                    break;
+                case EntryKind.Directory:
+                    foreach (var (relative, kind) in Walk(Full(placed), ""))
+                    {
+                        if (kind == EntryKind.Symlink)
+                        {
+                            CheckLink(Join(placed, relative));
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        _placed.Clear();
+    }
+
+    private void CheckLink(string path)
+    {
+        var target = new FileInfo(Full(path)).LinkTarget ?? "";
+        var problem = target.StartsWith('/')
+            ? $"\"{SpecPath.Show(target)}\" is absolute, and would lead out of the tree wherever it is mounted"
+            : SpecPath.LinkTargetProblem(path, target);
+        if (problem is not null)
+        {
+            throw new StepException($"after this step the link {path} is unsafe: {problem}");
+        }
     }
 
     private UnixFileMode Sanitize(UnixFileMode mode)
@@ -419,22 +469,7 @@ internal sealed class StepRunner
         }
     }
 
-    /// <summary>The relative link from <paramref name="linkPath"/> to <paramref name="targetPath"/>, both tree paths.</summary>
-    internal static string RelativeLink(string linkPath, string targetPath)
-    {
-        var from = SpecPath.Segments(linkPath).SkipLast(1).ToList();
-        var to = SpecPath.Segments(targetPath);
-        var common = 0;
-        while (common < from.Count && common < to.Count && from[common] == to[common])
-        {
-            common++;
-        }
-
-        var parts = Enumerable.Repeat("..", from.Count - common).Concat(to.Skip(common)).ToList();
-        return parts.Count == 0 ? "." : string.Join('/', parts);
-    }
-
-    private sealed record CopyScope(string View, string Source, bool Overwrite, UnixFileMode? Mode);
+    private sealed record CopyScope(string View, bool Overwrite, UnixFileMode? Mode);
 
     private sealed class StepException(string message) : Exception(message);
 }

@@ -44,6 +44,8 @@ internal sealed class TarExtractor
                     throw new UnsafeLayerException(_digest, entry.Name, $"the layer has more than {_limits.MaxEntries} entries");
                 }
 
+                _tree.CountEntry(entry.Name);
+
                 await ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
 
                 // A body nothing wrote (a directory or whiteout that carries data) is still read, within the total bound.

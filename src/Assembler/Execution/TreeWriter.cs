@@ -28,6 +28,7 @@ internal sealed class TreeWriter
     private readonly string _root;
     private readonly string _digest;
     private readonly ExtractionLimits _limits;
+    private readonly TreeBudget _budget;
     private readonly string[] _scope;
     private readonly string _scopeName;
     private readonly bool _absoluteSymlinks;
@@ -41,12 +42,14 @@ internal sealed class TreeWriter
 
     /// <param name="root">The target directory, a full path.</param>
     /// <param name="scope">Components of the directory every entry and link must stay in; empty for the whole tree.</param>
+    /// <param name="budget">What the whole build may still write; file data is charged before it is written.</param>
     /// <param name="absoluteSymlinks">Rewrite absolute link targets as relative to the tree's root, rather than refuse them.</param>
-    public TreeWriter(string root, string layerDigest, ExtractionLimits limits, string[] scope, bool absoluteSymlinks)
+    public TreeWriter(string root, string layerDigest, ExtractionLimits limits, TreeBudget budget, string[] scope, bool absoluteSymlinks)
     {
         _root = root;
         _digest = layerDigest;
         _limits = limits;
+        _budget = budget;
         _scope = scope;
         _scopeName = scope.Length == 0 ? "the target directory" : $"the directory \"{EntryPath.Join(scope)}\"";
         _absoluteSymlinks = absoluteSymlinks;
@@ -99,6 +102,7 @@ internal sealed class TreeWriter
             throw Unsafe(entry, $"the file is {length} bytes, over the limit of {_limits.MaxFileBytes} bytes per file");
         }
 
+        Charge(entry, Math.Max(length, 0));
         var path = PrepareReplace(entry, components);
         var full = Full(path);
         var options = new FileStreamOptions
@@ -117,7 +121,7 @@ internal sealed class TreeWriter
         {
             if (data is not null)
             {
-                await CopyAsync(entry, data, output, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(entry, data, output, Math.Max(length, 0), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -137,6 +141,7 @@ internal sealed class TreeWriter
             throw Unsafe(entry, $"the file is {length} bytes, over the limit of {_limits.MaxFileBytes} bytes per file");
         }
 
+        Charge(entry, length);
         var path = PrepareReplace(entry, components);
         NativeMethods.CreateHardLink(existingFile, Full(path));
         FileBytes += length;
@@ -282,7 +287,25 @@ internal sealed class TreeWriter
         }
     }
 
-    private async Task CopyAsync(string entry, Stream data, FileStream output, CancellationToken cancellationToken)
+    /// <summary>Counts one more entry of the tree; throws naming the entry when the tree may hold no more.</summary>
+    public void CountEntry(string entry)
+    {
+        if (_budget.TryChargeEntry() is { } problem)
+        {
+            throw Unsafe(entry, problem);
+        }
+    }
+
+    private void Charge(string entry, long bytes)
+    {
+        if (_budget.TryChargeBytes(bytes) is { } problem)
+        {
+            throw Unsafe(entry, problem);
+        }
+    }
+
+    /// <param name="charged">Bytes already charged for this file: only data past them is charged as it comes.</param>
+    private async Task CopyAsync(string entry, Stream data, FileStream output, long charged, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
@@ -295,6 +318,12 @@ internal sealed class TreeWriter
                 if (written > _limits.MaxFileBytes)
                 {
                     throw Unsafe(entry, $"the file is over the limit of {_limits.MaxFileBytes} bytes per file");
+                }
+
+                if (written > charged)
+                {
+                    Charge(entry, written - charged);
+                    charged = written;
                 }
 
                 await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);

@@ -73,6 +73,8 @@ internal static class CrossStepRules
                         {
                             tree[to + path[from.Length..]] = entry;
                         }
+
+                        CheckMovedLinks(moved, from, to, step + ".rename.to", failures);
                     }
 
                     break;
@@ -83,8 +85,31 @@ internal static class CrossStepRules
                     ReleaseMatching(tree, remove.Include, remove.Exclude);
                     break;
                 case LinkStep link when Valid(link.Path, directoryForm: false):
-                    Claim(tree, SpecPath.Normalize(link.Path), new Entry(step, LinkStep.KindName, IsLink: true), link.Overwrite, step + ".link.path", failures);
+                    var linkPath = SpecPath.Normalize(link.Path);
+                    var stored = link.Target.StartsWith('/') ? SpecPath.RelativeLink(linkPath, SpecPath.Normalize(link.Target)) : link.Target;
+                    Claim(tree, linkPath, new Entry(step, LinkStep.KindName, IsLink: true, stored), link.Overwrite, step + ".link.path", failures);
                     break;
+            }
+        }
+    }
+
+    /// <summary>A link keeps its relative target when it moves: it must still stay inside the tree from its new place.</summary>
+    private static void CheckMovedLinks(Dictionary<string, Entry> moved, string from, string to, string field, List<ValidationFailure> failures)
+    {
+        foreach (var (path, entry) in moved)
+        {
+            if (entry.Target is not { } target || SpecPath.LinkTargetProblem(path, target) is not null)
+            {
+                // Not a link this spec made, or one whose target is reported where it is written.
+                continue;
+            }
+
+            var now = to + path[from.Length..];
+            if (SpecPath.LinkTargetProblem(now, target) is { } problem)
+            {
+                failures.Add(new ValidationFailure(
+                    field,
+                    $"moves the link {SpecPath.Show(path)} ({entry.Step}) to {SpecPath.Show(now)}, where {problem}"));
             }
         }
     }
@@ -201,5 +226,5 @@ internal static class CrossStepRules
         return globs;
     }
 
-    private sealed record Entry(string Step, string Kind, bool IsLink);
+    private sealed record Entry(string Step, string Kind, bool IsLink, string? Target = null);
 }

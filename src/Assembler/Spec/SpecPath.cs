@@ -110,6 +110,13 @@ public static class SpecPath
             return problem;
         }
 
+        // After a name, ".." goes wherever that name leads, and the name may be a link: only leading ".." are
+        // resolved without looking at the tree, which is what keeps every link's destination plain from its text.
+        if (target.Split('/').SkipWhile(segment => segment == "..").Contains(".."))
+        {
+            return $"\"{Show(target)}\" has '..' after a name; '..' may only come first";
+        }
+
         var resolved = ResolveLinkTarget(linkPath, target);
         if (resolved is null)
         {
@@ -144,6 +151,21 @@ public static class SpecPath
         }
 
         return Root + string.Join('/', segments);
+    }
+
+    /// <summary>The relative link from <paramref name="linkPath"/> to <paramref name="targetPath"/>, both tree paths.</summary>
+    public static string RelativeLink(string linkPath, string targetPath)
+    {
+        var from = Segments(linkPath).SkipLast(1).ToList();
+        var to = Segments(targetPath);
+        var common = 0;
+        while (common < from.Count && common < to.Count && from[common] == to[common])
+        {
+            common++;
+        }
+
+        var parts = Enumerable.Repeat("..", from.Count - common).Concat(to.Skip(common)).ToList();
+        return parts.Count == 0 ? "." : string.Join('/', parts);
     }
 
     /// <summary>A valid tree or source path in its plain form: leading '/', no trailing '/'.</summary>
