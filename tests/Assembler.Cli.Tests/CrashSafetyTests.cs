@@ -80,6 +80,10 @@ public sealed class CrashSafetyTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(files.Count, Directory.EnumerateFiles(_temp.Combine("out"), "*", SearchOption.AllDirectories).Count());
         Assert.Single(Directory.EnumerateDirectories(Path.Combine(Cache, "trees")));
+
+        // The killed run's half-built tree, staging directory and partial blob went as soon as the cache was opened
+        // again (their locks were free), not an hour later: a crash loop does not grow the disk.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Cache, "tmp")));
     }
 
     [Fact]

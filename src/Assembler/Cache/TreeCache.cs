@@ -12,6 +12,12 @@ namespace OrasAssemble.Cache;
 /// process killed at any moment leaves nothing half-built where readers look. Identical work is done once: within
 /// the process by sharing one task per key, across processes by a lock file per key.
 /// </summary>
+/// <remarks>
+/// Every writer holds a lock while it works, and everything that removes entries takes the same locks: a tree's
+/// build lock guards its temporary directory and its removal, and each build holds a share of the builds lock, so
+/// blobs are only removed when no build (here or in another process) may be about to use one it has seen. Whatever
+/// a dead process left in <c>tmp/</c> is found by its free lock and reclaimed when the cache is next opened.
+/// </remarks>
 public sealed partial class TreeCache
 {
     private readonly SingleFlight<string> _builds = new();
@@ -51,6 +57,16 @@ public sealed partial class TreeCache
 
     [GeneratedRegex("^[a-f0-9]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyGrammar();
+
+    // tmp/ names that say whose lock guards them: tree-<key>-..., evict-<key>-... (the tree's) and <hex>.<id>.partial (the blob fetch's).
+    [GeneratedRegex("^(?:(?:tree|evict)-(?<tree>[a-f0-9]{64})-|(?<blob>[a-f0-9]{64})\\.[a-f0-9]{32}\\.partial\\z)", RegexOptions.CultureInvariant)]
+    private static partial Regex TempOwner();
+
+    private string BuildsLock => Path.Combine(LocksDirectory, "builds");
+
+    private string TreeLock(string key) => Path.Combine(LocksDirectory, $"tree-{key}");
+
+    private string BlobLock(string hex) => Path.Combine(LocksDirectory, $"blob-{hex}");
 
     /// <summary>Opens (creating if needed) a cache directory and clears what dead processes left in <c>tmp/</c>.</summary>
     public static TreeCache Open(CacheOptions options)
@@ -113,11 +129,14 @@ public sealed partial class TreeCache
     private async Task<string> BuildAsync(string key, Func<string, CancellationToken, Task> build)
     {
         var path = TreePath(key);
-        using var held = await FileLock.AcquireAsync(Path.Combine(LocksDirectory, $"tree-{key}"), _options.LockTimeout, $"building tree {key}", CancellationToken.None).ConfigureAwait(false);
+        using var held = await FileLock.AcquireAsync(TreeLock(key), _options.LockTimeout, $"building tree {key}", CancellationToken.None).ConfigureAwait(false);
         if (Directory.Exists(path))
         {
             return path;
         }
+
+        // Held until the tree is in place: until then only this build's views link the blobs it fetched or found.
+        using var building = await FileLock.AcquireSharedAsync(BuildsLock, _options.LockTimeout, "removing unused blobs", CancellationToken.None).ConfigureAwait(false);
 
         var temp = Path.Combine(TempDirectory, $"tree-{key}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
@@ -152,8 +171,7 @@ public sealed partial class TreeCache
 
     private async Task<string> FetchAsync(Descriptor descriptor, Func<CancellationToken, Task<Stream>> open)
     {
-        var lockName = "blob-" + Digest.Encoded(descriptor.Digest);
-        using var held = await FileLock.AcquireAsync(Path.Combine(LocksDirectory, lockName), _options.LockTimeout, $"fetching {descriptor.Digest}", CancellationToken.None).ConfigureAwait(false);
+        using var held = await FileLock.AcquireAsync(BlobLock(Digest.Encoded(descriptor.Digest)), _options.LockTimeout, $"fetching {descriptor.Digest}", CancellationToken.None).ConfigureAwait(false);
         var path = Blobs.GetPath(descriptor.Digest);
         if (await Blobs.ExistsAsync(descriptor).ConfigureAwait(false))
         {
@@ -165,12 +183,96 @@ public sealed partial class TreeCache
         return path;
     }
 
+    /// <summary>
+    /// Removes the tree for <paramref name="key"/> unless it is being built or is already gone, moving it out of
+    /// <c>trees/</c> first so a reader finds the whole tree or none. Returns the disk bytes that freed (files whose
+    /// data a blob still holds free nothing), or null when it was left alone. Whether any pod still uses the tree is
+    /// the caller's to know.
+    /// </summary>
+    public long? TryRemoveTree(string key)
+    {
+        var path = TreePath(key);
+        using var held = FileLock.TryAcquire(TreeLock(key));
+        if (held is null || !Directory.Exists(path))
+        {
+            return null;
+        }
+
+        var doomed = Path.Combine(TempDirectory, $"evict-{key}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.Move(path, doomed);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        var freed = DiskUsage.UniqueBytes(doomed);
+        TempTree.DeleteQuietly(doomed);
+        return freed;
+    }
+
+    /// <summary>
+    /// Removes blobs no tree links to that were written before <paramref name="writtenBefore"/>, oldest first, until
+    /// <paramref name="bytesToFree"/> are freed. While any build runs (in this process or another) it removes none,
+    /// since a build may be about to use any blob it has seen.
+    /// </summary>
+    public (int Blobs, long Bytes) RemoveUnlinkedBlobs(DateTime writtenBefore, long bytesToFree)
+    {
+        using var quiet = FileLock.TryAcquire(BuildsLock);
+        if (quiet is null || !Directory.Exists(Blobs.BlobsDirectory))
+        {
+            return (0, 0);
+        }
+
+        var unlinked = Directory.EnumerateFiles(Blobs.BlobsDirectory, "*", SearchOption.AllDirectories)
+            .Select(path => (Path: path, Info: FileIdentity.Read(path), Written: File.GetLastWriteTimeUtc(path)))
+            .Where(b => b.Info is { Links: 1 } && b.Written < writtenBefore)
+            .OrderBy(b => b.Written)
+            .ToList();
+        var (count, freed) = (0, 0L);
+        foreach (var blob in unlinked)
+        {
+            if (freed >= bytesToFree)
+            {
+                break;
+            }
+
+            File.Delete(blob.Path);
+            freed += blob.Info!.Value.DiskBytes;
+            count++;
+        }
+
+        return (count, freed);
+    }
+
+    /// <summary>Disk bytes of the cache's blobs and trees, each inode once (tree files are often hard links to blobs).</summary>
+    public long MeasureDiskBytes() => DiskUsage.DistinctBytes([Blobs.BlobsDirectory, TreesDirectory]);
+
+    /// <summary>
+    /// Clears <c>tmp/</c> of what dead processes left: an entry whose guarding lock is free has no live writer, so it
+    /// goes at once; an entry no lock guards (a pin being written) goes once it is older than the stale age.
+    /// </summary>
     private void RemoveStaleTemp()
     {
         var cutoff = DateTime.UtcNow - _options.StaleTempAge;
         foreach (var entry in new DirectoryInfo(TempDirectory).EnumerateFileSystemInfos())
         {
-            if (entry.LastWriteTimeUtc < cutoff)
+            var owner = TempOwner().Match(entry.Name);
+            if (!owner.Success)
+            {
+                if (entry.LastWriteTimeUtc < cutoff)
+                {
+                    TempTree.DeleteQuietly(entry.FullName);
+                }
+
+                continue;
+            }
+
+            var tree = owner.Groups["tree"];
+            using var held = FileLock.TryAcquire(tree.Success ? TreeLock(tree.Value) : BlobLock(owner.Groups["blob"].Value));
+            if (held is not null)
             {
                 TempTree.DeleteQuietly(entry.FullName);
             }

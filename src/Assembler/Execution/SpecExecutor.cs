@@ -127,7 +127,8 @@ public sealed class SpecExecutor
     private async Task BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
     {
         await FetchBlobsAsync(sources, cancellationToken).ConfigureAwait(false);
-        var stage = Path.Combine(_cache.TempDirectory, $"stage-{Guid.NewGuid():N}");
+        // Beside the tree being built and named after it, so its build lock guards both.
+        var stage = tree + "-stage";
         Directory.CreateDirectory(stage);
         try
         {

@@ -10,11 +10,12 @@ namespace OrasAssemble.CsiNode.Eviction;
 /// <summary>
 /// Keeps the node cache within its budget: first trees no pod mounts that have been idle for a while, least recently
 /// used first, then blobs no remaining tree links to, oldest first. A mounted tree is never touched: the publish
-/// records say which trees are mounted, and a tree being mounted right now is both in use and freshly touched.
+/// records say which trees are mounted, and a tree being mounted right now is both in use and freshly touched. The
+/// cache itself removes what this chooses, under the locks its builds hold: a tree being built and the blobs a build
+/// may be about to use are left alone.
 /// </summary>
-/// <param name="pulling">Whether a volume is being prepared now; its build may be about to read any cached blob.</param>
 internal sealed partial class CacheCollector(
-    TreeCache cache, TreeLedger ledger, VolumePublisher publisher, Func<bool> pulling, CacheSettings settings, NodeMetrics metrics,
+    TreeCache cache, TreeLedger ledger, VolumePublisher publisher, CacheSettings settings, NodeMetrics metrics,
     TimeProvider time, ILogger<CacheCollector> logger)
 {
     private readonly Lock _running = new();
@@ -24,7 +25,7 @@ internal sealed partial class CacheCollector(
     {
         lock (_running)
         {
-            var size = Measure();
+            var size = cache.MeasureDiskBytes();
             if (settings.Budget > 0 && size > settings.Budget)
             {
                 var before = size;
@@ -74,89 +75,24 @@ internal sealed partial class CacheCollector(
                 break;
             }
 
-            // Moved out of trees/ first, atomically, so a publish either finds the whole tree or none.
-            var doomed = Path.Combine(cache.TempDirectory, $"evict-{tree.Key}-{Guid.NewGuid():N}");
-            try
-            {
-                Directory.Move(tree.Path, doomed);
-            }
-            catch (IOException)
+            if (cache.TryRemoveTree(tree.Key) is not { } freed)
             {
                 continue;
             }
 
             ledger.Forget(tree.Key);
-            size -= UniqueBytes(doomed);
-            Directory.Delete(doomed, recursive: true);
+            size -= freed;
             trees++;
         }
 
         var blobs = 0;
-        if (size <= settings.Budget || pulling())
+        if (size > settings.Budget)
         {
-            // Blobs wait for a quiet moment: a build in progress may need one no tree links to yet.
-            return (trees, blobs);
-        }
-
-        var unlinked = Directory.Exists(cache.Blobs.BlobsDirectory)
-            ? Directory.EnumerateFiles(cache.Blobs.BlobsDirectory, "*", SearchOption.AllDirectories)
-                .Select(path => (Path: path, Info: FileIdentity.Read(path), Written: File.GetLastWriteTimeUtc(path)))
-                .Where(b => b.Info is { Links: 1 } && b.Written < cutoff)
-                .OrderBy(b => b.Written)
-                .ToList()
-            : [];
-        foreach (var blob in unlinked)
-        {
-            if (size <= settings.Budget)
-            {
-                break;
-            }
-
-            File.Delete(blob.Path);
-            size -= blob.Info!.Value.DiskBytes;
-            blobs++;
+            (blobs, var freed) = cache.RemoveUnlinkedBlobs(cutoff.UtcDateTime, size - settings.Budget);
+            size -= freed;
         }
 
         return (trees, blobs);
-    }
-
-    /// <summary>Disk bytes under the cache, each inode once (tree files are hard links to blobs).</summary>
-    private long Measure()
-    {
-        var seen = new HashSet<ulong>();
-        long bytes = 0;
-        foreach (var directory in new[] { cache.Blobs.BlobsDirectory, cache.TreesDirectory })
-        {
-            if (!Directory.Exists(directory))
-            {
-                continue;
-            }
-
-            foreach (var path in Directory.EnumerateFileSystemEntries(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
-            {
-                if (FileIdentity.Read(path) is { } info && seen.Add(info.Inode))
-                {
-                    bytes += info.DiskBytes;
-                }
-            }
-        }
-
-        return bytes;
-    }
-
-    /// <summary>What deleting a tree frees: its entries, except files whose other links (blobs) keep them alive.</summary>
-    private static long UniqueBytes(string tree)
-    {
-        long bytes = 0;
-        foreach (var path in Directory.EnumerateFileSystemEntries(tree, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
-        {
-            if (FileIdentity.Read(path) is { } info && (info.IsDirectory || info.Links == 1))
-            {
-                bytes += info.DiskBytes;
-            }
-        }
-
-        return bytes;
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information,

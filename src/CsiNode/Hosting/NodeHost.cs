@@ -92,7 +92,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var pins = new ReferencePins(Path.Combine(state, "references"));
         var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
         var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
-        var collector = new CacheCollector(cache, ledger, publisher, () => preparer.InFlight > 0, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
+        var collector = new CacheCollector(cache, ledger, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
         var methods = CsiMethods.Create(
             new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
             new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()));

@@ -134,6 +134,109 @@ public sealed class TreeCacheTests : IDisposable
     }
 
     [Fact]
+    public void Opening_reclaims_what_dead_builds_left_at_once_since_their_locks_are_free()
+    {
+        var cache = Open();
+        var blobHex = new string('b', 64);
+        string[] dead =
+        [
+            Path.Combine(cache.TempDirectory, $"tree-{Key}-{Guid.NewGuid():N}"),
+            Path.Combine(cache.TempDirectory, $"tree-{Key}-{Guid.NewGuid():N}-stage"),
+            Path.Combine(cache.TempDirectory, $"evict-{Key}-{Guid.NewGuid():N}"),
+        ];
+        foreach (var directory in dead)
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "usr", "lib"));
+            File.WriteAllBytes(Path.Combine(directory, "usr", "lib", "big"), new byte[64 * 1024]);
+        }
+
+        var partial = Path.Combine(cache.TempDirectory, $"{blobHex}.{Guid.NewGuid():N}.partial");
+        File.WriteAllBytes(partial, new byte[64 * 1024]);
+
+        Open();
+
+        Assert.All(dead, d => Assert.False(Directory.Exists(d), d));
+        Assert.False(File.Exists(partial));
+    }
+
+    [Fact]
+    public async Task Opening_leaves_the_temporary_tree_of_a_build_that_is_still_running()
+    {
+        var building = Open();
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var build = building.GetOrBuildTreeAsync(Key, async (dir, _) =>
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "hello.txt"), "hello");
+            started.SetResult(dir);
+            await release.Task;
+        });
+        var temp = await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // A second instance on the same directory, as another process opening the cache would be.
+        Open();
+
+        Assert.True(File.Exists(Path.Combine(temp, "hello.txt")));
+        release.SetResult();
+        Assert.Equal("hello", await File.ReadAllTextAsync(Path.Combine(await build, "hello.txt")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(building.TempDirectory));
+    }
+
+    [Fact]
+    public async Task Blobs_are_not_removed_while_a_build_that_has_seen_them_runs_in_any_process()
+    {
+        var cache = Open();
+        var content = new byte[128 * 1024];
+        new Random(7).NextBytes(content);
+        var descriptor = Descriptor.Create(content, "application/octet-stream");
+        var blob = await cache.EnsureBlobAsync(descriptor, _ => Task.FromResult<Stream>(new MemoryStream(content)));
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var build = cache.GetOrBuildTreeAsync(Key, async (dir, _) =>
+        {
+            // The build finds the blob cached, then takes its time before linking it into the tree.
+            await cache.EnsureBlobAsync(descriptor, _ => throw new InvalidOperationException("the blob is cached"));
+            seen.SetResult();
+            await release.Task;
+            File.Copy(blob, Path.Combine(dir, "copied"));
+        });
+        await seen.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var collector = Open();
+        var during = collector.RemoveUnlinkedBlobs(DateTime.MaxValue, long.MaxValue);
+
+        Assert.Equal((0, 0L), during);
+        Assert.True(File.Exists(blob));
+        release.SetResult();
+        await build;
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(cache.TreePath(Key), "copied")));
+
+        // Once no build runs, a blob no tree links to goes.
+        var after = collector.RemoveUnlinkedBlobs(DateTime.MaxValue, long.MaxValue);
+        Assert.Equal(1, after.Blobs);
+        Assert.False(File.Exists(blob));
+    }
+
+    [Fact]
+    public async Task A_removed_tree_is_gone_whole_and_its_bytes_are_counted_once()
+    {
+        var cache = Open();
+        await cache.GetOrBuildTreeAsync(Key, async (dir, _) =>
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dir, "a"), new byte[64 * 1024]);
+            File.CreateSymbolicLink(Path.Combine(dir, "b"), "a");
+        });
+        var before = cache.MeasureDiskBytes();
+
+        var freed = cache.TryRemoveTree(Key);
+
+        Assert.False(cache.HasTree(Key));
+        Assert.InRange(freed!.Value, 64 * 1024, before);
+        Assert.Null(cache.TryRemoveTree(Key));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.TempDirectory));
+    }
+
+    [Fact]
     public async Task A_blob_is_fetched_once_by_concurrent_callers_in_two_caches()
     {
         var first = Open();

@@ -37,8 +37,8 @@ public sealed class CacheCollectorTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private CacheCollector Collector(long budget, TimeProvider time, NodeMetrics? metrics = null, bool pulling = false) => new(
-        _cache, _ledger, _publisher, () => pulling, new CacheSettings { Budget = budget, MinIdle = TimeSpan.FromMinutes(10) },
+    private CacheCollector Collector(long budget, TimeProvider time, NodeMetrics? metrics = null) => new(
+        _cache, _ledger, _publisher, new CacheSettings { Budget = budget, MinIdle = TimeSpan.FromMinutes(10) },
         metrics ?? new NodeMetrics(), time, NullLogger<CacheCollector>.Instance);
 
     private async Task<string> TreeAsync(string name)
@@ -76,8 +76,18 @@ public sealed class CacheCollectorTests : IDisposable
     {
         var idle = await TreeAsync("idle");
         var blobs = Directory.GetFiles(_cache.Blobs.BlobsDirectory, "*", SearchOption.AllDirectories);
+        var building = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var build = _cache.GetOrBuildTreeAsync(new string('c', 64), async (dir, _) =>
+        {
+            building.SetResult();
+            await release.Task;
+        });
+        await building.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-        Collector(budget: 1, new ShiftedTime(TimeSpan.FromHours(1)), pulling: true).Collect();
+        Collector(budget: 1, new ShiftedTime(TimeSpan.FromHours(1))).Collect();
+        release.SetResult();
+        await build;
 
         Assert.False(_cache.HasTree(idle));
         Assert.Equal(blobs, Directory.GetFiles(_cache.Blobs.BlobsDirectory, "*", SearchOption.AllDirectories));

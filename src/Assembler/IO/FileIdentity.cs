@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace OrasAssemble.CsiNode.Eviction;
+namespace OrasAssemble.IO;
 
 /// <summary>
 /// The inode facts .NET does not expose: the inode number (to count a hard-linked file once), the link count (a blob
