@@ -52,7 +52,7 @@ internal sealed class BoundedReadStream : Stream
         {
             n = _inner.Read(buffer[..Allowed(buffer.Length)]);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
         {
             throw Corrupt(e);
         }
@@ -70,7 +70,7 @@ internal sealed class BoundedReadStream : Stream
         {
             n = await _inner.ReadAsync(buffer[..Allowed(buffer.Length)], cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
         {
             throw Corrupt(e);
         }
@@ -109,7 +109,7 @@ internal sealed class BoundedReadStream : Stream
     }
 
     // Only the decompressor below raises this; the tar reader above reports its own format errors.
-    private InvalidLayerException Corrupt(InvalidDataException e) =>
+    private InvalidLayerException Corrupt(Exception e) =>
         new(_layerDigest, null, $"the compressed data is corrupt: {e.Message}", e);
 
     public override void Flush() { }

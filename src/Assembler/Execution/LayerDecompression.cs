@@ -1,26 +1,27 @@
 using System.IO.Compression;
 using OrasAssemble.Oci;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace OrasAssemble.Execution;
 
 /// <summary>
 /// Turns a layer blob into its tar stream. The bytes decide, not the media type: Docker and mislabelled
-/// layers exist, and a tar+gzip label on a plain tar (or the reverse) is common enough. zstd, bzip2 and xz
-/// are recognised only to be refused clearly; the runtime has no zstd decoder.
+/// layers exist, and a tar+gzip label on a plain tar (or the reverse) is common enough. gzip and zstd are
+/// decompressed (zstd with the ZstdSharp port, its window bounded so a frame cannot ask for more memory than
+/// a normal layer needs); bzip2 and xz are recognised only to be refused clearly. The bounds on what the tar
+/// may expand to are the caller's, on the stream this returns, whatever the compression.
 /// </summary>
 internal static class LayerDecompression
 {
     private const int SniffLength = 10;
-    private const string Advice = "use tar or tar+gzip layers";
+    private const string Advice = "use tar, tar+gzip or tar+zstd layers";
+
+    // 2^27 bytes (128 MiB), zstd's own default limit for decoders; encoders stay below it unless told to go far past.
+    private const int MaxZstdWindowLog = 27;
 
     public static async Task<Stream> OpenAsync(Descriptor layer, Stream content, CancellationToken cancellationToken)
     {
-        if (DeclaresZstd(layer.MediaType))
-        {
-            throw new UnsupportedLayerException(
-                layer.Digest, null, $"the layer is compressed with zstd (media type \"{layer.MediaType}\"), which is not supported; {Advice}");
-        }
-
         var head = new byte[SniffLength];
         var n = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         var whole = new PrefixedStream(head.AsMemory(0, n), content);
@@ -31,7 +32,14 @@ internal static class LayerDecompression
             return new GZipStream(whole, CompressionMode.Decompress);
         }
 
-        var other = IsZstd(sniffed) ? "zstd" : IsBzip2(sniffed) ? "bzip2" : IsXz(sniffed) ? "xz" : null;
+        if (IsZstd(sniffed))
+        {
+            var zstd = new DecompressionStream(whole, leaveOpen: false);
+            zstd.SetParameter(ZSTD_dParameter.ZSTD_d_windowLogMax, MaxZstdWindowLog);
+            return zstd;
+        }
+
+        var other = IsBzip2(sniffed) ? "bzip2" : IsXz(sniffed) ? "xz" : null;
         if (other is not null)
         {
             throw new UnsupportedLayerException(
@@ -40,9 +48,6 @@ internal static class LayerDecompression
 
         return whole;
     }
-
-    private static bool DeclaresZstd(string mediaType) =>
-        mediaType.EndsWith("+zstd", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith(".zstd", StringComparison.OrdinalIgnoreCase);
 
     // Magic numbers: RFC 1952 (with deflate, the only method in use), RFC 8878, bzip2's "BZh" + level + block
     // magic, and the xz stream header. Long enough that a tar whose first name starts alike is not mistaken.

@@ -217,16 +217,6 @@ public sealed class ArtifactLayerWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_zstd_directory_layer_is_refused()
-    {
-        byte[] blob = [0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x05, 0x29, 0x00, 0x00, 0x68];
-
-        var e = await Assert.ThrowsAsync<UnsupportedLayerException>(() => WriteDirectoryAsync(blob, "site"));
-
-        Assert.Contains("zstd", e.Reason, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Only_the_unpack_annotation_makes_a_directory_layer()
     {
         var plain = FileDescriptor([1], "a.tar.gz");

@@ -334,35 +334,6 @@ public sealed class LayerApplierTests : IDisposable
     }
 
     [Fact]
-    public async Task A_zstd_media_type_is_refused_before_reading()
-    {
-        var blob = new TarBuilder().File("hello.txt", "hello").ToTar();
-        var source = new CountingStream(new MemoryStream(blob));
-
-        var e = await Assert.ThrowsAsync<UnsupportedLayerException>(() =>
-            new LayerApplier().ApplyAsync(Descriptor.Create(blob, MediaTypes.ImageLayerZstd), source, _target));
-
-        Assert.Equal(
-            $"layer {Digest(blob)}: the layer is compressed with zstd (media type \"application/vnd.oci.image.layer.v1.tar+zstd\"), which is not supported; use tar or tar+gzip layers",
-            e.Message);
-        Assert.Equal(0, source.BytesRead);
-    }
-
-    [Fact]
-    public async Task Zstd_bytes_under_a_tar_media_type_are_refused()
-    {
-        // A zstd frame header (magic, then a frame descriptor) followed by junk: only the magic matters.
-        byte[] blob = [0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x05, 0x29, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f];
-
-        var e = await Assert.ThrowsAsync<UnsupportedLayerException>(() => ApplyAsync(blob));
-
-        Assert.Equal(
-            $"layer {Digest(blob)}: the layer is compressed with zstd (its media type says \"application/vnd.oci.image.layer.v1.tar\"), which is not supported; use tar or tar+gzip layers",
-            e.Message);
-        Assert.Empty(TreeSnapshot.Take(_target));
-    }
-
-    [Fact]
     public async Task A_gzip_checksum_mismatch_is_reported_as_an_invalid_layer()
     {
         // The CRC sits in the trailer, after the tar's end: only a reader that reads to the end notices.
