@@ -10,8 +10,11 @@ internal sealed class TarExtractor
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
 
+    private const string Truncated = "the tar data ends in the middle of an entry";
+
     private readonly TreeWriter _tree;
     private readonly BoundedReadStream _archive;
+    private readonly TarEndStream _ends;
     private readonly string _digest;
     private readonly ExtractionLimits _limits;
     private readonly bool _whiteouts;
@@ -23,6 +26,7 @@ internal sealed class TarExtractor
     {
         _tree = tree;
         _archive = archive;
+        _ends = new TarEndStream(archive);
         _digest = layerDigest;
         _limits = limits;
         _whiteouts = whiteouts;
@@ -33,12 +37,13 @@ internal sealed class TarExtractor
     public async Task<long> ExtractAsync(CancellationToken cancellationToken)
     {
         long entries = 0;
-        var reader = new TarReader(_archive, leaveOpen: true);
+        var reader = new TarReader(_ends, leaveOpen: true);
         await using (reader.ConfigureAwait(false))
         {
             while (await NextAsync(reader, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 _archive.CurrentEntry = entry.Name;
+                _ends.EntryData(entry.Length);
                 if (++entries > _limits.MaxEntries)
                 {
                     throw new UnsafeLayerException(_digest, entry.Name, $"the layer has more than {_limits.MaxEntries} entries");
@@ -74,7 +79,7 @@ internal sealed class TarExtractor
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidLayerException(_digest, null, "the tar data ends in the middle of an entry", e);
+            throw new InvalidLayerException(_digest, _ends.EndedInData ? _archive.CurrentEntry : null, Truncated, e);
         }
         finally
         {
@@ -119,8 +124,15 @@ internal sealed class TarExtractor
                     throw new UnsafeLayerException(_digest, name, $"the layer expands to more than {_limits.MaxTotalBytes} bytes");
                 }
 
+                var before = _tree.FileBytes;
                 await _tree.WriteFileAsync(name, components, entry.DataStream, entry.Length, _tree.Sanitize(entry.Mode), modified, cancellationToken)
                     .ConfigureAwait(false);
+                if (_tree.FileBytes - before != entry.Length)
+                {
+                    // The bytes ran out inside the data: the file on disk is short, and the layer is refused.
+                    throw new InvalidLayerException(_digest, name, Truncated);
+                }
+
                 break;
             case TarEntryType.Directory when components.Length == 0:
                 // "./" or "/": the target directory itself, whose mode and time are the caller's.
