@@ -129,8 +129,8 @@ public sealed class ArtifactLayerWriter
         await using (decompressed.ConfigureAwait(false))
         {
             var archive = new BoundedReadStream(decompressed, layer.Digest, _limits.MaxTotalBytes, hash);
-            var entries = await new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: false, title)
-                .ExtractAsync(cancellationToken).ConfigureAwait(false);
+            var extractor = new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: false, title);
+            var entries = await extractor.ExtractAsync(cancellationToken).ConfigureAwait(false);
             if (expected is not null)
             {
                 var actual = Digest.Format(Digest.Algorithm(expected), hash!.GetHashAndReset());
@@ -140,7 +140,7 @@ public sealed class ArtifactLayerWriter
                 }
             }
 
-            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped);
+            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles);
         }
     }
 

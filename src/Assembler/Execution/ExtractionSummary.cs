@@ -5,4 +5,5 @@ namespace OrasAssemble.Execution;
 /// <param name="FileBytes">Bytes written into regular files.</param>
 /// <param name="ArchiveBytes">Decompressed bytes read: tar headers, padding and data.</param>
 /// <param name="SetuidBitsStripped">Entries whose setuid or setgid bit was removed.</param>
-public sealed record ExtractionSummary(long Entries, long FileBytes, long ArchiveBytes, long SetuidBitsStripped);
+/// <param name="SkippedSpecialFiles">Device nodes and FIFOs left out (and hard links to them).</param>
+public sealed record ExtractionSummary(long Entries, long FileBytes, long ArchiveBytes, long SetuidBitsStripped, long SkippedSpecialFiles = 0);

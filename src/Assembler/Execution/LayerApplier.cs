@@ -17,8 +17,9 @@ namespace OrasAssemble.Execution;
 /// The target directory's own mode and time are left alone. Directory modes are set when a layer is done, so a
 /// read-only directory does not stop its own layer; a later layer writing into it needs root (as the node plugin runs).</para>
 /// <para>Names: a leading "/" or "./" is dropped; a ".." component is refused. Nothing is ever written through
-/// a symbolic link, and links and hard links that could lead out of the directory are refused, as are devices,
-/// FIFOs and anything over the <see cref="ExtractionLimits"/>; see <see cref="UnsafeLayerException"/>.</para>
+/// a symbolic link, and links and hard links that could lead out of the directory are refused, as is anything over
+/// the <see cref="ExtractionLimits"/>; see <see cref="UnsafeLayerException"/>. Device nodes and FIFOs are left out
+/// (what lower layers had at their path is removed), and counted in the summary.</para>
 /// <para>On any exception the directory is in an undefined state: extract into a directory of your own, apply
 /// the layers, and only then publish it (rename); on failure delete it. Content is read to its end but not
 /// verified here: pass a verifying stream or a verified blob. One instance may serve concurrent applies to
@@ -62,10 +63,10 @@ public sealed class LayerApplier
         await using (decompressed.ConfigureAwait(false))
         {
             var archive = new BoundedReadStream(decompressed, layer.Digest, _limits.MaxTotalBytes);
-            var entries = await new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: true, scope: [])
-                .ExtractAsync(cancellationToken).ConfigureAwait(false);
+            var extractor = new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: true, scope: []);
+            var entries = await extractor.ExtractAsync(cancellationToken).ConfigureAwait(false);
             tree.Finish();
-            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped);
+            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles);
         }
     }
 }

@@ -50,14 +50,15 @@ public sealed class SpecExecutor
         var sources = await ResolveSourcesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
         var key = TreeKey(specDigest, sources);
         var built = false;
+        long skipped = 0;
         var path = await _cache.GetOrBuildTreeAsync(key, async (tree, ct) =>
         {
             built = true;
-            await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
+            skipped = await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         _cache.Pin(pin, key);
         Report(built ? $"tree {key} built" : $"tree {key} is cached");
-        return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList());
+        return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList(), skipped);
     }
 
     // ---- resolving ---------------------------------------------------------------------------------------------
@@ -124,7 +125,8 @@ public sealed class SpecExecutor
 
     // ---- building ----------------------------------------------------------------------------------------------
 
-    private async Task BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
+    /// <returns>How many device nodes and FIFOs the sources held that the tree leaves out.</returns>
+    private async Task<long> BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
     {
         await FetchBlobsAsync(sources, cancellationToken).ConfigureAwait(false);
         // Beside the tree being built and named after it, so its build lock guards both.
@@ -135,15 +137,23 @@ public sealed class SpecExecutor
             var limits = _options.Limits with { AllowSetuid = spec.Options.AllowSetuid };
             var budget = TreeBudget.For(limits);
             var views = new Dictionary<string, string>(StringComparer.Ordinal);
+            long skipped = 0;
             foreach (var source in sources)
             {
                 var view = Path.Combine(stage, source.Name);
                 Directory.CreateDirectory(view);
-                await ReadSourceAsync(source, view, limits, budget, cancellationToken).ConfigureAwait(false);
+                var left = await ReadSourceAsync(source, view, limits, budget, cancellationToken).ConfigureAwait(false);
+                if (left > 0)
+                {
+                    Report($"sources.{source.Name}: left out {left} device node(s) and FIFO(s)");
+                }
+
+                skipped += left;
                 views[source.Name] = view;
             }
 
             new StepRunner(tree, views, spec.Options.AllowSetuid, budget).Run(spec.Steps, cancellationToken);
+            return skipped;
         }
         finally
         {
@@ -181,9 +191,10 @@ public sealed class SpecExecutor
         })).ConfigureAwait(false);
     }
 
-    private async Task ReadSourceAsync(
+    private async Task<long> ReadSourceAsync(
         ResolvedSource source, string view, ExtractionLimits limits, TreeBudget budget, CancellationToken cancellationToken)
     {
+        long skipped = 0;
         try
         {
             foreach (var layer in source.Layers)
@@ -197,14 +208,10 @@ public sealed class SpecExecutor
                 var content = await _cache.Blobs.FetchAsync(layer, cancellationToken).ConfigureAwait(false);
                 await using (content.ConfigureAwait(false))
                 {
-                    if (source.IsImage)
-                    {
-                        await new LayerApplier(limits, budget).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await new ArtifactLayerWriter(limits, budget).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
-                    }
+                    var summary = source.IsImage
+                        ? await new LayerApplier(limits, budget).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false)
+                        : await new ArtifactLayerWriter(limits, budget).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
+                    skipped += summary.SkippedSpecialFiles;
                 }
             }
         }
@@ -212,6 +219,8 @@ public sealed class SpecExecutor
         {
             throw new AssemblyException($"sources.{source.Name}", e.Message, e);
         }
+
+        return skipped;
     }
 
     private void Report(string message) => _options.Progress?.Invoke(message);

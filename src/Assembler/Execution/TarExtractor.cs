@@ -20,6 +20,9 @@ internal sealed class TarExtractor
     private readonly bool _whiteouts;
     private readonly string[] _scope;
 
+    // Device nodes and FIFOs left out, by path: a hard link to one is left out with it.
+    private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
+
     /// <param name="whiteouts">Image layers: ".wh." names delete lower entries. Otherwise they are ordinary names.</param>
     /// <param name="scope">Components every entry must lie under (an ORAS directory's title); empty for image layers.</param>
     public TarExtractor(TreeWriter tree, BoundedReadStream archive, string layerDigest, ExtractionLimits limits, bool whiteouts, string[] scope)
@@ -32,6 +35,9 @@ internal sealed class TarExtractor
         _whiteouts = whiteouts;
         _scope = scope;
     }
+
+    /// <summary>Device nodes and FIFOs (and hard links to them) left out: a tree is mounted nodev, and they have no place in it.</summary>
+    public long SkippedSpecialFiles => _skipped.Count;
 
     /// <summary>Applies every entry, then reads the stream to its end (so a verifying stream below sees every byte); returns the entry count.</summary>
     public async Task<long> ExtractAsync(CancellationToken cancellationToken)
@@ -143,11 +149,19 @@ internal sealed class TarExtractor
             case TarEntryType.SymbolicLink:
                 _tree.CreateSymbolicLink(name, components, entry.LinkName, modified);
                 break;
+            case TarEntryType.HardLink when EntryPath.Normalize(entry.LinkName, "the hard link target", _limits, out _) is { } target
+                && _skipped.Contains(EntryPath.Join(target)):
+                _tree.Forget(name, components);
+                _skipped.Add(EntryPath.Join(components));
+                break;
             case TarEntryType.HardLink:
                 _tree.CreateHardLink(name, components, entry.LinkName);
                 break;
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
-                throw new UnsafeLayerException(_digest, name, $"{Describe(entry.EntryType)}s are not allowed");
+                // What a lower layer had at the path is replaced by nothing, as the device would have replaced it.
+                _tree.Forget(name, components);
+                _skipped.Add(EntryPath.Join(components));
+                break;
             case TarEntryType.SparseFile:
                 throw new UnsupportedLayerException(_digest, name, "GNU sparse files are not supported");
             default:

@@ -238,6 +238,12 @@ internal sealed class TreeWriter
         _written.Add(path);
     }
 
+    /// <summary>
+    /// Clears the entry's path of what lower layers left, without putting anything there: for an entry that replaces
+    /// what was below it but is itself left out (a device node).
+    /// </summary>
+    public void Forget(string entry, string[] components) => PrepareReplace(entry, components);
+
     /// <summary>Removes what lower layers left at <paramref name="directory"/>/<paramref name="name"/>.</summary>
     public void Whiteout(string entry, string[] directory, string name)
     {
