@@ -87,13 +87,13 @@ internal sealed class StepRunner
     private void Copy(CopyStep step)
     {
         var view = _views.TryGetValue(step.From, out var v) ? v : throw new StepException($"source \"{step.From}\" is not defined");
-        var from = SpecPath.Normalize(step.Path ?? SpecPath.Root);
+        var named = SpecPath.Normalize(step.Path ?? SpecPath.Root);
+        var from = InSource(view, named, step.From);
         var fromFull = InView(view, from);
-        RequireRealParents(view, from, $"path {from} in source {step.From}");
         var kind = DiskEntry.Probe(fromFull);
         if (kind == EntryKind.Missing)
         {
-            throw new StepException($"path {from} does not exist in source {step.From}");
+            throw new StepException($"path {named} does not exist in source {step.From}");
         }
 
         UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
@@ -317,6 +317,19 @@ internal sealed class StepRunner
         RequireRealParents(_root, path, path);
         var kind = DiskEntry.Probe(Full(path));
         return kind != EntryKind.Missing ? kind : throw new StepException($"{path} does not exist");
+    }
+
+    /// <summary>
+    /// Where a source path really lies in its view: parents that are links the source holds are followed, as a
+    /// container would follow them (<c>/bin/busybox</c> in a usr-merged image is <c>/usr/bin/busybox</c>), never out
+    /// of the source. The entry itself is not followed: copying a link copies the link.
+    /// </summary>
+    private static string InSource(string view, string path, string source)
+    {
+        var segments = SpecPath.Segments(path).ToArray();
+        var resolved = InTreeLinks.ResolveParents(view, segments, 0, $"source {source}", out var problem)
+            ?? throw new StepException($"path {path} in source {source}: {problem}");
+        return SpecPath.Root + string.Join('/', resolved);
     }
 
     private static void RequireRealParents(string root, string path, string what)

@@ -4,10 +4,12 @@ using System.Runtime.Versioning;
 namespace OrasAssemble.Execution;
 
 /// <summary>
-/// Changes one directory tree for one layer, and only inside it. Every parent of a path is checked to be a real
-/// directory (never a symbolic link) before anything is created, replaced or removed under it, so no write can
-/// pass through a link; whatever already sits at a path is removed first and the entry created anew, so no
-/// write lands in an existing inode either (hard-linked files, which may be shared, stay intact).
+/// Changes one directory tree for one layer, and only inside it. A path whose parents go through symbolic links the
+/// tree already holds is placed where those links lead, as container runtimes place image layers, as long as that
+/// stays inside the tree (a writer confined to a directory, for an ORAS folder, follows no links); the real path is then checked to be real directories all
+/// the way before anything is created, replaced or removed under it, so no write passes through a link to anywhere
+/// else. Whatever already sits at a path is removed first and the entry created anew, so no write lands in an
+/// existing inode either (hard-linked files, which may be shared, stay intact).
 /// The tree must belong to the caller alone while this runs: the checks do not guard against a concurrent writer.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
@@ -170,9 +172,11 @@ internal sealed class TreeWriter
 
     public void CreateSymbolicLink(string entry, string[] components, string target, DateTime modified)
     {
-        var stored = SymlinkTarget(components, target, out var problem)
+        // The target is read from where the link really lands, which is where the kernel will resolve it.
+        var landed = Resolved(entry, components);
+        var stored = SymlinkTarget(landed, target, out var problem)
             ?? throw Unsafe(entry, problem);
-        var path = PrepareReplace(entry, components);
+        var path = PrepareReplace(entry, landed);
         var full = Full(path);
         File.CreateSymbolicLink(full, stored);
 
@@ -184,7 +188,15 @@ internal sealed class TreeWriter
     public void CreateHardLink(string entry, string[] components, string linkName)
     {
         var what = $"the hard link target \"{LayerException.Printable(linkName)}\"";
-        var target = EntryPath.Normalize(linkName, what, _limits, out var reason) ?? throw Unsafe(entry, reason);
+        var named = EntryPath.Normalize(linkName, what, _limits, out var reason) ?? throw Unsafe(entry, reason);
+        if (!EntryPath.StartsWith(named, _scope))
+        {
+            throw Unsafe(entry, $"{what} is outside {_scopeName}");
+        }
+
+        var target = !FollowsLinks ? named : InTreeLinks.ResolveParents(_root, named, 0, _scopeName, out var problem)
+            ?? throw Unsafe(entry, $"{what}: {problem}");
+        components = Resolved(entry, components);
         if (!EntryPath.StartsWith(target, _scope))
         {
             throw Unsafe(entry, $"{what} is outside {_scopeName}");
@@ -247,6 +259,7 @@ internal sealed class TreeWriter
     /// <summary>Removes what lower layers left at <paramref name="directory"/>/<paramref name="name"/>.</summary>
     public void Whiteout(string entry, string[] directory, string name)
     {
+        directory = FollowsLinks ? InTreeLinks.Resolve(_root, directory, 0, _scopeName, out var problem) ?? throw Unsafe(entry, problem) : directory;
         if (!IsDirectory(entry, directory))
         {
             return;
@@ -266,6 +279,7 @@ internal sealed class TreeWriter
     /// <summary>Removes everything lower layers left under <paramref name="directory"/>, wherever this layer's entries fall in the tar.</summary>
     public void Opaque(string entry, string[] directory)
     {
+        directory = FollowsLinks ? InTreeLinks.Resolve(_root, directory, 0, _scopeName, out var problem) ?? throw Unsafe(entry, problem) : directory;
         if (IsDirectory(entry, directory))
         {
             ClearLower(EntryPath.Join(directory));
@@ -356,9 +370,26 @@ internal sealed class TreeWriter
         return path;
     }
 
-    /// <summary>Checks each parent of the entry is a real directory, creating missing ones; returns the entry's path.</summary>
+    /// <summary>
+    /// Where the entry lands: its parents followed through the tree's links, refused when that leaves the confining
+    /// directory.
+    /// </summary>
+    private string[] Resolved(string entry, string[] components) =>
+        !FollowsLinks ? components : InTreeLinks.ResolveParents(_root, components, 0, _scopeName, out var problem) ?? throw Unsafe(entry, problem);
+
+    /// <summary>
+    /// Image layers are placed as runtimes place them, through the links lower layers made. An ORAS directory is
+    /// confined to its title and never written through a link, as its own tar could only mean the directory itself.
+    /// </summary>
+    private bool FollowsLinks => _scope.Length == 0;
+
+    /// <summary>
+    /// Follows the entry's parents through the tree's links, checks each real parent is a directory, creating missing
+    /// ones; returns the path where the entry lands.
+    /// </summary>
     private string EnsureParents(string entry, string[] components)
     {
+        components = Resolved(entry, components);
         for (var i = 1; i < components.Length; i++)
         {
             var parent = EntryPath.Join(components.AsSpan(0, i));

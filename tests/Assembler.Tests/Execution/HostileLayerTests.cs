@@ -46,9 +46,6 @@ public sealed class HostileLayerTests : IDisposable
         ["traversal after a name"] = new(
             () => new TarBuilder().Directory("a/").File("a/../../sentinel/secret", "pwned"),
             "a/../../sentinel/secret", "the path has a \"..\" component"),
-        ["symlink to /etc, then a file through it"] = new(
-            () => new TarBuilder().Symlink("link", "/etc").File("link/passwd", "pwned"),
-            "link/passwd", "its parent \"link\" is a symbolic link, and entries are never written through links"),
         ["symlink to a sibling"] = new(
             () => new TarBuilder().Symlink("link", "../sentinel"),
             "link", "the symbolic link target \"../sentinel\" leads out of the target directory"),
@@ -68,10 +65,6 @@ public sealed class HostileLayerTests : IDisposable
             () => new TarBuilder().Symlink("bin/sh", "/bin/busybox"),
             "bin/sh", "the symbolic link target \"/bin/busybox\" is absolute",
             Limits: new ExtractionLimits { RewriteAbsoluteSymlinks = false }),
-        ["write through a link a lower layer made"] = new(
-            () => new TarBuilder().File("alias/x", "pwned"),
-            "alias/x", "its parent \"alias\" is a symbolic link, and entries are never written through links",
-            Lower: () => new TarBuilder().Directory("real/").Symlink("alias", "real")),
         ["hard link to /etc/shadow"] = new(
             () => new TarBuilder().HardLink("shadow", "/etc/shadow"),
             "shadow", "the hard link target \"/etc/shadow\" does not exist; a hard link may only point at an entry already extracted"),
@@ -81,16 +74,20 @@ public sealed class HostileLayerTests : IDisposable
         ["hard link to an entry not yet extracted"] = new(
             () => new TarBuilder().HardLink("a", "b").File("b", "b"),
             "a", "the hard link target \"b\" does not exist; a hard link may only point at an entry already extracted"),
-        ["hard link through a symlink"] = new(
-            () => new TarBuilder().HardLink("x", "alias/f"),
-            "x", "the hard link target \"alias/f\" lies under the symbolic link \"alias\"",
-            Lower: () => new TarBuilder().File("real/f", "f").Symlink("alias", "real")),
         ["hard link giving an escaping name to a symlink"] = new(
             () => new TarBuilder().Symlink("a/b/up", "../..").HardLink("top", "a/b/up"),
             "top", "the hard link target \"a/b/up\" is a symbolic link to \"../..\", which leads out of the target directory from here"),
         ["hard link to a directory"] = new(
             () => new TarBuilder().Directory("d/").HardLink("h", "d"),
             "h", "the hard link target \"d\" is a directory", typeof(InvalidLayerException)),
+        ["a loop of links on the way"] = new(
+            () => new TarBuilder().File("a/x", "x"),
+            "a/x", "more than 40 symbolic links on its way",
+            Lower: () => new TarBuilder().Symlink("a", "b").Symlink("b", "a")),
+        ["a link to a file on the way"] = new(
+            () => new TarBuilder().File("l/x", "x"),
+            "l/x", "its parent \"f\" is not a directory", typeof(InvalidLayerException),
+            Lower: () => new TarBuilder().File("f", "f").Symlink("l", "f")),
         ["over-long path"] = new(
             () => new TarBuilder().File(LongPath, "x"),
             LongPath, "the path is 4999 bytes long, over the limit of 4096"),
@@ -115,14 +112,6 @@ public sealed class HostileLayerTests : IDisposable
         ["whiteout of the parent directory"] = new(
             () => new TarBuilder().Whiteout("a/.wh.."),
             "a/.wh..", "the whiteout does not name an entry of its directory"),
-        ["whiteout through a symlink"] = new(
-            () => new TarBuilder().Whiteout("alias/.wh.keep"),
-            "alias/.wh.keep", "its directory \"alias\" is a symbolic link, and whiteouts are never applied through links",
-            Lower: () => new TarBuilder().File("real/keep", "keep").Symlink("alias", "real")),
-        ["opaque whiteout through a symlink"] = new(
-            () => new TarBuilder().Whiteout("alias/.wh..wh..opq"),
-            "alias/.wh..wh..opq", "its directory \"alias\" is a symbolic link, and whiteouts are never applied through links",
-            Lower: () => new TarBuilder().File("real/keep", "keep").Symlink("alias", "real")),
         ["file in place of the target directory"] = new(
             () => new TarBuilder().File("./", "x"),
             "./", "a regular file cannot take the place of the target directory", typeof(InvalidLayerException)),

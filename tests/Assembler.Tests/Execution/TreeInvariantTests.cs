@@ -115,6 +115,28 @@ public sealed class TreeInvariantTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_path_under_a_link_of_the_source_is_taken_from_where_the_link_leads()
+    {
+        await ContentBuilder.PushImageAsync(_store, "registry.example/usrmerge:1", new TarBuilder()
+            .Directory("usr").Directory("usr/bin").File("usr/bin/busybox", "ELF", "755").Symlink("bin", "usr/bin"));
+        var cache = Cache();
+
+        var tree = await Executor(cache).AssembleAsync(Spec("""
+            sources:
+              img: { ref: registry.example/usrmerge:1 }
+            steps:
+              - copy: { from: img, path: /bin/busybox, to: /tools/busybox }
+              - copy: { from: img, path: /bin, to: /bin }
+            """));
+
+        var snapshot = TreeSnapshot.Take(tree.Path);
+        Assert.Equal("file 0755 ELF", snapshot["tools/busybox"]);
+
+        // The entry named is not followed: copying a link copies the link.
+        Assert.Equal("link -> usr/bin", snapshot["bin"]);
+    }
+
+    [Fact]
     public void A_spec_that_moves_its_own_link_out_of_the_tree_is_invalid()
     {
         var error = Assert.Throws<InvalidSpecException>(() => Spec("""
