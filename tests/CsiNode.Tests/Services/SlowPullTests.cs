@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Registry.Remote;
@@ -39,7 +39,7 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
         // The connection is made and the publish path warmed up first, as on a node that has served pods before.
         var warm = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("warm-up"),
             new Dictionary<string, string> { [VolumeContextKeys.Reference] = $"{Proxy.Host}/slow/absent:1" }));
-        Assert.Equal(GrpcStatusCode.NotFound, warm.Status);
+        Assert.Equal(StatusCode.NotFound, warm.Status);
         Proxy.Hold();
 
         var clock = Stopwatch.StartNew();
@@ -50,8 +50,8 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
         Proxy.Release();
         await RetryWhileAbortedAsync(() => plugin.Kubelet.PublishAsync(request, deadline));
 
-        Assert.Equal(GrpcStatusCode.Aborted, first.Status);
-        Assert.Equal(GrpcStatusCode.Aborted, second.Status);
+        Assert.Equal(StatusCode.Aborted, first.Status);
+        Assert.Equal(StatusCode.Aborted, second.Status);
         Assert.Contains("still being prepared", first.Detail, StringComparison.Ordinal);
         Assert.InRange(answeredAfter, TimeSpan.FromSeconds(1.5), deadline - TimeSpan.FromMilliseconds(200));
         Assert.True(MountTable.IsMountPoint(request.TargetPath));
@@ -70,7 +70,7 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
                 await publish();
                 return;
             }
-            catch (GrpcCallException e) when (e.Status == GrpcStatusCode.Aborted && attempt < 10)
+            catch (GrpcCallException e) when (e.Status == StatusCode.Aborted && attempt < 10)
             {
             }
         }
