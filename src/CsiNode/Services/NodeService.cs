@@ -78,7 +78,10 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         try
         {
             Require(request.VolumeId, "volume_id");
-            var path = TargetPath(request.VolumePath, "volume_path");
+            Require(request.VolumePath, "volume_path");
+
+            // Any path that holds no published volume is NOT_FOUND, however it is written (csi-sanity asks "some/path").
+            var path = Path.IsPathRooted(request.VolumePath) ? TargetPath(request.VolumePath, "volume_path") : request.VolumePath;
             var stats = publisher.Stats(request.VolumeId, path);
 
             // A read-only tree is exactly as large as what it holds: nothing is available to write.

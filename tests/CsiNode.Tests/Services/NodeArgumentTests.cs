@@ -90,6 +90,20 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
     }
 
+    /// <summary>csi-sanity's node-only checks: a volume that is not published at the path is NOT_FOUND, whatever the path looks like.</summary>
+    [Theory]
+    [InlineData("some/path")]
+    [InlineData("/var/lib/kubelet/pods/none/volumes/kubernetes.io~csi/app/mount")]
+    [InlineData("../../etc")]
+    public async Task Stats_for_a_volume_not_published_at_the_path_is_not_found(string path)
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Grpc.CallAsync<NodeGetVolumeStatsResponse>(
+            "/csi.v1.Node/NodeGetVolumeStats", new NodeGetVolumeStatsRequest { VolumeId = "csi-not-published", VolumePath = path }));
+
+        Assert.Equal(StatusCode.NotFound, thrown.Status);
+        Assert.Equal($"volume csi-not-published is not published at {path}", thrown.Detail);
+    }
+
     [Theory]
     [InlineData(VolumeContextKeys.PlainHttp, "tenancy.allowPlainHttp")]
     [InlineData(VolumeContextKeys.Insecure, "tenancy.allowInsecure")]
