@@ -192,7 +192,7 @@ public sealed class GrpcTransportTests(AnonymousRegistryFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task Fifty_calls_in_flight_at_once_share_one_connection()
+    public async Task Fifty_calls_in_flight_at_once_on_one_channel_are_all_answered()
     {
         var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
             Plugin.Grpc.CallAsync<NodeGetInfoResponse>("/csi.v1.Node/NodeGetInfo", new NodeGetInfoRequest(), TimeSpan.FromSeconds(20))));
