@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real programs the test suite runs: a CNCF Distribution registry (docker-registry),
 # htpasswd for its bcrypt password file, openssl for the webhook's certificate script, and podman with runc
-# and a static busybox for the test that runs the example in real containers before and after a rebase; zstd
-# compresses the zstd layers the extraction tests read.
+# and a static busybox for the test that runs the example in real containers before and after a rebase, Go with
+# grpc-go (GOPATH mode) for the real grpc-go client the CSI plugin's transport tests build (tests/csi-grpc-client),
+# and zstd, which compresses the zstd layers the extraction tests read.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v podman >/dev/null 2>&1 || packages+=(podman)
 command -v runc >/dev/null 2>&1 || packages+=(runc)
 [ -x /bin/busybox ] || packages+=(busybox-static)
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
+[ -d /usr/share/gocode/src/google.golang.org/grpc ] || packages+=(golang-google-grpc-dev)
 command -v zstd >/dev/null 2>&1 || packages+=(zstd)
 
 # kubectl is not a Debian package; the deploy manifest tests need it (with its built-in kustomize) on the PATH.

@@ -28,7 +28,7 @@ try
 
     return 0;
 }
-catch (Exception e) when (e is GrpcCallException or IOException or HttpRequestException or InvalidOperationException)
+catch (Exception e) when (e is GrpcCallException or IOException or InvalidOperationException)
 {
     await Console.Error.WriteLineAsync(e.Message);
     return 1;

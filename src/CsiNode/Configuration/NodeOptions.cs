@@ -1,5 +1,5 @@
 using System.Net;
-using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Transport;
 
 namespace OrasAssemble.CsiNode.Configuration;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using OrasAssemble.CsiNode.Configuration;
-using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Transport;
 using OrasAssemble.Registry.Configuration;
 
 namespace OrasAssemble.CsiNode.Hosting;

@@ -13,20 +13,20 @@ using OrasAssemble.Cache;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Credentials;
 using OrasAssemble.CsiNode.Eviction;
-using OrasAssemble.CsiNode.Grpc;
 using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Services;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
+using OrasAssemble.CsiNode.Transport;
 using OrasAssemble.Registry.Auth;
 
 namespace OrasAssemble.CsiNode.Hosting;
 
 /// <summary>
-/// The running plugin: Kestrel serving the CSI services over HTTP/2 on the unix socket and <c>/metrics</c> over
-/// HTTP/1.1 on TCP, the publish records reconciled with the mount table before the socket opens, and the cache
+/// The running plugin: Grpc.AspNetCore serving the CSI services over HTTP/2 on the unix socket (every request's
+/// authority made one Kestrel accepts by <see cref="AuthorityRewriter"/>) and <c>/metrics</c> over HTTP/1.1 on TCP, the publish records reconciled with the mount table before the socket opens, and the cache
 /// collector running beside them. The composition root: everything is wired here and nowhere else.
 /// </summary>
 internal sealed partial class NodeHost : IAsyncDisposable
@@ -45,6 +45,9 @@ internal sealed partial class NodeHost : IAsyncDisposable
 
     public NodeOptions Options { get; }
 
+    /// <summary>The largest gRPC message either way. CSI messages are small; this bounds what one call may make us buffer.</summary>
+    public const int MaxMessageBytes = 4 * 1024 * 1024;
+
     /// <summary>Where <c>/metrics</c> is served (with the port chosen when 0 was asked for), or null.</summary>
     public Uri? MetricsUri { get; private set; }
 
@@ -62,6 +65,9 @@ internal sealed partial class NodeHost : IAsyncDisposable
                 json.JsonWriterOptions = new JsonWriterOptions { Indented = false };
             });
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+            // Grpc.AspNetCore reports each malformed request at Information; our interceptor logs every call.
+            builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         }
         else
         {
@@ -72,42 +78,47 @@ internal sealed partial class NodeHost : IAsyncDisposable
         {
             // kubelet sends every publish of the node over one connection; a busy node has more than 100 at once.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
-            kestrel.ListenUnixSocket(options.Endpoint.Path, listen => listen.Protocols = HttpProtocols.Http2);
+            Http2Bounds.Apply(kestrel.Limits.Http2);
+            kestrel.ListenUnixSocket(options.Endpoint.Path, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                var rewriterLogger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<AuthorityRewriter>();
+                listen.Use(next => connection => AuthorityRewriter.ServeAsync(connection, next, rewriterLogger));
+            });
             if (options.MetricsEndpoint is { } metricsEndpoint)
             {
                 kestrel.Listen(metricsEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(services => Parts.Create(options, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(services => services.GetRequiredService<Parts>().Metrics);
+        builder.Services.AddSingleton(services => services.GetRequiredService<Parts>().Identity);
+        builder.Services.AddSingleton(services => services.GetRequiredService<Parts>().Node);
+        builder.Services.AddGrpc(grpc =>
+        {
+            // A CSI request is a few kilobytes: a larger length prefix is refused as soon as it is read.
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+            grpc.MaxSendMessageSize = MaxMessageBytes;
+            grpc.EnableDetailedErrors = false;
+            grpc.IgnoreUnknownServices = false;
+            grpc.Interceptors.Add<CallInterceptor>();
+        });
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var time = TimeProvider.System;
+        var parts = app.Services.GetRequiredService<Parts>();
+        var (publisher, metrics) = (parts.Publisher, parts.Metrics);
 
-        var cache = TreeCache.Open(new CacheOptions { Root = options.Root });
-        var state = Path.Combine(options.Root, "node");
-        var records = new PublishRecordStore(Path.Combine(state, "volumes"));
-        var ledger = new TreeLedger(Path.Combine(state, "trees"));
-        var metrics = new NodeMetrics();
-        ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
-        var clients = new RegistryClientPool(options.Config.Registries, nodeCredentials, time);
-        var pins = new ReferencePins(Path.Combine(state, "references"));
-        var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
-        var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
-        var collector = new CacheCollector(cache, ledger, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
-        var methods = CsiMethods.Create(
-            new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
-            new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()));
-        var grpc = new GrpcEndpoint(methods, loggers.CreateLogger<GrpcEndpoint>(), time);
-
-        app.Run(context => context.Connection.LocalIpAddress is null
-            ? grpc.HandleAsync(context)
-            : ServeMetricsAsync(context, metrics));
+        app.Use((context, next) => context.Connection.LocalIpAddress is null ? next(context) : ServeMetricsAsync(context, metrics));
+        app.MapGrpcService<IdentityService>();
+        app.MapGrpcService<NodeService>();
 
         // Refused first if another plugin is live on the socket; then the records are settled before any call arrives.
         options.Endpoint.PrepareToListen();
         var logger = loggers.CreateLogger<NodeHost>();
         var (kept, dropped) = publisher.Reconcile();
         LogReconciled(logger, kept, dropped);
-        var host = new NodeHost(app, clients, options);
+        var host = new NodeHost(app, parts.Clients, options);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -119,7 +130,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         }
 
         host.MetricsUri = options.MetricsEndpoint is null ? null : MetricsAddress(app);
-        host._collector = Task.Run(() => collector.RunAsync(host._stopping.Token), CancellationToken.None);
+        host._collector = Task.Run(() => parts.Collector.RunAsync(host._stopping.Token), CancellationToken.None);
         LogStarted(logger, options.DriverName, options.Version, options.NodeId, options.Endpoint.Path, options.Root);
         return host;
     }
@@ -161,6 +172,29 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var tcp = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.Contains("unix:", StringComparison.Ordinal));
         return tcp is null ? null : new Uri(new Uri(tcp), "/metrics");
+    }
+
+    /// <summary>Everything the services need, made once when the container first asks.</summary>
+    private sealed record Parts(IdentityService Identity, NodeService Node, VolumePublisher Publisher, CacheCollector Collector, RegistryClientPool Clients, NodeMetrics Metrics)
+    {
+        public static Parts Create(NodeOptions options, ILoggerFactory loggers, TimeProvider time)
+        {
+            var cache = TreeCache.Open(new CacheOptions { Root = options.Root });
+            var state = Path.Combine(options.Root, "node");
+            var records = new PublishRecordStore(Path.Combine(state, "volumes"));
+            var ledger = new TreeLedger(Path.Combine(state, "trees"));
+            var metrics = new NodeMetrics();
+            ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
+            var clients = new RegistryClientPool(options.Config.Registries, nodeCredentials, time);
+            var pins = new ReferencePins(Path.Combine(state, "references"));
+            var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
+            var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
+            var collector = new CacheCollector(cache, ledger, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
+            return new Parts(
+                new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
+                new NodeService(publisher, options, loggers.CreateLogger<NodeService>()),
+                publisher, collector, clients, metrics);
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Driver} {Version} serving node {NodeId} on {Socket}, cache {Root}")]

@@ -89,7 +89,7 @@ internal sealed partial class VolumePublisher(
     /// <exception cref="VolumeException">The volume is not published at that path.</exception>
     public VolumeStats Stats(string volumeId, string volumePath)
     {
-        var record = records.Find(volumePath);
+        var record = Path.IsPathRooted(volumePath) ? records.Find(volumePath) : null;
         if (record is null || record.VolumeId != volumeId || !mounter.MountPoints().Contains(volumePath))
         {
             throw new VolumeException(VolumeErrorKind.NotPublished, $"volume {volumeId} is not published at {volumePath}");

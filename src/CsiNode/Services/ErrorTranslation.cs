@@ -1,6 +1,6 @@
 using System.Text;
+using Grpc.Core;
 using OrasAssemble.Content;
-using OrasAssemble.CsiNode.Grpc;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
@@ -16,25 +16,25 @@ internal static class ErrorTranslation
     public static RpcException ToRpc(Exception error) => error switch
     {
         RpcException rpc => rpc,
-        VolumeException volume => new RpcException(Code(volume.Kind), volume.Message, volume),
-        AssemblyException assembly when assembly.InnerException is { } inner && Code(inner) is { } code => new RpcException(code, assembly.Message, assembly),
+        VolumeException volume => Rpc(Code(volume.Kind), volume.Message, volume),
+        AssemblyException assembly when assembly.InnerException is { } inner && Code(inner) is { } code => Rpc(code, assembly.Message, assembly),
 
         // A source or step of the spec cannot be carried out: the volume asks for something that does not work.
-        AssemblyException assembly => new RpcException(GrpcStatusCode.InvalidArgument, assembly.Message, assembly),
-        OperationCanceledException { InnerException: TimeoutException } => new RpcException(GrpcStatusCode.Unavailable, $"the registry did not answer in time: {error.Message}", error),
-        OperationCanceledException => new RpcException(GrpcStatusCode.Cancelled, "the call was cancelled", error),
-        _ when Code(error) is { } code => new RpcException(code, error.Message, error),
-        _ => new RpcException(GrpcStatusCode.Internal, error.Message, error),
+        AssemblyException assembly => Rpc(StatusCode.InvalidArgument, assembly.Message, assembly),
+        OperationCanceledException { InnerException: TimeoutException } => Rpc(StatusCode.Unavailable, $"the registry did not answer in time: {error.Message}", error),
+        OperationCanceledException => Rpc(StatusCode.Cancelled, "the call was cancelled", error),
+        _ when Code(error) is { } code => Rpc(code, error.Message, error),
+        _ => Rpc(StatusCode.Internal, error.Message, error),
     };
 
-    /// <summary><c>INVALID_ARGUMENT</c> for <see cref="GrpcStatusCode.InvalidArgument"/>: the names the gRPC docs use, for labels and logs.</summary>
-    public static string Name(GrpcStatusCode code)
+    /// <summary><c>INVALID_ARGUMENT</c> for <see cref="StatusCode.InvalidArgument"/>: the names the gRPC docs use, for labels and logs.</summary>
+    public static string Name(StatusCode code)
     {
         var text = code.ToString();
         var name = new StringBuilder(text.Length + 4);
         for (var i = 0; i < text.Length; i++)
         {
-            if (i > 0 && char.IsUpper(text[i]))
+            if (i > 0 && char.IsUpper(text[i]) && char.IsLower(text[i - 1]))
             {
                 name.Append('_');
             }
@@ -45,29 +45,31 @@ internal static class ErrorTranslation
         return name.ToString();
     }
 
-    private static GrpcStatusCode Code(VolumeErrorKind kind) => kind switch
+    private static RpcException Rpc(StatusCode code, string message, Exception error) => new(new Status(code, message, error));
+
+    private static StatusCode Code(VolumeErrorKind kind) => kind switch
     {
-        VolumeErrorKind.InvalidRequest => GrpcStatusCode.InvalidArgument,
-        VolumeErrorKind.Conflict => GrpcStatusCode.AlreadyExists,
-        VolumeErrorKind.Refused => GrpcStatusCode.PermissionDenied,
-        VolumeErrorKind.Pending => GrpcStatusCode.Aborted,
-        VolumeErrorKind.NotPublished => GrpcStatusCode.NotFound,
-        _ => GrpcStatusCode.Internal,
+        VolumeErrorKind.InvalidRequest => StatusCode.InvalidArgument,
+        VolumeErrorKind.Conflict => StatusCode.AlreadyExists,
+        VolumeErrorKind.Refused => StatusCode.PermissionDenied,
+        VolumeErrorKind.Pending => StatusCode.Aborted,
+        VolumeErrorKind.NotPublished => StatusCode.NotFound,
+        _ => StatusCode.Internal,
     };
 
-    private static GrpcStatusCode? Code(Exception error) => error switch
+    private static StatusCode? Code(Exception error) => error switch
     {
-        RegistryAuthenticationException => GrpcStatusCode.Unauthenticated,
-        RegistryAccessDeniedException => GrpcStatusCode.PermissionDenied,
-        RegistryRateLimitException => GrpcStatusCode.Unavailable,
-        NotFoundException => GrpcStatusCode.NotFound,
-        PlatformNotFoundException => GrpcStatusCode.NotFound,
-        RegistryException => GrpcStatusCode.Unavailable,
-        InvalidReferenceException or InvalidSpecException or CredentialConfigException or InvalidDataException => GrpcStatusCode.InvalidArgument,
-        LayerException => GrpcStatusCode.InvalidArgument,
-        SizeLimitExceededException => GrpcStatusCode.ResourceExhausted,
-        ContentVerificationException => GrpcStatusCode.DataLoss,
-        HttpRequestException or TimeoutException => GrpcStatusCode.Unavailable,
+        RegistryAuthenticationException => StatusCode.Unauthenticated,
+        RegistryAccessDeniedException => StatusCode.PermissionDenied,
+        RegistryRateLimitException => StatusCode.Unavailable,
+        NotFoundException => StatusCode.NotFound,
+        PlatformNotFoundException => StatusCode.NotFound,
+        RegistryException => StatusCode.Unavailable,
+        InvalidReferenceException or InvalidSpecException or CredentialConfigException or InvalidDataException => StatusCode.InvalidArgument,
+        LayerException => StatusCode.InvalidArgument,
+        SizeLimitExceededException => StatusCode.ResourceExhausted,
+        ContentVerificationException => StatusCode.DataLoss,
+        HttpRequestException or TimeoutException => StatusCode.Unavailable,
         _ => null,
     };
 }

@@ -1,24 +1,23 @@
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.Cache;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Csi;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
 
 namespace OrasAssemble.CsiNode.Services;
 
 /// <summary>The CSI Identity service: who the plugin is, that it has no controller service, and whether it is ready.</summary>
-internal sealed partial class IdentityService(NodeOptions options, TreeCache cache, ILogger<IdentityService> logger)
+internal sealed partial class IdentityService(NodeOptions options, TreeCache cache, ILogger<IdentityService> logger) : Identity.IdentityBase
 {
-    public Task<GetPluginInfoResponse> GetPluginInfo(GetPluginInfoRequest request, CallContext context) =>
+    public override Task<GetPluginInfoResponse> GetPluginInfo(GetPluginInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new GetPluginInfoResponse { Name = options.DriverName, VendorVersion = options.Version });
 
     /// <summary>Nothing to report: a node-only plugin, no controller service, no topology constraints.</summary>
-    public Task<GetPluginCapabilitiesResponse> GetPluginCapabilities(GetPluginCapabilitiesRequest request, CallContext context) =>
+    public override Task<GetPluginCapabilitiesResponse> GetPluginCapabilities(GetPluginCapabilitiesRequest request, ServerCallContext context) =>
         Task.FromResult(new GetPluginCapabilitiesResponse());
 
     /// <summary>Ready when the cache takes a write: without that no volume can be published.</summary>
-    public Task<ProbeResponse> Probe(ProbeRequest request, CallContext context)
+    public override Task<ProbeResponse> Probe(ProbeRequest request, ServerCallContext context)
     {
         var probe = Path.Combine(cache.TempDirectory, $"probe-{Guid.NewGuid():N}");
         try

@@ -1,20 +1,20 @@
 using System.Diagnostics;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Csi;
-using OrasAssemble.CsiNode.Grpc;
-using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Publishing;
 
 namespace OrasAssemble.CsiNode.Services;
 
 /// <summary>
 /// The CSI Node service. Each call checks its arguments first (<c>INVALID_ARGUMENT</c>), then hands the work to the
-/// <see cref="VolumePublisher"/>, and ends with one log line and its metrics. Secrets never reach a log.
+/// <see cref="VolumePublisher"/>, and ends with one log line (its metrics are the <see cref="CallInterceptor"/>'s).
+/// Secrets never reach a log.
 /// </summary>
-internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions options, NodeMetrics metrics, ILogger<NodeService> logger)
+internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions options, ILogger<NodeService> logger) : Node.NodeBase
 {
-    public async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, CallContext context)
+    public override async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         PublishRequest? publish = null;
@@ -23,7 +23,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         try
         {
             publish = Check(request);
-            result = await publisher.PublishAsync(publish, context.Deadline, context.CancellationToken).ConfigureAwait(false);
+            result = await publisher.PublishAsync(publish, CallDeadline.Of(context), context.CancellationToken).ConfigureAwait(false);
             return new NodePublishVolumeResponse();
         }
         catch (Exception e)
@@ -34,8 +34,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var outcome = ErrorTranslation.Name(failure?.Status ?? GrpcStatusCode.Ok);
-            metrics.RecordCall("publish", outcome, elapsed);
+            var outcome = ErrorTranslation.Name(failure?.StatusCode ?? StatusCode.OK);
             var source = result?.Source ?? publish?.Attributes.Describe() ?? "";
             var pod = publish?.Pod.ToString() ?? "";
             if (failure is null)
@@ -45,12 +44,12 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
             }
             else
             {
-                LogPublishFailed(logger, request.VolumeId, pod, source, (long)elapsed.TotalMilliseconds, outcome, failure.Message);
+                LogPublishFailed(logger, request.VolumeId, pod, source, (long)elapsed.TotalMilliseconds, outcome, failure.Status.Detail);
             }
         }
     }
 
-    public async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, CallContext context)
+    public override async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         RpcException? failure = null;
@@ -69,18 +68,20 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var outcome = ErrorTranslation.Name(failure?.Status ?? GrpcStatusCode.Ok);
-            metrics.RecordCall("unpublish", outcome, elapsed);
-            LogUnpublished(logger, request.VolumeId, request.TargetPath, (long)elapsed.TotalMilliseconds, outcome, failure?.Message ?? "");
+            var outcome = ErrorTranslation.Name(failure?.StatusCode ?? StatusCode.OK);
+            LogUnpublished(logger, request.VolumeId, request.TargetPath, (long)elapsed.TotalMilliseconds, outcome, failure?.Status.Detail ?? "");
         }
     }
 
-    public Task<NodeGetVolumeStatsResponse> NodeGetVolumeStats(NodeGetVolumeStatsRequest request, CallContext context)
+    public override Task<NodeGetVolumeStatsResponse> NodeGetVolumeStats(NodeGetVolumeStatsRequest request, ServerCallContext context)
     {
         try
         {
             Require(request.VolumeId, "volume_id");
-            var path = TargetPath(request.VolumePath, "volume_path");
+            Require(request.VolumePath, "volume_path");
+
+            // Any path that holds no published volume is NOT_FOUND, however it is written (csi-sanity asks "some/path").
+            var path = Path.IsPathRooted(request.VolumePath) ? TargetPath(request.VolumePath, "volume_path") : request.VolumePath;
             var stats = publisher.Stats(request.VolumeId, path);
 
             // A read-only tree is exactly as large as what it holds: nothing is available to write.
@@ -99,7 +100,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         }
     }
 
-    public Task<NodeGetCapabilitiesResponse> NodeGetCapabilities(NodeGetCapabilitiesRequest request, CallContext context) =>
+    public override Task<NodeGetCapabilitiesResponse> NodeGetCapabilities(NodeGetCapabilitiesRequest request, ServerCallContext context) =>
         Task.FromResult(new NodeGetCapabilitiesResponse
         {
             Capabilities =
@@ -108,7 +109,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
             },
         });
 
-    public Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, CallContext context) =>
+    public override Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new NodeGetInfoResponse { NodeId = options.NodeId });
 
     private PublishRequest Check(NodePublishVolumeRequest request)
@@ -168,7 +169,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
-    private static RpcException Invalid(string message) => new(GrpcStatusCode.InvalidArgument, message);
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information,
         Message = "NodePublishVolume {VolumeId} pod {Pod} {Reference} {Digest} tree {TreeKey}: {Result} in {DurationMs} ms ({Outcome})")]

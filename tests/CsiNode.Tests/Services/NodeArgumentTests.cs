@@ -1,5 +1,5 @@
 using OrasAssemble.CsiNode.Csi;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 
@@ -58,7 +58,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
 
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(request));
 
-        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
         Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
         if (request.TargetPath.Length > 0 && Path.IsPathRooted(request.TargetPath))
         {
@@ -74,7 +74,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
     {
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.UnpublishAsync(volumeId, target));
 
-        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
         Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
     }
 
@@ -86,8 +86,22 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Grpc.CallAsync<NodeGetVolumeStatsResponse>(
             "/csi.v1.Node/NodeGetVolumeStats", new NodeGetVolumeStatsRequest { VolumeId = volumeId, VolumePath = path }));
 
-        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
         Assert.Contains(named, thrown.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>csi-sanity's node-only checks: a volume that is not published at the path is NOT_FOUND, whatever the path looks like.</summary>
+    [Theory]
+    [InlineData("some/path")]
+    [InlineData("/var/lib/kubelet/pods/none/volumes/kubernetes.io~csi/app/mount")]
+    [InlineData("../../etc")]
+    public async Task Stats_for_a_volume_not_published_at_the_path_is_not_found(string path)
+    {
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Grpc.CallAsync<NodeGetVolumeStatsResponse>(
+            "/csi.v1.Node/NodeGetVolumeStats", new NodeGetVolumeStatsRequest { VolumeId = "csi-not-published", VolumePath = path }));
+
+        Assert.Equal(StatusCode.NotFound, thrown.Status);
+        Assert.Equal($"volume csi-not-published is not published at {path}", thrown.Detail);
     }
 
     [Theory]
@@ -98,7 +112,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(TestPod.Create("opts"),
             new Dictionary<string, string> { [VolumeContextKeys.Reference] = Reference, [attribute] = "true" }));
 
-        Assert.Equal(GrpcStatusCode.PermissionDenied, thrown.Status);
+        Assert.Equal(StatusCode.PermissionDenied, thrown.Status);
         Assert.Contains(setting, thrown.Detail, StringComparison.Ordinal);
     }
 
@@ -108,7 +122,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(TestPod.Create("app", "team-a"),
             new Dictionary<string, string> { [VolumeContextKeys.Reference] = "127.0.0.1:1/private/other:1.0" }));
 
-        Assert.Equal(GrpcStatusCode.PermissionDenied, thrown.Status);
+        Assert.Equal(StatusCode.PermissionDenied, thrown.Status);
         Assert.Contains("team-a", thrown.Detail, StringComparison.Ordinal);
     }
 
@@ -160,7 +174,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
     {
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Grpc.CallAsync<NodeGetInfoResponse>("/csi.v1.Node/NodeStageVolume", new NodeGetInfoRequest()));
 
-        Assert.Equal(GrpcStatusCode.Unimplemented, thrown.Status);
+        Assert.Equal(StatusCode.Unimplemented, thrown.Status);
     }
 
     private static void Break(NodePublishVolumeRequest request, string problem)

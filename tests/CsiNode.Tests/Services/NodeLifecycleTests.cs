@@ -1,5 +1,5 @@
 using System.Globalization;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;

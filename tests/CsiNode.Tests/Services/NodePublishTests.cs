@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using OrasAssemble.CsiNode.Csi;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Registry.Remote;
@@ -110,7 +110,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
 
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(request));
 
-        Assert.Equal(GrpcStatusCode.AlreadyExists, thrown.Status);
+        Assert.Equal(StatusCode.AlreadyExists, thrown.Status);
         Assert.Equal(1, MountTable.MountsAt(request.TargetPath));
     }
 
@@ -227,7 +227,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.Equal(SampleContent.ExpectedTree.Count + 1, inodes.Used);
         await Kubelet.UnpublishAsync(pod);
         var gone = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.StatsAsync(pod));
-        Assert.Equal(GrpcStatusCode.NotFound, gone.Status);
+        Assert.Equal(StatusCode.NotFound, gone.Status);
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
 
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(pod, Volume($"{Server.Host}/nothing/here:1.0")));
 
-        Assert.Equal(GrpcStatusCode.NotFound, thrown.Status);
+        Assert.Equal(StatusCode.NotFound, thrown.Status);
         Assert.Contains("nothing/here", thrown.Detail, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
     }
@@ -257,7 +257,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
 
         var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(TestPod.Create("broken"), Volume($"{Server.Host}/broken/spec:1.0")));
 
-        Assert.Equal(GrpcStatusCode.NotFound, thrown.Status);
+        Assert.Equal(StatusCode.NotFound, thrown.Status);
         Assert.StartsWith("sources.app:", thrown.Detail, StringComparison.Ordinal);
     }
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Registry.Auth;
@@ -78,10 +78,10 @@ public sealed class PrivateRegistryTests(TokenRegistryFixture fixture) : IClassF
         var colleague = await plugin.Kubelet.PublishAsync(TestPod.Create("colleague", "team-a"), Volume(spec), DockerConfigSecret());
 
         Assert.Equal("private bytes of tenant", await File.ReadAllTextAsync(Path.Combine(owner, "secret.txt")));
-        Assert.Contains(refused.Status, new[] { GrpcStatusCode.Unauthenticated, GrpcStatusCode.PermissionDenied });
+        Assert.Contains(refused.Status, new[] { StatusCode.Unauthenticated, StatusCode.PermissionDenied });
         Assert.Contains("private/tenant", refused.Detail, StringComparison.Ordinal);
         Assert.False(Directory.Exists(plugin.Kubelet.TargetPath(anonymous.Uid, anonymous.VolumeName)));
-        Assert.Contains(wrong.Status, new[] { GrpcStatusCode.Unauthenticated, GrpcStatusCode.PermissionDenied });
+        Assert.Contains(wrong.Status, new[] { StatusCode.Unauthenticated, StatusCode.PermissionDenied });
         Assert.Equal("private bytes of tenant", await File.ReadAllTextAsync(Path.Combine(colleague, "secret.txt")));
         Assert.Equal(0, BlobGets());
     }
@@ -114,7 +114,7 @@ public sealed class PrivateRegistryTests(TokenRegistryFixture fixture) : IClassF
         var refused = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("without"), Volume(reference)));
 
         Assert.Equal("a", await File.ReadAllTextAsync(Path.Combine(target, "a.txt")));
-        Assert.Equal(GrpcStatusCode.Unauthenticated, refused.Status);
+        Assert.Equal(StatusCode.Unauthenticated, refused.Status);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class PrivateRegistryTests(TokenRegistryFixture fixture) : IClassF
             plugin.Kubelet.PublishAsync(TestPod.Create("own-wrong-secret"), Volume(spec), BasicSecret("not-the-password")));
 
         Assert.Equal("private bytes of node-creds", await File.ReadAllTextAsync(Path.Combine(target, "secret.txt")));
-        Assert.Equal(GrpcStatusCode.Unauthenticated, wrong.Status);
+        Assert.Equal(StatusCode.Unauthenticated, wrong.Status);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using OrasAssemble.CsiNode.Grpc;
+using Grpc.Core;
+using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Registry.Remote;
@@ -39,7 +40,7 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
         // The connection is made and the publish path warmed up first, as on a node that has served pods before.
         var warm = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("warm-up"),
             new Dictionary<string, string> { [VolumeContextKeys.Reference] = $"{Proxy.Host}/slow/absent:1" }));
-        Assert.Equal(GrpcStatusCode.NotFound, warm.Status);
+        Assert.Equal(StatusCode.NotFound, warm.Status);
         Proxy.Hold();
 
         var clock = Stopwatch.StartNew();
@@ -50,14 +51,34 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
         Proxy.Release();
         await RetryWhileAbortedAsync(() => plugin.Kubelet.PublishAsync(request, deadline));
 
-        Assert.Equal(GrpcStatusCode.Aborted, first.Status);
-        Assert.Equal(GrpcStatusCode.Aborted, second.Status);
+        Assert.Equal(StatusCode.Aborted, first.Status);
+        Assert.Equal(StatusCode.Aborted, second.Status);
         Assert.Contains("still being prepared", first.Detail, StringComparison.Ordinal);
         Assert.InRange(answeredAfter, TimeSpan.FromSeconds(1.5), deadline - TimeSpan.FromMilliseconds(200));
         Assert.True(MountTable.IsMountPoint(request.TargetPath));
         Assert.Equal(SampleContent.ExpectedTree, TreeSnapshot.Take(request.TargetPath));
         Assert.Equal(SampleContent.BlobCount, Proxy.BlobGets.Count);
         Assert.All(Proxy.BlobGets.Values, count => Assert.Equal(1, count));
+    }
+
+    [Fact]
+    public async Task A_call_without_a_deadline_waits_the_configured_publish_wait_then_answers_aborted()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, fixture.Server.Host, "nodeadline", Proxy.Host);
+        await using var plugin = await PluginUnderTest.StartAsync(PluginUnderTest.DefaultConfig + "\nlimits: { publishWait: 2s }");
+        var request = plugin.Kubelet.PublishRequest(TestPod.Create("web-0"), new Dictionary<string, string> { [VolumeContextKeys.Reference] = spec });
+        Proxy.Hold();
+
+        // No deadline is sent; the client only gives up (CANCELLED) if the plugin never answers.
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var clock = Stopwatch.StartNew();
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Grpc.CallAsync<NodePublishVolumeResponse>(
+            "/csi.v1.Node/NodePublishVolume", request, cancellationToken: giveUp.Token));
+        var answeredAfter = clock.Elapsed;
+        Proxy.Release();
+
+        Assert.Equal(StatusCode.Aborted, thrown.Status);
+        Assert.InRange(answeredAfter, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Kubelet retries with backoff; once the blobs flow the tree takes a moment to build.</summary>
@@ -70,7 +91,7 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
                 await publish();
                 return;
             }
-            catch (GrpcCallException e) when (e.Status == GrpcStatusCode.Aborted && attempt < 10)
+            catch (GrpcCallException e) when (e.Status == StatusCode.Aborted && attempt < 10)
             {
             }
         }

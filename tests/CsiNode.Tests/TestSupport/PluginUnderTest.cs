@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Configuration;
-using OrasAssemble.CsiNode.Grpc;
+using OrasAssemble.CsiNode.Transport;
 using OrasAssemble.CsiNode.Hosting;
 using OrasAssemble.Tests.TestSupport;
 

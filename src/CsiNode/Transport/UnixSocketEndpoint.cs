@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace OrasAssemble.CsiNode.Grpc;
+namespace OrasAssemble.CsiNode.Transport;
 
 /// <summary>A unix socket path to serve on, given as <c>unix:///csi/csi.sock</c>, <c>unix:/csi/csi.sock</c> or a path.</summary>
 internal sealed record UnixSocketEndpoint(string Path)
