@@ -18,7 +18,7 @@ namespace OrasAssemble.Execution;
 public sealed class SpecExecutor
 {
     /// <summary>Part of every tree key: a change to how trees are built must not reuse trees built the old way.</summary>
-    public const string ExecutorVersion = "1";
+    public const string ExecutorVersion = "2";
 
     private readonly TreeCache _cache;
     private readonly ITargetLocator _locator;

@@ -97,7 +97,7 @@ internal sealed class StepRunner
         }
 
         UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        var scope = new CopyScope(view, step.Overwrite, mode);
+        var scope = new CopyScope(view, step.From, from, step.Overwrite, mode, step.Links != CopyStep.RefuseLinks);
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
             var to = SpecPath.IsDirectoryForm(step.To)
@@ -136,6 +136,12 @@ internal sealed class StepRunner
 
     private void CopyEntry(CopyScope scope, string from, string to, EntryKind kind)
     {
+        if (kind == EntryKind.Symlink && scope.CopyUnsafeLinks && Referent(scope, from) is { } referent)
+        {
+            CopyEntry(scope with { Dereferenced = scope.Dereferenced + 1 }, referent.Path, to, referent.Kind);
+            return;
+        }
+
         var source = InView(scope.View, from);
         EnsureParents(to);
         var target = Full(to);
@@ -181,6 +187,40 @@ internal sealed class StepRunner
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// For a link whose target lies outside the path the step copies, what it points to (the way rsync's
+    /// --copy-unsafe-links copies it); null for a link that stays inside, which is copied as a link. The target must
+    /// exist inside the source: one that leaves the source or is missing is an error.
+    /// </summary>
+    private static (string Path, EntryKind Kind)? Referent(CopyScope scope, string from)
+    {
+        var text = new FileInfo(InView(scope.View, from)).LinkTarget ?? "";
+        var lands = SpecPath.ResolveLinkTarget(from, text);
+        if (lands is not null && SpecPath.IsWithin(lands, scope.Root))
+        {
+            return null;
+        }
+
+        var what = $"link {from} in source {scope.Source} points to \"{SpecPath.Show(text)}\"";
+        if (lands is null)
+        {
+            throw new StepException($"{what}, which is outside the source; set links: refuse to keep such links as links");
+        }
+
+        if (scope.Dereferenced >= InTreeLinks.MaxLinks)
+        {
+            throw new StepException($"{what}: more than {InTreeLinks.MaxLinks} links followed from one copied entry");
+        }
+
+        var real = InTreeLinks.Resolve(scope.View, SpecPath.Segments(lands), 0, $"source {scope.Source}", out var problem)
+            ?? throw new StepException($"{what}: {problem}");
+        var path = SpecPath.Root + string.Join('/', real);
+        var kind = DiskEntry.Probe(InView(scope.View, path));
+        return kind != EntryKind.Missing
+            ? (path, kind)
+            : throw new StepException($"{what}, which does not exist in the source; set links: refuse to keep such links as links");
     }
 
     // ---- rename, remove, link, mode ------------------------------------------------------------------------------
@@ -482,7 +522,11 @@ internal sealed class StepRunner
         }
     }
 
-    private sealed record CopyScope(string View, bool Overwrite, UnixFileMode? Mode);
+    /// <param name="Root">The path the step copies: links inside it stay links.</param>
+    /// <param name="CopyUnsafeLinks">Copy what a link outside <paramref name="Root"/> points to, rather than the link.</param>
+    /// <param name="Dereferenced">Links followed to reach the entry being copied.</param>
+    private sealed record CopyScope(
+        string View, string Source, string Root, bool Overwrite, UnixFileMode? Mode, bool CopyUnsafeLinks, int Dereferenced = 0);
 
     private sealed class StepException(string message) : Exception(message);
 }

@@ -8,6 +8,12 @@ public sealed record CopyStep : StepSpec
 {
     public const string KindName = "copy";
 
+    /// <summary>The <see cref="Links"/> value that copies links as links, wherever they point (then they must stay in the tree).</summary>
+    public const string RefuseLinks = "refuse";
+
+    /// <summary>The default <see cref="Links"/>: a link pointing outside the copied path is copied as what it points to.</summary>
+    public const string CopyLinks = "copy";
+
     public override string Kind => KindName;
 
     /// <summary>Name of the source to read.</summary>
@@ -27,4 +33,10 @@ public sealed record CopyStep : StepSpec
     public string? Mode { get; init; }
 
     public bool Overwrite { get; init; }
+
+    /// <summary>
+    /// What to do with a link whose target lies outside <see cref="Path"/> but inside the source: <c>copy</c> (the default,
+    /// null) copies what it points to; <c>refuse</c> copies the link itself, which must then stay inside the tree.
+    /// </summary>
+    public string? Links { get; init; }
 }

@@ -94,6 +94,9 @@ public static class SpecJson
                 Put(body, "to", copy.To);
                 Put(body, "mode", Mode(copy.Mode));
                 Put(body, "overwrite", copy.Overwrite);
+
+                // The default is left out, spelled or not, so both spellings have one digest.
+                Put(body, "links", copy.Links == CopyStep.CopyLinks ? null : copy.Links);
                 break;
             case RenameStep rename:
                 Put(body, "path", rename.Path);

@@ -91,6 +91,7 @@ internal static class SpecModelBuilder
                 To = String(body.Get("to")) ?? "",
                 Mode = String(body.Get("mode")),
                 Overwrite = Boolean(body.Get("overwrite")),
+                Links = String(body.Get("links")),
             },
             RenameStep.KindName => new RenameStep
             {
