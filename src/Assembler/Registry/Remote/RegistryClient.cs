@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Threading;
 
 namespace OrasAssemble.Registry.Remote;
@@ -277,7 +278,10 @@ public sealed class RegistryClient : IDisposable
                 }
                 catch (Exception e) when (IsTransientFailure(e, cancellationToken) && attempt < policy.MaxAttempts && CanReplay(request))
                 {
-                    await Task.Delay(policy.DelayBefore(attempt, null), cancellationToken).ConfigureAwait(false);
+                    var cause = e is OperationCanceledException
+                        ? $"no response headers within {SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout)"
+                        : e.Message;
+                    await PauseBeforeRetryAsync(request, attempt, cause, null, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 catch (HttpRequestException e) when (e.InnerException is Content.ContentVerificationException mismatch)
@@ -288,7 +292,8 @@ public sealed class RegistryClient : IDisposable
                 catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new TimeoutException(
-                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within {Options.ResponseTimeout.TotalSeconds:0}s", e);
+                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within " +
+                        $"{SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout; attempt {attempt} of {policy.MaxAttempts})", e);
                 }
             }
 
@@ -303,10 +308,21 @@ public sealed class RegistryClient : IDisposable
                 return response;
             }
 
+            var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
             response.Dispose();
-            await Task.Delay(policy.DelayBefore(attempt, retryAfter), cancellationToken).ConfigureAwait(false);
+            await PauseBeforeRetryAsync(request, attempt, status, retryAfter, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private async Task PauseBeforeRetryAsync(HttpRequestMessage failed, int attempt, string cause, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var delay = Options.Retry.DelayBefore(attempt, retryAfter);
+        ReportRetry(new RegistryRetry(
+            failed.RequestUri?.Authority ?? "", RegistryRetry.Describe(failed), attempt + 1, Options.Retry.MaxAttempts, cause, delay));
+        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal void ReportRetry(RegistryRetry retry) => Options.Retrying?.Invoke(retry);
 
     // A request whose body is a one-way stream cannot be sent twice; the caller retries the whole operation.
     private static bool CanReplay(HttpRequestMessage request) =>
@@ -359,7 +375,8 @@ public sealed class RegistryClient : IDisposable
                 ? new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true }
                 : new System.Net.Security.SslClientAuthenticationOptions(),
         };
-        var client = new HttpClient(handler, disposeHandler: Options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
+        var bounded = new IdleTimeoutHandler(handler, ownsInner: Options.Handler is null, Options.IdleTimeout);
+        var client = new HttpClient(bounded, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(Options.UserAgent);
         return client;
     }
