@@ -266,7 +266,8 @@ public sealed class RegistryClient : IDisposable
             HttpResponseMessage response;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                // Uploads take as long as their bodies need; anything else must answer within the response timeout.
+                // Uploads take as long as their bodies need (the handler times their answer once they are sent);
+                // anything else must answer within the response timeout.
                 if (request.Content is null)
                 {
                     timeout.CancelAfter(Options.ResponseTimeout);
@@ -280,7 +281,7 @@ public sealed class RegistryClient : IDisposable
                 {
                     var cause = e is OperationCanceledException
                         ? $"no response headers within {SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout)"
-                        : e.Message;
+                        : Stalled(e)?.Reason ?? e.Message;
                     await PauseBeforeRetryAsync(request, attempt, cause, null, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -288,6 +289,12 @@ public sealed class RegistryClient : IDisposable
                 {
                     // The body we were sending turned out not to be what it claimed: say that, not "request failed".
                     throw mismatch;
+                }
+                catch (HttpRequestException e) when (Stalled(e) is { } stalled && !cancellationToken.IsCancellationRequested)
+                {
+                    // An upload the registry stopped taking: say so, not "error while copying content to a stream".
+                    throw new TimeoutException(
+                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}: {stalled.Reason} (attempt {attempt} of {policy.MaxAttempts})", e);
                 }
                 catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -326,7 +333,20 @@ public sealed class RegistryClient : IDisposable
 
     // A request whose body is a one-way stream cannot be sent twice; the caller retries the whole operation.
     private static bool CanReplay(HttpRequestMessage request) =>
-        request.Content is null or ReplayableContent { CanReplay: true } or ByteArrayContent;
+        TransferTimeoutHandler.Unwrap(request.Content) is null or ReplayableContent { CanReplay: true } or ByteArrayContent;
+
+    private static IdleTimeoutException? Stalled(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is IdleTimeoutException stalled)
+            {
+                return stalled;
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsTransientFailure(Exception e, CancellationToken cancellationToken) => e switch
     {
@@ -375,7 +395,7 @@ public sealed class RegistryClient : IDisposable
                 ? new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true }
                 : new System.Net.Security.SslClientAuthenticationOptions(),
         };
-        var bounded = new IdleTimeoutHandler(handler, ownsInner: Options.Handler is null, Options.IdleTimeout);
+        var bounded = new TransferTimeoutHandler(handler, ownsInner: Options.Handler is null, Options.ResponseTimeout, Options.IdleTimeout);
         var client = new HttpClient(bounded, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(Options.UserAgent);
         return client;

@@ -16,11 +16,25 @@ namespace OrasAssemble.Tests.Registry.Remote;
 public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
 {
     private readonly ConcurrentQueue<RegistryRetry> _retries = new();
+    private readonly CancellationTokenSource _done = new();
     private FaultyRegistry _server = null!;
 
     public async Task InitializeAsync() => _server = await FaultyRegistry.StartAsync();
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        // A server that stopped reading an upload does not see the client hang up; release it so it can stop.
+        await _done.CancelAsync();
+        await _server.DisposeAsync();
+        _done.Dispose();
+    }
+
+    /// <summary>Holds the request until the client hangs up or the test is over.</summary>
+    private async Task StallAsync(HttpContext context)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _done.Token);
+        await Task.Delay(TimeSpan.FromSeconds(30), either.Token).ContinueWith(_ => { });
+    }
 
     private RegistryClient Client(Func<RegistryClientOptions, RegistryClientOptions>? adjust = null)
     {
@@ -113,7 +127,7 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = descriptor.Size;
             await context.Response.Body.FlushAsync();
-            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { });
+            await StallAsync(context);
             return true;
         };
         using var client = Client(o => o with { MaxResumes = 2 });
@@ -225,7 +239,7 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
                 return false;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { });
+            await StallAsync(context);
             return true;
         };
         var transfer = TransferSettings.Parse("transfer: { responseTimeout: 1s }", "host-config.yaml");
@@ -254,7 +268,7 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
     {
         _server.Fault = async (context, _) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { });
+            await StallAsync(context);
             return true;
         };
         using var client = Client(o => o with { ResponseTimeout = TimeSpan.FromMilliseconds(300), Retry = o.Retry with { MaxAttempts = 2 } });
@@ -265,5 +279,69 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
             $"GET http://{_server.Host}/v2/test/app/manifests/v1 did not answer within 300ms (transfer.responseTimeout; attempt 2 of 2)",
             error.Message);
         Assert.Equal("no response headers within 300ms (transfer.responseTimeout)", Assert.Single(_retries).Cause);
+    }
+
+    /// <summary>Opens an upload session on POST; <paramref name="put"/> answers the upload itself.</summary>
+    private void AcceptUploads(Func<HttpContext, Task> put) => _server.Fault = async (context, _) =>
+    {
+        if (context.Request.Method == "POST" && context.Request.Path.Value!.EndsWith("/blobs/uploads/", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 202;
+            context.Response.Headers.Location = "/v2/test/app/blobs/uploads/session";
+            return true;
+        }
+
+        if (context.Request.Method == "PUT")
+        {
+            await put(context);
+            return true;
+        }
+
+        return false;
+    };
+
+    [Fact]
+    public async Task An_upload_the_registry_stops_taking_fails_at_the_idle_timeout()
+    {
+        var content = RandomBytes(32 * 1024 * 1024);
+        var descriptor = Descriptor.Create(content, "application/octet-stream");
+        AcceptUploads(StallAsync);
+        using var client = Client(o => o with { Retry = o.Retry with { MaxAttempts = 2 } });
+
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Repo(client).PushAsync(descriptor, new MemoryStream(content)));
+
+        Assert.Equal(
+            $"PUT http://{_server.Host}/v2/test/app/blobs/uploads/session: the registry took nothing of the upload for 1s (transfer.idleTimeout) (attempt 2 of 2)",
+            error.Message);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(15));
+        Assert.Equal(2, _server.Count("PUT", "/v2/test/app/blobs/uploads/session"));
+        var retry = Assert.Single(_retries);
+        Assert.Equal(("PUT /v2/test/app/blobs/uploads/session", 2, 2), (retry.Target, retry.Attempt, retry.MaxAttempts));
+        Assert.Equal("the registry took nothing of the upload for 1s (transfer.idleTimeout)", retry.Cause);
+    }
+
+    [Fact]
+    public async Task An_upload_whose_answer_never_comes_fails_within_the_response_timeout()
+    {
+        var content = RandomBytes(10_000);
+        var descriptor = Descriptor.Create(content, "application/octet-stream");
+        var received = new ConcurrentQueue<long>();
+        AcceptUploads(async context =>
+        {
+            using var sink = new MemoryStream();
+            await context.Request.Body.CopyToAsync(sink);
+            received.Enqueue(sink.Length);
+            await StallAsync(context);
+        });
+        using var client = Client(o => o with { ResponseTimeout = TimeSpan.FromMilliseconds(500), Retry = o.Retry with { MaxAttempts = 2 } });
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Repo(client).PushAsync(descriptor, new MemoryStream(content)));
+
+        Assert.Equal(
+            $"PUT http://{_server.Host}/v2/test/app/blobs/uploads/session did not answer within 500ms (transfer.responseTimeout; attempt 2 of 2)",
+            error.Message);
+        Assert.Equal([10_000L, 10_000L], received);
+        Assert.Equal("no response headers within 500ms (transfer.responseTimeout)", Assert.Single(_retries).Cause);
     }
 }
