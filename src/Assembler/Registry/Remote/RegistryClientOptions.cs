@@ -34,12 +34,16 @@ public sealed record RegistryClientOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Time allowed to receive response headers, per attempt (<c>transfer.responseTimeout</c>).</summary>
+    /// <summary>
+    /// Time allowed to receive response headers, per attempt; for an upload, from when its body is sent
+    /// (<c>transfer.responseTimeout</c>).
+    /// </summary>
     public TimeSpan ResponseTimeout { get; init; } = TransferSettings.Default.ResponseTimeout;
 
     /// <summary>
     /// Time any response body (blob, manifest, token, error) may go without a byte before the read is abandoned;
-    /// a blob then resumes with <c>Range</c>, a manifest is asked for again (<c>transfer.idleTimeout</c>).
+    /// a blob then resumes with <c>Range</c>, a manifest is asked for again. An upload whose body the registry stops
+    /// taking fails the same way (<c>transfer.idleTimeout</c>).
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TransferSettings.Default.IdleTimeout;
 
