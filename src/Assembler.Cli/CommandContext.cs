@@ -94,8 +94,15 @@ internal sealed class CommandContext : IDisposable
         Hosts = Hosts,
         Credentials = credentials,
 
-        // A transfer that waits says so, so a slow registry is never mistaken for a hung command.
-        Retrying = retry => Terminal.Note($"Retrying {retry}"),
+        // A retry after a timeout says so, so a slow registry is never mistaken for a hung command; quick retries
+        // (a refused connection, a 503) are noted with --verbose, and a failure is reported in one line as ever.
+        Retrying = retry =>
+        {
+            if (retry.TimedOut || Settings.Verbose)
+            {
+                Terminal.Note($"Retrying {retry}");
+            }
+        },
     }.WithTransfer(Transfer)));
 
     /// <summary>

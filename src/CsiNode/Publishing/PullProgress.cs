@@ -16,7 +16,8 @@ internal sealed class PullProgress(string volumeId, TimeProvider time)
 {
     private static readonly AsyncLocal<PullProgress?> Ambient = new();
 
-    private (RegistryRetry Retry, DateTimeOffset At)? _last;
+    // Written by the pull's concurrent downloads, read by the publish that answers ABORTED: one reference, swapped whole.
+    private volatile Entry? _last;
 
     public string VolumeId { get; } = volumeId;
 
@@ -27,7 +28,7 @@ internal sealed class PullProgress(string volumeId, TimeProvider time)
         set => Ambient.Value = value;
     }
 
-    public void Record(RegistryRetry retry) => _last = (retry, time.GetUtcNow());
+    public void Record(RegistryRetry retry) => _last = new Entry(retry, time.GetUtcNow());
 
     /// <summary><c>; last retry 3s ago: blob sha256:… from host, attempt 2 of 5 after …</c>, or nothing before any retry.</summary>
     public string Describe()
@@ -42,4 +43,6 @@ internal sealed class PullProgress(string volumeId, TimeProvider time)
         return $"; last retry {SettingsDuration.Format(TimeSpan.FromSeconds(Math.Max(0, Math.Round(age.TotalSeconds))))} ago: " +
             $"{retry.Target} from {retry.Registry}, attempt {retry.Attempt} of {retry.MaxAttempts} after {retry.Cause}";
     }
+
+    private sealed record Entry(RegistryRetry Retry, DateTimeOffset At);
 }

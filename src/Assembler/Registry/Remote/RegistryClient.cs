@@ -282,7 +282,8 @@ public sealed class RegistryClient : IDisposable
                     var cause = e is OperationCanceledException
                         ? $"no response headers within {SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout)"
                         : Stalled(e)?.Reason ?? e.Message;
-                    await PauseBeforeRetryAsync(request, attempt, cause, null, cancellationToken).ConfigureAwait(false);
+                    var timedOut = e is OperationCanceledException || Stalled(e) is not null;
+                    await PauseBeforeRetryAsync(request, attempt, cause, null, timedOut, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 catch (HttpRequestException e) when (e.InnerException is Content.ContentVerificationException mismatch)
@@ -317,15 +318,19 @@ public sealed class RegistryClient : IDisposable
 
             var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
             response.Dispose();
-            await PauseBeforeRetryAsync(request, attempt, status, retryAfter, cancellationToken).ConfigureAwait(false);
+            await PauseBeforeRetryAsync(request, attempt, status, retryAfter, timedOut: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task PauseBeforeRetryAsync(HttpRequestMessage failed, int attempt, string cause, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    private async Task PauseBeforeRetryAsync(
+        HttpRequestMessage failed, int attempt, string cause, TimeSpan? retryAfter, bool timedOut, CancellationToken cancellationToken)
     {
         var delay = Options.Retry.DelayBefore(attempt, retryAfter);
         ReportRetry(new RegistryRetry(
-            failed.RequestUri?.Authority ?? "", RegistryRetry.Describe(failed), attempt + 1, Options.Retry.MaxAttempts, cause, delay));
+            failed.RequestUri?.Authority ?? "", RegistryRetry.Describe(failed), attempt + 1, Options.Retry.MaxAttempts, cause, delay)
+        {
+            TimedOut = timedOut,
+        });
         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
     }
 

@@ -14,6 +14,12 @@ namespace OrasAssemble.Registry.Remote;
 /// <param name="Delay">The pause before the next attempt.</param>
 public sealed record RegistryRetry(string Registry, string Target, int Attempt, int MaxAttempts, string Cause, TimeSpan Delay)
 {
+    /// <summary>
+    /// Whether the failed attempt ran out a timeout (headers not sent in time, a body that stalled): a retry that
+    /// followed a long wait, as opposed to a quick one after a refused connection or a 503.
+    /// </summary>
+    public bool TimedOut { get; init; }
+
     public override string ToString() =>
         $"{Target} from {Registry}: attempt {Attempt} of {MaxAttempts} in {SettingsDuration.Format(RoundedDelay)} after {Cause}";
 

@@ -194,7 +194,10 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
 
                 var delay = policy.DelayBefore(attempt, null);
                 var registry = response.RequestMessage?.RequestUri?.Authority ?? Reference.Registry;
-                _client.ReportRetry(new RegistryRetry(registry, $"manifest {Reference.Repository}{Separator(target)}{target}", attempt + 1, policy.MaxAttempts, cause, delay));
+                _client.ReportRetry(new RegistryRetry(registry, $"manifest {Reference.Repository}{Separator(target)}{target}", attempt + 1, policy.MaxAttempts, cause, delay)
+                {
+                    TimedOut = e is IdleTimeoutException,
+                });
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
             catch
@@ -227,7 +230,8 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
                 var resumed = await SendPullAsync(at => BlobRequest(at, target.Digest, from), ct).ConfigureAwait(false);
                 return resumed;
             }, _client.Options.MaxResumes, operation,
-            (attempt, attempts, cause) => _client.ReportRetry(new RegistryRetry(registry, $"blob {target.Digest}", attempt, attempts, cause, TimeSpan.Zero)),
+            (attempt, attempts, cause, stalled) => _client.ReportRetry(
+                new RegistryRetry(registry, $"blob {target.Digest}", attempt, attempts, cause, TimeSpan.Zero) { TimedOut = stalled }),
             cancellationToken).ConfigureAwait(false);
             return new VerifyingStream(body, target);
         }

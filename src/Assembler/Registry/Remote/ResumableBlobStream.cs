@@ -15,7 +15,7 @@ internal sealed class ResumableBlobStream : Stream
     private readonly Descriptor _descriptor;
     private readonly int _maxResumes;
     private readonly string _operation;
-    private readonly Action<int, int, string>? _resuming;
+    private readonly Action<int, int, string, bool>? _resuming;
     private HttpResponseMessage _response;
     private Stream _body;
     private long _position;
@@ -23,7 +23,7 @@ internal sealed class ResumableBlobStream : Stream
 
     private ResumableBlobStream(
         Descriptor descriptor, HttpResponseMessage response, Stream body, Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom,
-        int maxResumes, string operation, Action<int, int, string>? resuming)
+        int maxResumes, string operation, Action<int, int, string, bool>? resuming)
     {
         _descriptor = descriptor;
         _operation = operation;
@@ -35,11 +35,11 @@ internal sealed class ResumableBlobStream : Stream
     }
 
     /// <param name="operation">Names the blob in the error, e.g. <c>fetch blob host/repo@sha256:…</c>.</param>
-    /// <param name="resuming">Told (attempt about to be made, attempts in all, cause) before each resume.</param>
+    /// <param name="resuming">Told (attempt about to be made, attempts in all, cause, whether it was a stall) before each resume.</param>
     public static async Task<ResumableBlobStream> OpenAsync(
         Descriptor descriptor, HttpResponseMessage response,
         Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom, int maxResumes, string operation,
-        Action<int, int, string>? resuming, CancellationToken cancellationToken)
+        Action<int, int, string, bool>? resuming, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         return new ResumableBlobStream(descriptor, response, body, requestFrom, maxResumes, operation, resuming);
@@ -71,7 +71,7 @@ internal sealed class ResumableBlobStream : Stream
             catch (Exception e) when (e is IOException or HttpRequestException
                 && !cancellationToken.IsCancellationRequested && _resumes < _maxResumes && _position < _descriptor.Size)
             {
-                _resuming?.Invoke(_resumes + 2, _maxResumes + 1, $"{Cause(e)} at byte {_position} of {_descriptor.Size}");
+                _resuming?.Invoke(_resumes + 2, _maxResumes + 1, $"{Cause(e)} at byte {_position} of {_descriptor.Size}", e is IdleTimeoutException);
                 await ResumeAsync(e, cancellationToken).ConfigureAwait(false);
                 continue;
             }

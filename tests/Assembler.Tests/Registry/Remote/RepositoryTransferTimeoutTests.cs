@@ -115,6 +115,7 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
         Assert.Equal($"blob {descriptor.Digest}", retry.Target);
         Assert.Equal((2, 6), (retry.Attempt, retry.MaxAttempts));
         Assert.Equal($"the registry sent only {resumedAt} bytes in 1s (transfer.idleTimeout) at byte {resumedAt} of {content.Length}", retry.Cause);
+        Assert.True(retry.TimedOut);
     }
 
     [Fact]
@@ -205,6 +206,7 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
         var retry = Assert.Single(_retries);
         Assert.Equal(("manifest test/app:v1", 2, 4), (retry.Target, retry.Attempt, retry.MaxAttempts));
         Assert.StartsWith("the body ended early (", retry.Cause, StringComparison.Ordinal);
+        Assert.False(retry.TimedOut);
     }
 
     [Fact]
@@ -259,6 +261,7 @@ public sealed class RepositoryTransferTimeoutTests : IAsyncLifetime
             Assert.Equal(_server.Host, r.Registry);
             Assert.Equal("manifest test/app:v1", r.Target);
             Assert.Equal("no response headers within 1s (transfer.responseTimeout)", r.Cause);
+            Assert.True(r.TimedOut);
         });
         Assert.StartsWith($"manifest test/app:v1 from {_server.Host}: attempt 2 of 4 in ", _retries.First().ToString(), StringComparison.Ordinal);
     }
