@@ -18,11 +18,12 @@ internal sealed class CommandContext : IDisposable
     private RegistryClient? registryClient;
     private OciLayoutStore? store;
 
-    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts)
+    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts, TransferSettings transfer)
     {
         Settings = settings;
         Terminal = terminal;
         Hosts = hosts;
+        Transfer = transfer;
     }
 
     public GlobalSettings Settings { get; }
@@ -31,6 +32,9 @@ internal sealed class CommandContext : IDisposable
 
     /// <summary>Per-registry settings from <c>--config</c>, with <c>--plain-http</c> / <c>--insecure</c> applied.</summary>
     public HostSettings Hosts { get; }
+
+    /// <summary>Timeouts from the <c>transfer:</c> section of <c>--config</c>.</summary>
+    public TransferSettings Transfer { get; }
 
     /// <summary>Bars on a terminal, plain lines when standard error is redirected.</summary>
     public IProgressDisplay Progress => Terminal.ErrorIsTerminal
@@ -51,10 +55,16 @@ internal sealed class CommandContext : IDisposable
             throw new UsageException("--store needs a directory");
         }
 
-        var hosts = settings.HostConfigPath is { } path
-            ? await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false)
-            : HostSettings.Empty;
-        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure));
+        var hosts = HostSettings.Empty;
+        var transfer = TransferSettings.Default;
+        if (settings.HostConfigPath is { } path)
+        {
+            var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
+            hosts = HostSettings.Parse(text, path);
+            transfer = TransferSettings.Parse(text, path);
+        }
+
+        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure), transfer);
     }
 
     /// <summary>The docker <c>config.json</c> to read credentials from and write logins to.</summary>
@@ -76,18 +86,24 @@ internal sealed class CommandContext : IDisposable
     }
 
     /// <summary>A client that reads credentials from the docker config (on every request, so a fresh login counts).</summary>
-    public RegistryClient RegistryClient => registryClient ??= Own(new RegistryClient(new RegistryClientOptions
-    {
-        Hosts = Hosts,
-        Credentials = new DockerConfigCredentialStore(DockerConfigPath()),
-    }));
+    public RegistryClient RegistryClient => registryClient ??= CreateRegistryClient(new DockerConfigCredentialStore(DockerConfigPath()));
 
     /// <summary>A client that presents exactly <paramref name="credentials"/>, for checking a login before it is saved.</summary>
     public RegistryClient CreateRegistryClient(ICredentialProvider credentials) => Own(new RegistryClient(new RegistryClientOptions
     {
         Hosts = Hosts,
         Credentials = credentials,
-    }));
+
+        // A retry after a timeout says so, so a slow registry is never mistaken for a hung command; quick retries
+        // (a refused connection, a 503) are noted with --verbose, and a failure is reported in one line as ever.
+        Retrying = retry =>
+        {
+            if (retry.TimedOut || Settings.Verbose)
+            {
+                Terminal.Note($"Retrying {retry}");
+            }
+        },
+    }.WithTransfer(Transfer)));
 
     /// <summary>
     /// Where the references inside a spec (sources, base) are read from: the store with <c>--store</c>, else their

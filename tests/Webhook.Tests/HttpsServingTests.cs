@@ -191,6 +191,25 @@ public sealed class HttpsServingTests : IDisposable
     }
 
     [Fact]
+    public async Task The_transfer_section_is_checked_by_the_shared_reader()
+    {
+        var pair = authority.Issue(temp.Path, "serving");
+        var config = temp.Combine("config.yaml");
+        await File.WriteAllTextAsync(config, """
+            registries: {}
+            transfer:
+              idleTimeout: 0s
+            """);
+
+        var error = await Assert.ThrowsAsync<WebhookStartupException>(
+            () => WebhookServer.CreateAsync(Options(pair.CertificateFile, pair.KeyFile) with { ConfigFile = config }, _ => { }));
+
+        Assert.Equal(
+            $"--config: {config}:3:16: transfer.idleTimeout must be a duration from 1s to 1h such as 60s, 2m or 1m30s, found \"0s\"",
+            error.Message);
+    }
+
+    [Fact]
     public async Task The_binary_serves_with_the_flags_it_documents()
     {
         var pair = authority.Issue(temp.Path, "serving");

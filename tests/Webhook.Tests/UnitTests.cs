@@ -73,7 +73,7 @@ public sealed class UnitTests
     [InlineData("1h30m", 5_400_000)]
     public void Durations_parse_as_kubernetes_writes_them(string text, int milliseconds)
     {
-        Assert.True(Duration.TryParse(text, out var duration));
+        Assert.True(SettingsDuration.TryParse(text, out var duration));
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
     }
 
@@ -83,7 +83,7 @@ public sealed class UnitTests
     [InlineData("5 s")]
     [InlineData("-5s")]
     [InlineData("5d")]
-    public void Other_durations_are_refused(string text) => Assert.False(Duration.TryParse(text, out _));
+    public void Other_durations_are_refused(string text) => Assert.False(SettingsDuration.TryParse(text, out _));
 
     [Fact]
     public void The_webhook_section_lists_namespaces_and_other_sections_are_left_to_their_readers()

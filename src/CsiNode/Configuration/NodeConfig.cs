@@ -9,6 +9,9 @@ internal sealed record NodeConfig
 
     public HostSettings Registries { get; init; } = HostSettings.Empty;
 
+    /// <summary>The <c>transfer:</c> timeouts, read by the library's reader as the CLI and the webhook read them.</summary>
+    public TransferSettings Transfer { get; init; } = TransferSettings.Default;
+
     public CacheSettings Cache { get; init; } = new();
 
     public LimitSettings Limits { get; init; } = new();

@@ -8,13 +8,13 @@ using YamlDotNet.RepresentationModel;
 namespace OrasAssemble.CsiNode.Configuration;
 
 /// <summary>
-/// Reads the node config file: <c>registries:</c> through the shared host settings reader, and the plugin's own
+/// Reads the node config file: <c>registries:</c> and <c>transfer:</c> through the library's readers, and the plugin's own
 /// sections (<c>cache</c>, <c>limits</c>, <c>tenancy</c>, <c>namespaces</c>) here. Every problem in the file is
 /// reported at once, with its line and column; an unknown key is a problem, so a typo never silently does nothing.
 /// </summary>
 internal sealed partial class NodeConfigParser
 {
-    private static readonly string[] TopKeys = ["registries", "cache", "limits", "tenancy", "namespaces"];
+    private static readonly string[] TopKeys = ["registries", "transfer", "cache", "limits", "tenancy", "namespaces"];
     private static readonly string[] CacheKeys = ["budget", "minIdle", "gcInterval"];
     private static readonly string[] LimitKeys = ["concurrency", "maxConcurrency", "maxFileBytes", "maxTotalBytes", "maxEntries", "publishWait"];
     private static readonly string[] TenancyKeys = ["enforce", "allowPlainHttp", "allowInsecure"];
@@ -46,7 +46,17 @@ internal sealed partial class NodeConfigParser
             parser._errors.AddRange(e.Errors);
         }
 
-        var config = parser.ParseSections(yaml) with { Registries = registries };
+        var transfer = TransferSettings.Default;
+        try
+        {
+            transfer = TransferSettings.Parse(yaml, fileName);
+        }
+        catch (HostSettingsException e)
+        {
+            parser._errors.AddRange(e.Errors);
+        }
+
+        var config = parser.ParseSections(yaml) with { Registries = registries, Transfer = transfer };
         if (parser._errors.Count > 0)
         {
             throw new HostSettingsException(fileName, [.. parser._errors.DistinctBy(e => (e.Line, e.Column, e.Message)).OrderBy(e => e.Line).ThenBy(e => e.Column)]);
@@ -79,7 +89,7 @@ internal sealed partial class NodeConfigParser
             var key = (keyNode as YamlScalarNode)?.Value;
             switch (key)
             {
-                case "registries":
+                case "registries" or "transfer":
                     break;
                 case "cache":
                     config = config with { Cache = ParseCache(value) };

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
@@ -9,7 +11,9 @@ namespace OrasAssemble.CsiNode.Credentials;
 /// connections, while different credentials never share a token cache. A client stays alive while any lease on it
 /// does (a pull that outlives its call holds one), and is closed once it has been idle for a while.
 /// </summary>
-internal sealed class RegistryClientPool(HostSettings hosts, ICredentialProvider? nodeCredentials, TimeProvider time) : IDisposable
+internal sealed partial class RegistryClientPool(
+    HostSettings hosts, TransferSettings transfer, ICredentialProvider? nodeCredentials, TimeProvider time, ILogger<RegistryClientPool> logger)
+    : IDisposable
 {
     private static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(10);
 
@@ -29,7 +33,8 @@ internal sealed class RegistryClientPool(HostSettings hosts, ICredentialProvider
                 {
                     Credentials = new LayeredCredentialProvider(credentials(), nodeCredentials),
                     Hosts = hosts.WithGlobalOverrides(plainHttp, insecure),
-                }));
+                    Retrying = Retrying,
+                }.WithTransfer(transfer)));
                 _clients.Add(fingerprint, entry);
             }
 
@@ -55,6 +60,14 @@ internal sealed class RegistryClientPool(HostSettings hosts, ICredentialProvider
 
             _clients.Clear();
         }
+    }
+
+    /// <summary>Every retry is logged, and quoted by the ABORTED answer of the volume whose pull it is.</summary>
+    private void Retrying(RegistryRetry retry)
+    {
+        var pull = PullProgress.Current;
+        pull?.Record(retry);
+        LogRetry(logger, pull?.VolumeId ?? "-", retry.Target, retry.Registry, retry.Attempt, retry.MaxAttempts, retry.Cause);
     }
 
     private List<RegistryClient> SweepIdle()
@@ -110,4 +123,8 @@ internal sealed class RegistryClientPool(HostSettings hosts, ICredentialProvider
             }
         }
     }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning,
+        Message = "volume {VolumeId}: retrying {Target} from {Registry}, attempt {Attempt} of {MaxAttempts}, after {Cause}")]
+    private static partial void LogRetry(ILogger logger, string volumeId, string target, string registry, int attempt, int maxAttempts, string cause);
 }

@@ -185,7 +185,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
             var ledger = new TreeLedger(Path.Combine(state, "trees"));
             var metrics = new NodeMetrics();
             ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
-            var clients = new RegistryClientPool(options.Config.Registries, nodeCredentials, time);
+            var clients = new RegistryClientPool(options.Config.Registries, options.Config.Transfer, nodeCredentials, time, loggers.CreateLogger<RegistryClientPool>());
             var pins = new ReferencePins(Path.Combine(state, "references"));
             var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
             var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());

@@ -22,7 +22,7 @@ internal sealed partial class VolumePublisher(
     private static readonly TimeSpan CompletedRetention = TimeSpan.FromSeconds(30);
 
     private readonly KeyedLock _targets = new();
-    private readonly ConcurrentDictionary<string, Lazy<Task<PreparedTree>>> _preparations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Preparation> _preparations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _mounting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, VolumeStats> _stats = new(StringComparer.Ordinal);
 
@@ -158,17 +158,17 @@ internal sealed partial class VolumePublisher(
 
     private async Task<PreparedTree> WaitForTreeAsync(PublishRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
-        Lazy<Task<PreparedTree>>? mine = null;
-        mine = new Lazy<Task<PreparedTree>>(() => StartPreparation(request, mine!));
+        Preparation? mine = null;
+        mine = new Preparation(new PullProgress(request.VolumeId, time), new Lazy<Task<PreparedTree>>(() => StartPreparation(request, mine!)));
         var entry = _preparations.GetOrAdd(request.VolumeId, mine);
-        if (entry != mine && entry.Value is { IsFaulted: true } or { IsCanceled: true })
+        if (entry != mine && entry.Work.Value is { IsFaulted: true } or { IsCanceled: true })
         {
             // An earlier attempt's failure, not yet cleared: this call tries again rather than repeat it.
-            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
+            _preparations.TryRemove(new KeyValuePair<string, Preparation>(request.VolumeId, entry));
             entry = _preparations.GetOrAdd(request.VolumeId, mine);
         }
 
-        var preparation = entry.Value;
+        var preparation = entry.Work.Value;
         var wait = WaitBudget(deadline);
         try
         {
@@ -177,7 +177,8 @@ internal sealed partial class VolumePublisher(
         catch (TimeoutException)
         {
             throw new VolumeException(VolumeErrorKind.Pending,
-                $"the content of volume {request.VolumeId} ({request.Attributes.Describe()}) is still being prepared; the next attempt will find it");
+                $"the content of volume {request.VolumeId} ({request.Attributes.Describe()}) is still being prepared" +
+                $"{entry.Progress.Describe()}; the next attempt will find it");
         }
     }
 
@@ -185,9 +186,14 @@ internal sealed partial class VolumePublisher(
     /// Runs without the caller's token: a pull that outlives its call carries on, and kubelet's retry of the same
     /// volume joins it (or finds the tree in the cache).
     /// </summary>
-    private Task<PreparedTree> StartPreparation(PublishRequest request, Lazy<Task<PreparedTree>> entry)
+    private Task<PreparedTree> StartPreparation(PublishRequest request, Preparation entry)
     {
-        var task = Task.Run(() => preparer.PrepareAsync(request, CancellationToken.None), CancellationToken.None);
+        var task = Task.Run(() =>
+        {
+            // Flows with the pull into every registry request it makes, so their retries are reported to it.
+            PullProgress.Current = entry.Progress;
+            return preparer.PrepareAsync(request, CancellationToken.None);
+        }, CancellationToken.None);
         _ = task.ContinueWith(async t =>
         {
             if (t.IsFaulted)
@@ -201,9 +207,17 @@ internal sealed partial class VolumePublisher(
                 await Task.Delay(CompletedRetention, time).ConfigureAwait(false);
             }
 
-            _preparations.TryRemove(new KeyValuePair<string, Lazy<Task<PreparedTree>>>(request.VolumeId, entry));
+            _preparations.TryRemove(new KeyValuePair<string, Preparation>(request.VolumeId, entry));
         }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return task;
+    }
+
+    /// <summary>One volume's preparation, started at most once, with what it last waited on.</summary>
+    private sealed class Preparation(PullProgress progress, Lazy<Task<PreparedTree>> work)
+    {
+        public PullProgress Progress { get; } = progress;
+
+        public Lazy<Task<PreparedTree>> Work { get; } = work;
     }
 
     /// <summary>Answer a little before the caller's deadline, so it hears "pending" rather than a timeout.</summary>
@@ -276,6 +290,6 @@ internal sealed partial class VolumePublisher(
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "publish record {File} cannot be read and is ignored")]
     private static partial void LogUnreadableRecord(ILogger logger, string file);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "preparing volume {VolumeId} failed: {Reason}")]
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "preparing volume {VolumeId} failed: {Reason}")]
     private static partial void LogPreparationFailed(ILogger logger, string volumeId, string reason);
 }

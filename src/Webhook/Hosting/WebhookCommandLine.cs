@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;
 
@@ -148,7 +149,7 @@ internal sealed class WebhookCommandLine
     private static TimeSpan? ReadDuration(ParseResult parseResult, Option<string> option, List<string> problems)
     {
         var text = parseResult.GetValue(option)!;
-        if (Duration.TryParse(text, out var duration))
+        if (SettingsDuration.TryParse(text, out var duration))
         {
             return duration;
         }

@@ -1,3 +1,4 @@
+using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;
 
@@ -58,7 +59,7 @@ internal sealed record WebhookOptions
         }
         else if (ResolveTimeout > TimeSpan.FromSeconds(30))
         {
-            problems.Add($"--resolve-timeout {Duration.Format(ResolveTimeout)} is longer than the API server waits for any webhook (30s)");
+            problems.Add($"--resolve-timeout {SettingsDuration.Format(ResolveTimeout)} is longer than the API server waits for any webhook (30s)");
         }
 
         if (SpecCacheTtl <= TimeSpan.Zero)

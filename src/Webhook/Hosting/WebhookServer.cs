@@ -41,7 +41,7 @@ internal static class WebhookServer
             throw new WebhookStartupException(string.Join(Environment.NewLine, problems));
         }
 
-        var (hosts, settings) = await LoadConfigAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false);
+        var (hosts, transfer, settings) = await LoadConfigAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -78,7 +78,10 @@ internal static class WebhookServer
             // within the resolve timeout anyway.
             Retry = new RetryPolicy { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), MaxRetryAfter = TimeSpan.FromSeconds(2) },
             ConnectTimeout = options.ResolveTimeout,
-            ResponseTimeout = options.ResolveTimeout,
+
+            // The transfer: section is honoured, within the resolve timeout that bounds every admission.
+            ResponseTimeout = transfer.ResponseTimeout < options.ResolveTimeout ? transfer.ResponseTimeout : options.ResolveTimeout,
+            IdleTimeout = transfer.IdleTimeout,
             UserAgent = WebhookCommandLine.Name + "/1",
         };
 
@@ -87,7 +90,14 @@ internal static class WebhookServer
         services.AddSingleton(time);
         services.AddSingleton(metrics);
         // Made by the container so it is disposed with it.
-        services.AddSingleton(_ => new RegistryClient(registryOptions));
+        services.AddSingleton(provider =>
+        {
+            var logger = provider.GetRequiredService<ILogger<RegistryClient>>();
+            return new RegistryClient(registryOptions with
+            {
+                Retrying = retry => logger.RegistryRetry(retry.Target, retry.Registry, retry.Attempt, retry.MaxAttempts, retry.Cause),
+            });
+        });
         services.AddSingleton(new AdmissionPolicy(options.FailurePolicy, settings.Namespaces));
         services.AddSingleton(new PodMutator(options.DriverName));
         services.AddSingleton(new SpecResolverOptions { Timeout = options.ResolveTimeout, CacheTtl = options.SpecCacheTtl });
@@ -174,18 +184,19 @@ internal static class WebhookServer
             Results.Text(metrics.Render(certificates.Current.NotAfter), WebhookMetrics.ContentType));
     }
 
-    private static async Task<(HostSettings Hosts, WebhookSettings Settings)> LoadConfigAsync(string? path, CancellationToken cancellationToken)
+    private static async Task<(HostSettings Hosts, TransferSettings Transfer, WebhookSettings Settings)> LoadConfigAsync(string? path, CancellationToken cancellationToken)
     {
         if (path is null)
         {
-            return (HostSettings.Empty, WebhookSettings.Default);
+            return (HostSettings.Empty, TransferSettings.Default, WebhookSettings.Default);
         }
 
         try
         {
             var hosts = await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            var transfer = await TransferSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
             var settings = await WebhookSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            return (hosts, settings);
+            return (hosts, transfer, settings);
         }
         catch (HostSettingsException e)
         {

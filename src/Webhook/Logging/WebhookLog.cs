@@ -47,4 +47,7 @@ internal static partial class WebhookLog
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Spec {Spec} not resolved ({Failure}): {Reason}")]
     public static partial void SpecResolutionFailed(this ILogger logger, string spec, SpecResolutionFailure failure, string reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Retrying {Target} from {Registry}, attempt {Attempt} of {MaxAttempts}, after {Cause}")]
+    public static partial void RegistryRetry(this ILogger logger, string target, string registry, int attempt, int maxAttempts, string cause);
 }

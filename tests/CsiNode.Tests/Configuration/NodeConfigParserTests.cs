@@ -104,6 +104,32 @@ public sealed class NodeConfigParserTests
         Assert.Single(error.Errors);
     }
 
+    [Fact]
+    public void The_transfer_section_is_read_as_the_cli_and_the_webhook_read_it()
+    {
+        const string Yaml = "transfer:\n  responseTimeout: 3m\n  idleTimeout: 1m30s\n";
+
+        var config = NodeConfigParser.Parse(Yaml, "config.yaml");
+
+        Assert.Equal(new TransferSettings { ResponseTimeout = TimeSpan.FromMinutes(3), IdleTimeout = TimeSpan.FromSeconds(90) }, config.Transfer);
+        Assert.Equal(TransferSettings.Parse(Yaml, "config.yaml"), config.Transfer);
+        Assert.Equal(TransferSettings.Default, NodeConfigParser.Parse("", "config.yaml").Transfer);
+    }
+
+    [Fact]
+    public void Transfer_problems_are_reported_beside_the_plugin_sections_problems()
+    {
+        var error = Assert.Throws<HostSettingsException>(() => NodeConfigParser.Parse(
+            "transfer:\n  idleTimeout: 0s\ncache:\n  budget: lots\n", "config.yaml"));
+
+        Assert.Equal(
+            [
+                "config.yaml:2:16: transfer.idleTimeout must be a duration from 1s to 1h such as 60s, 2m or 1m30s, found \"0s\"",
+                "config.yaml:4:11: cache.budget must be a size such as 20Gi, 500Mi or 1048576, found \"lots\"",
+            ],
+            error.Errors.Select(e => e.ToString()));
+    }
+
     [Theory]
     [InlineData("1048576", 1048576L)]
     [InlineData("1k", 1000L)]

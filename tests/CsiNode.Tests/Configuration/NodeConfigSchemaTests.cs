@@ -45,6 +45,8 @@ public sealed partial class NodeConfigSchemaTests
     [InlineData("cache: { minIdle: 10 }")]
     [InlineData("namespaces: { team: { registries: [\"https://ghcr.io\"] } }")]
     [InlineData("caches: {}")]
+    [InlineData("transfer: { idle: 60s }")]
+    [InlineData("transfer: { idleTimeout: 60 }")]
     public void What_the_plugin_refuses_the_schema_flags_too(string yaml)
     {
         Assert.ThrowsAny<Exception>(() => NodeConfigParser.Parse(yaml, "c.yaml"));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Grpc.Core;
 using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Publishing;
@@ -79,6 +80,38 @@ public sealed class SlowPullTests(AnonymousRegistryFixture fixture) : IClassFixt
 
         Assert.Equal(StatusCode.Aborted, thrown.Status);
         Assert.InRange(answeredAfter, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_registry_slow_to_answer_headers_is_retried_visibly_and_aborted_says_which_registry_blob_and_attempt()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, fixture.Server.Host, "slow-headers", Proxy.Host);
+        await using var plugin = await PluginUnderTest.StartAsync(PluginUnderTest.DefaultConfig + "\ntransfer: { responseTimeout: 1s }\n");
+        var request = plugin.Kubelet.PublishRequest(TestPod.Create("web-0"), new Dictionary<string, string> { [VolumeContextKeys.Reference] = spec });
+        var deadline = TimeSpan.FromSeconds(3);
+        var warm = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("warm-up"),
+            new Dictionary<string, string> { [VolumeContextKeys.Reference] = $"{Proxy.Host}/slow/absent:1" }));
+        Assert.Equal(StatusCode.NotFound, warm.Status);
+        Proxy.Hold();
+
+        var first = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(request, deadline));
+        Proxy.Release();
+        await RetryWhileAbortedAsync(() => plugin.Kubelet.PublishAsync(request, deadline));
+
+        Assert.Equal(StatusCode.Aborted, first.Status);
+        var waiting = Regex.Match(first.Detail, @"still being prepared; last retry \d+s ago: blob (?<digest>sha256:[0-9a-f]{64}) from (?<registry>[^,]+), " +
+            @"attempt (?<attempt>\d) of 5 after no response headers within 1s \(transfer\.responseTimeout\); the next attempt will find it$");
+        Assert.True(waiting.Success, first.Detail);
+        Assert.Equal(Proxy.Host, waiting.Groups["registry"].Value);
+        Assert.Contains(Proxy.BlobGets.Keys, path => path.EndsWith("/blobs/" + waiting.Groups["digest"].Value, StringComparison.Ordinal));
+        Assert.InRange(int.Parse(waiting.Groups["attempt"].Value, System.Globalization.CultureInfo.InvariantCulture), 2, 4);
+        var retries = plugin.Logs.Entries.Where(e => e.StartsWith("Warning ", StringComparison.Ordinal) && e.Contains("[500]", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(retries);
+        Assert.All(retries, e => Assert.Contains(
+            $"volume {request.VolumeId}: retrying blob sha256:", e, StringComparison.Ordinal));
+        Assert.Contains(retries, e => e.Contains($"from {Proxy.Host}, attempt 2 of 5, after no response headers within 1s (transfer.responseTimeout)", StringComparison.Ordinal));
+        Assert.True(MountTable.IsMountPoint(request.TargetPath));
+        Assert.Equal(SampleContent.ExpectedTree, TreeSnapshot.Take(request.TargetPath));
     }
 
     /// <summary>Kubelet retries with backoff; once the blobs flow the tree takes a moment to build.</summary>

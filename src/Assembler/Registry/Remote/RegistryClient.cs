@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Threading;
 
 namespace OrasAssemble.Registry.Remote;
@@ -265,7 +266,8 @@ public sealed class RegistryClient : IDisposable
             HttpResponseMessage response;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                // Uploads take as long as their bodies need; anything else must answer within the response timeout.
+                // Uploads take as long as their bodies need (the handler times their answer once they are sent);
+                // anything else must answer within the response timeout.
                 if (request.Content is null)
                 {
                     timeout.CancelAfter(Options.ResponseTimeout);
@@ -277,7 +279,11 @@ public sealed class RegistryClient : IDisposable
                 }
                 catch (Exception e) when (IsTransientFailure(e, cancellationToken) && attempt < policy.MaxAttempts && CanReplay(request))
                 {
-                    await Task.Delay(policy.DelayBefore(attempt, null), cancellationToken).ConfigureAwait(false);
+                    var cause = e is OperationCanceledException
+                        ? $"no response headers within {SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout)"
+                        : Stalled(e)?.Reason ?? e.Message;
+                    var timedOut = e is OperationCanceledException || Stalled(e) is not null;
+                    await PauseBeforeRetryAsync(request, attempt, cause, null, timedOut, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 catch (HttpRequestException e) when (e.InnerException is Content.ContentVerificationException mismatch)
@@ -285,10 +291,17 @@ public sealed class RegistryClient : IDisposable
                     // The body we were sending turned out not to be what it claimed: say that, not "request failed".
                     throw mismatch;
                 }
+                catch (HttpRequestException e) when (Stalled(e) is { } stalled && !cancellationToken.IsCancellationRequested)
+                {
+                    // An upload the registry stopped taking: say so, not "error while copying content to a stream".
+                    throw new TimeoutException(
+                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}: {stalled.Reason} (attempt {attempt} of {policy.MaxAttempts})", e);
+                }
                 catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new TimeoutException(
-                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within {Options.ResponseTimeout.TotalSeconds:0}s", e);
+                        $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within " +
+                        $"{SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout; attempt {attempt} of {policy.MaxAttempts})", e);
                 }
             }
 
@@ -303,14 +316,42 @@ public sealed class RegistryClient : IDisposable
                 return response;
             }
 
+            var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
             response.Dispose();
-            await Task.Delay(policy.DelayBefore(attempt, retryAfter), cancellationToken).ConfigureAwait(false);
+            await PauseBeforeRetryAsync(request, attempt, status, retryAfter, timedOut: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
+    private async Task PauseBeforeRetryAsync(
+        HttpRequestMessage failed, int attempt, string cause, TimeSpan? retryAfter, bool timedOut, CancellationToken cancellationToken)
+    {
+        var delay = Options.Retry.DelayBefore(attempt, retryAfter);
+        ReportRetry(new RegistryRetry(
+            failed.RequestUri?.Authority ?? "", RegistryRetry.Describe(failed), attempt + 1, Options.Retry.MaxAttempts, cause, delay)
+        {
+            TimedOut = timedOut,
+        });
+        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal void ReportRetry(RegistryRetry retry) => Options.Retrying?.Invoke(retry);
+
     // A request whose body is a one-way stream cannot be sent twice; the caller retries the whole operation.
     private static bool CanReplay(HttpRequestMessage request) =>
-        request.Content is null or ReplayableContent { CanReplay: true } or ByteArrayContent;
+        TransferTimeoutHandler.Unwrap(request.Content) is null or ReplayableContent { CanReplay: true } or ByteArrayContent;
+
+    private static IdleTimeoutException? Stalled(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is IdleTimeoutException stalled)
+            {
+                return stalled;
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsTransientFailure(Exception e, CancellationToken cancellationToken) => e switch
     {
@@ -359,7 +400,8 @@ public sealed class RegistryClient : IDisposable
                 ? new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true }
                 : new System.Net.Security.SslClientAuthenticationOptions(),
         };
-        var client = new HttpClient(handler, disposeHandler: Options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
+        var bounded = new TransferTimeoutHandler(handler, ownsInner: Options.Handler is null, Options.ResponseTimeout, Options.IdleTimeout);
+        var client = new HttpClient(bounded, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(Options.UserAgent);
         return client;
     }

@@ -34,6 +34,26 @@ public sealed record RegistryClientOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Time allowed to receive response headers; bodies stream for as long as they take.</summary>
-    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// Time allowed to receive response headers, per attempt; for an upload, from when its body is sent
+    /// (<c>transfer.responseTimeout</c>).
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; init; } = TransferSettings.Default.ResponseTimeout;
+
+    /// <summary>
+    /// Time any response body (blob, manifest, token, error) may go without a byte before the read is abandoned;
+    /// a blob then resumes with <c>Range</c>, a manifest is asked for again. An upload whose body the registry stops
+    /// taking fails the same way (<c>transfer.idleTimeout</c>).
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TransferSettings.Default.IdleTimeout;
+
+    /// <summary>
+    /// Told of every retry before its pause (a timeout, a dropped connection, a transient status), so a host can
+    /// log it; called on the thread that retries, and must not throw.
+    /// </summary>
+    public Action<RegistryRetry>? Retrying { get; init; }
+
+    /// <summary>These options with the <c>transfer:</c> section's timeouts.</summary>
+    public RegistryClientOptions WithTransfer(TransferSettings transfer) =>
+        this with { ResponseTimeout = transfer.ResponseTimeout, IdleTimeout = transfer.IdleTimeout };
 }

@@ -143,13 +143,8 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
                 $"{operation}: the manifest is {expected.Size} bytes, over the limit of {_client.Options.MaxManifestBytes}");
         }
 
-        using var response = await SendPullAsync(at => ManifestRequest(at, HttpMethod.Get, target), cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await ErrorResponse.ToExceptionAsync(response, operation, cancellationToken).ConfigureAwait(false);
-        }
-
-        var bytes = await ReadBoundedAsync(response, _client.Options.MaxManifestBytes, operation, cancellationToken).ConfigureAwait(false);
+        var (response, bytes) = await GetManifestBodyAsync(target, operation, cancellationToken).ConfigureAwait(false);
+        using var _ = response;
         var wanted = expected?.Digest ?? (Oci.Digest.IsValid(target) ? target : HeaderDigest(response, operation));
         var digest = wanted is null ? Oci.Digest.ComputeSha256(bytes) : Oci.Digest.ComputeLike(wanted, bytes);
         if (wanted is not null && wanted != digest)
@@ -164,6 +159,53 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
 
         var mediaType = expected?.MediaType ?? MediaTypeOf(response, bytes);
         return (new Descriptor { MediaType = mediaType, Digest = digest, Size = bytes.Length }, bytes);
+    }
+
+    /// <summary>
+    /// GETs a manifest and reads its whole body. A body that drops, ends early or stalls is asked for again, as a
+    /// dropped blob is resumed (a manifest is small: from the start), and reported; the last failure names the reference.
+    /// </summary>
+    private async Task<(HttpResponseMessage Response, byte[] Body)> GetManifestBodyAsync(string target, string operation, CancellationToken cancellationToken)
+    {
+        var policy = _client.Options.Retry;
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await SendPullAsync(at => ManifestRequest(at, HttpMethod.Get, target), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw await ErrorResponse.ToExceptionAsync(response, operation, cancellationToken).ConfigureAwait(false);
+                }
+
+                var bytes = await ReadBoundedAsync(response, _client.Options.MaxManifestBytes, operation, cancellationToken).ConfigureAwait(false);
+                return (response, bytes);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                response.Dispose();
+                var cause = e is IdleTimeoutException idle ? idle.Reason
+                    : e is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded } ? $"the body ended early ({e.Message})"
+                    : ResumableBlobStream.Cause(e);
+                if (attempt >= policy.MaxAttempts)
+                {
+                    throw new RegistryTransferException($"{operation}: {cause} (attempt {attempt} of {policy.MaxAttempts})", response.StatusCode, e);
+                }
+
+                var delay = policy.DelayBefore(attempt, null);
+                var registry = response.RequestMessage?.RequestUri?.Authority ?? Reference.Registry;
+                _client.ReportRetry(new RegistryRetry(registry, $"manifest {Reference.Repository}{Separator(target)}{target}", attempt + 1, policy.MaxAttempts, cause, delay)
+                {
+                    TimedOut = e is IdleTimeoutException,
+                });
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }
     }
 
     private async Task<Stream> FetchBlobAsync(Descriptor target, CancellationToken cancellationToken)
@@ -182,11 +224,15 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
                 throw ErrorResponse.Mismatch(operation, $"size mismatch: expected {target.Size} bytes, the registry sends {length}");
             }
 
+            var registry = response.RequestMessage?.RequestUri?.Authority ?? Reference.Registry;
             var body = await ResumableBlobStream.OpenAsync(target, response, async (from, ct) =>
             {
                 var resumed = await SendPullAsync(at => BlobRequest(at, target.Digest, from), ct).ConfigureAwait(false);
                 return resumed;
-            }, _client.Options.MaxResumes, cancellationToken).ConfigureAwait(false);
+            }, _client.Options.MaxResumes, operation,
+            (attempt, attempts, cause, stalled) => _client.ReportRetry(
+                new RegistryRetry(registry, $"blob {target.Digest}", attempt, attempts, cause, TimeSpan.Zero) { TimedOut = stalled }),
+            cancellationToken).ConfigureAwait(false);
             return new VerifyingStream(body, target);
         }
         catch

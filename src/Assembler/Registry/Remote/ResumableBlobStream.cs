@@ -4,34 +4,45 @@ using OrasAssemble.Oci;
 namespace OrasAssemble.Registry.Remote;
 
 /// <summary>
-/// A blob body that survives dropped connections: when a read fails it asks again from the byte it got to
-/// (<c>Range: bytes=N-</c>) and carries on. Verification happens outside, over the joined bytes.
+/// A blob body that survives dropped connections and stalls: when a read fails (or the idle timeout ends it) it asks
+/// again from the byte it got to (<c>Range: bytes=N-</c>) and carries on; each resume is reported. When resuming does
+/// not help the read fails with a <see cref="RegistryTransferException"/> naming the blob. Verification happens
+/// outside, over the joined bytes.
 /// </summary>
 internal sealed class ResumableBlobStream : Stream
 {
     private readonly Func<long, CancellationToken, Task<HttpResponseMessage>> _requestFrom;
     private readonly Descriptor _descriptor;
     private readonly int _maxResumes;
+    private readonly string _operation;
+    private readonly Action<int, int, string, bool>? _resuming;
     private HttpResponseMessage _response;
     private Stream _body;
     private long _position;
     private int _resumes;
 
-    private ResumableBlobStream(Descriptor descriptor, HttpResponseMessage response, Stream body, Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom, int maxResumes)
+    private ResumableBlobStream(
+        Descriptor descriptor, HttpResponseMessage response, Stream body, Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom,
+        int maxResumes, string operation, Action<int, int, string, bool>? resuming)
     {
         _descriptor = descriptor;
+        _operation = operation;
+        _resuming = resuming;
         _response = response;
         _body = body;
         _requestFrom = requestFrom;
         _maxResumes = maxResumes;
     }
 
+    /// <param name="operation">Names the blob in the error, e.g. <c>fetch blob host/repo@sha256:…</c>.</param>
+    /// <param name="resuming">Told (attempt about to be made, attempts in all, cause, whether it was a stall) before each resume.</param>
     public static async Task<ResumableBlobStream> OpenAsync(
         Descriptor descriptor, HttpResponseMessage response,
-        Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom, int maxResumes, CancellationToken cancellationToken)
+        Func<long, CancellationToken, Task<HttpResponseMessage>> requestFrom, int maxResumes, string operation,
+        Action<int, int, string, bool>? resuming, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        return new ResumableBlobStream(descriptor, response, body, requestFrom, maxResumes);
+        return new ResumableBlobStream(descriptor, response, body, requestFrom, maxResumes, operation, resuming);
     }
 
     public int Resumes => _resumes;
@@ -60,14 +71,25 @@ internal sealed class ResumableBlobStream : Stream
             catch (Exception e) when (e is IOException or HttpRequestException
                 && !cancellationToken.IsCancellationRequested && _resumes < _maxResumes && _position < _descriptor.Size)
             {
+                _resuming?.Invoke(_resumes + 2, _maxResumes + 1, $"{Cause(e)} at byte {_position} of {_descriptor.Size}", e is IdleTimeoutException);
                 await ResumeAsync(e, cancellationToken).ConfigureAwait(false);
                 continue;
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new RegistryTransferException(
+                    $"{_operation}: {Cause(e)} at byte {_position} of {_descriptor.Size} " +
+                    $"(attempt {_resumes + 1} of {_maxResumes + 1}, each resuming where the last stopped)", _response.StatusCode, e);
             }
 
             _position += n;
             return n;
         }
     }
+
+    /// <summary>Why a body read failed, in a few words: a stall names the idle timeout, a drop says so.</summary>
+    internal static string Cause(Exception e) =>
+        e is IdleTimeoutException idle ? idle.Reason : $"the connection dropped ({e.Message})";
 
     private async Task ResumeAsync(Exception cause, CancellationToken cancellationToken)
     {

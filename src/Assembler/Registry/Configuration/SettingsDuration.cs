@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace OrasAssemble.Webhook.Hosting;
+namespace OrasAssemble.Registry.Configuration;
 
-/// <summary>Durations written as Kubernetes components write them: <c>500ms</c>, <c>5s</c>, <c>10m</c>, <c>1h</c>, or a combination such as <c>1m30s</c>.</summary>
-internal static partial class Duration
+/// <summary>
+/// Durations written as Kubernetes components write them: <c>500ms</c>, <c>5s</c>, <c>10m</c>, <c>1h</c>, or a
+/// combination such as <c>1m30s</c>. The one grammar for durations in flags and in the shared settings file.
+/// </summary>
+public static partial class SettingsDuration
 {
     public static bool TryParse(string text, out TimeSpan duration)
     {
