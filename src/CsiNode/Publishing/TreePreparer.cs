@@ -194,8 +194,20 @@ internal sealed class TreePreparer(
     /// refusal names what the spec says and not the digest this node resolved it to.
     /// </summary>
     private static async Task CheckAccessAsync(RegistryClient client, IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
-        await Task.WhenAll(sources.Select(source => Reference.Parse(source.Reference)).Select(reference =>
-            client.GetRepository(reference).ResolveAsync(reference.ContentReference, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(sources.Select(async source =>
+        {
+            var reference = Reference.Parse(source.Reference);
+            var repository = client.GetRepository(reference);
+            try
+            {
+                await repository.ResolveAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException) when (reference.Digest is null)
+            {
+                // The tag is gone but the repository answered: what the tree was built from must still be there.
+                await repository.ResolveAsync(source.ManifestDigest, cancellationToken).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
 
     private SpecExecutor Executor(RegistryClient client, VolumeAttributes attributes, PullPolicy pullPolicy) => new(
         cache,
