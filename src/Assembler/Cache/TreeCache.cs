@@ -3,6 +3,7 @@ using OrasAssemble.Content;
 using OrasAssemble.IO;
 using OrasAssemble.Oci;
 using OrasAssemble.Threading;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Cache;
 
@@ -179,5 +180,5 @@ public sealed partial class TreeCache
 
     private static string ValidKey(string key) => KeyGrammar().IsMatch(key)
         ? key
-        : throw new ArgumentException($"invalid tree key \"{key}\": expected 64 lowercase hex characters", nameof(key));
+        : throw new ArgumentException($"invalid tree key {QuotedValue.Of(key)}: expected 64 lowercase hex characters", nameof(key));
 }

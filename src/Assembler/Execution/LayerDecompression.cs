@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Execution;
 
@@ -18,7 +19,7 @@ internal static class LayerDecompression
         if (DeclaresZstd(layer.MediaType))
         {
             throw new UnsupportedLayerException(
-                layer.Digest, null, $"the layer is compressed with zstd (media type \"{layer.MediaType}\"), which is not supported; {Advice}");
+                layer.Digest, null, $"the layer is compressed with zstd (media type {QuotedValue.Of(layer.MediaType)}), which is not supported; {Advice}");
         }
 
         var head = new byte[SniffLength];
@@ -35,7 +36,7 @@ internal static class LayerDecompression
         if (other is not null)
         {
             throw new UnsupportedLayerException(
-                layer.Digest, null, $"the layer is compressed with {other} (its media type says \"{layer.MediaType}\"), which is not supported; {Advice}");
+                layer.Digest, null, $"the layer is compressed with {other} (its media type says {QuotedValue.Of(layer.MediaType)}), which is not supported; {Advice}");
         }
 
         return whole;

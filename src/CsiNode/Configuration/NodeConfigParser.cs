@@ -4,6 +4,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Registry.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Configuration;
 
@@ -191,17 +192,17 @@ internal sealed partial class NodeConfigParser
         {
             if (keyNode is not YamlScalarNode { Value: { Length: > 0 } name } || (name != "*" && !NamespaceName().IsMatch(name)))
             {
-                Error(keyNode, $"namespaces: \"{(keyNode as YamlScalarNode)?.Value}\" is not a namespace name (a DNS label) or \"*\"");
+                Error(keyNode, $"namespaces: {QuotedValue.Of((keyNode as YamlScalarNode)?.Value)} is not a namespace name (a DNS label) or \"*\"");
                 continue;
             }
 
             if (rules.ContainsKey(name))
             {
-                Error(keyNode, $"namespaces: \"{name}\" is listed twice");
+                Error(keyNode, $"namespaces: {QuotedValue.Of(name)} is listed twice");
                 continue;
             }
 
-            var path = $"namespaces.\"{name}\"";
+            var path = $"namespaces.{QuotedValue.Of(name)}";
             var registries = new List<string>();
             var repositories = new List<string>();
             foreach (var (key, list) in Entries(value, path, RuleKeys))
@@ -212,8 +213,8 @@ internal sealed partial class NodeConfigParser
                     if (!valid)
                     {
                         Error(list, key == "registries"
-                            ? $"{path}.registries: \"{item}\" is not a registry host (host or host:port)"
-                            : $"{path}.repositories: \"{item}\" is not host/repository or host/repository/*");
+                            ? $"{path}.registries: {QuotedValue.Of(item)} is not a registry host (host or host:port)"
+                            : $"{path}.repositories: {QuotedValue.Of(item)} is not host/repository or host/repository/*");
                     }
                     else
                     {
@@ -365,9 +366,9 @@ internal sealed partial class NodeConfigParser
 
     private static string Unknown(string? key, string path, string[] known)
     {
-        var message = $"{path}: unknown key \"{key}\" (known keys: {string.Join(", ", known)})";
+        var message = $"{path}: unknown key {QuotedValue.Of(key)} (known keys: {string.Join(", ", known)})";
         var close = key is null ? null : known.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-        return close is null ? message : $"{message}; did you mean \"{close}\"?";
+        return close is null ? message : $"{message}; did you mean {QuotedValue.Of(close)}?";
     }
 
     private void Error(YamlNode node, string message) =>

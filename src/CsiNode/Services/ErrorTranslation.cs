@@ -7,24 +7,31 @@ using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Services;
 
 /// <summary>The one place errors become CSI statuses: each failure gets the code the CSI spec gives its case.</summary>
 internal static class ErrorTranslation
 {
+    /// <summary>
+    /// The most a status message says. Every value a message quotes is bounded where it is quoted; this bounds a message
+    /// that joins many of them (all the errors of a spec), well inside what any transport carries in a trailer.
+    /// </summary>
+    public const int MaxMessageCharacters = 4096;
+
     public static RpcException ToRpc(Exception error) => error switch
     {
         RpcException rpc => rpc,
-        VolumeException volume => new RpcException(Code(volume.Kind), volume.Message, volume),
-        AssemblyException assembly when assembly.InnerException is { } inner && Code(inner) is { } code => new RpcException(code, assembly.Message, assembly),
+        VolumeException volume => Status(Code(volume.Kind), volume.Message, volume),
+        AssemblyException assembly when assembly.InnerException is { } inner && Code(inner) is { } code => Status(code, assembly.Message, assembly),
 
         // A source or step of the spec cannot be carried out: the volume asks for something that does not work.
-        AssemblyException assembly => new RpcException(GrpcStatusCode.InvalidArgument, assembly.Message, assembly),
-        OperationCanceledException { InnerException: TimeoutException } => new RpcException(GrpcStatusCode.Unavailable, $"the registry did not answer in time: {error.Message}", error),
-        OperationCanceledException => new RpcException(GrpcStatusCode.Cancelled, "the call was cancelled", error),
-        _ when Code(error) is { } code => new RpcException(code, error.Message, error),
-        _ => new RpcException(GrpcStatusCode.Internal, error.Message, error),
+        AssemblyException assembly => Status(GrpcStatusCode.InvalidArgument, assembly.Message, assembly),
+        OperationCanceledException { InnerException: TimeoutException } => Status(GrpcStatusCode.Unavailable, $"the registry did not answer in time: {error.Message}", error),
+        OperationCanceledException => Status(GrpcStatusCode.Cancelled, "the call was cancelled", error),
+        _ when Code(error) is { } code => Status(code, error.Message, error),
+        _ => Status(GrpcStatusCode.Internal, error.Message, error),
     };
 
     /// <summary><c>INVALID_ARGUMENT</c> for <see cref="GrpcStatusCode.InvalidArgument"/>: the names the gRPC docs use, for labels and logs.</summary>
@@ -44,6 +51,9 @@ internal static class ErrorTranslation
 
         return name.ToString();
     }
+
+    private static RpcException Status(GrpcStatusCode code, string message, Exception error) =>
+        new(code, QuotedValue.Bounded(message, MaxMessageCharacters), error);
 
     private static GrpcStatusCode Code(VolumeErrorKind kind) => kind switch
     {

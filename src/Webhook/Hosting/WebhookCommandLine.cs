@@ -1,6 +1,7 @@
 using System.CommandLine;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Hosting;
 
@@ -153,7 +154,7 @@ internal sealed class WebhookCommandLine
             return duration;
         }
 
-        problems.Add($"{option.Name}: \"{text}\" is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
+        problems.Add($"{option.Name}: {QuotedValue.Of(text)} is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
         return null;
     }
 
