@@ -59,6 +59,14 @@ internal sealed partial record VolumeAttributes
                 break;
         }
 
+        if (spec is not null && Value(context, VolumeContextKeys.LayerMediaTypes) is not null)
+        {
+            // Ignoring it would mount more than the pod asked for.
+            throw new VolumeException(VolumeErrorKind.InvalidRequest,
+                $"volume attribute {VolumeContextKeys.LayerMediaTypes} cannot be combined with {VolumeContextKeys.InlineSpec}: it filters a whole " +
+                $"artifact named by {VolumeContextKeys.Reference}; in a spec, give each source its mediaTypes");
+        }
+
         var mediaTypes = Value(context, VolumeContextKeys.LayerMediaTypes) is { } list
             ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList()
             : [];

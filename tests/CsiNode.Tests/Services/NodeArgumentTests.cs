@@ -66,6 +66,34 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Layer_media_types_beside_an_inline_spec_are_invalid_argument_naming_both_attributes()
+    {
+        var attributes = new Dictionary<string, string>
+        {
+            [VolumeContextKeys.InlineSpec] = $$"""
+                apiVersion: assemble.oras.land/v1
+                kind: Assembly
+                metadata: { name: inline }
+                sources:
+                  app: { ref: {{Reference}} }
+                steps:
+                  - copy: { from: app, path: a.txt, to: /a.txt }
+                """,
+            [VolumeContextKeys.LayerMediaTypes] = "text/plain",
+        };
+        var pod = TestPod.Create("inline");
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(pod, attributes));
+
+        Assert.Equal(GrpcStatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(
+            "volume attribute oras.artifact.layers.mediatype cannot be combined with oras.assembly.spec: it filters a whole artifact " +
+            "named by oras.artifact.reference; in a spec, give each source its mediaTypes",
+            thrown.Detail);
+        Assert.False(Directory.Exists(Plugin.Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
+    }
+
     public static TheoryData<string, string> HugeAttributes => new()
     {
         { VolumeContextKeys.Reference, "127.0.0.1:1/" + new string('a', 1024 * 1024 - 12) },
