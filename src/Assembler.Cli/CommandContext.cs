@@ -18,11 +18,12 @@ internal sealed class CommandContext : IDisposable
     private RegistryClient? registryClient;
     private OciLayoutStore? store;
 
-    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts)
+    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts, LimitSettings limits)
     {
         Settings = settings;
         Terminal = terminal;
         Hosts = hosts;
+        Limits = limits;
     }
 
     public GlobalSettings Settings { get; }
@@ -31,6 +32,9 @@ internal sealed class CommandContext : IDisposable
 
     /// <summary>Per-registry settings from <c>--config</c>, with <c>--plain-http</c> / <c>--insecure</c> applied.</summary>
     public HostSettings Hosts { get; }
+
+    /// <summary>The <c>limits:</c> section of <c>--config</c>, read as the node plugin reads it; the defaults without one.</summary>
+    public LimitSettings Limits { get; }
 
     /// <summary>Bars on a terminal, plain lines when standard error is redirected.</summary>
     public IProgressDisplay Progress => Terminal.ErrorIsTerminal
@@ -51,10 +55,16 @@ internal sealed class CommandContext : IDisposable
             throw new UsageException("--store needs a directory");
         }
 
-        var hosts = settings.HostConfigPath is { } path
-            ? await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false)
-            : HostSettings.Empty;
-        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure));
+        var hosts = HostSettings.Empty;
+        var limits = LimitSettings.Default;
+        if (settings.HostConfigPath is { } path)
+        {
+            var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
+            hosts = HostSettings.Parse(text, path);
+            limits = LimitSettingsParser.Parse(text, path);
+        }
+
+        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure), limits);
     }
 
     /// <summary>The docker <c>config.json</c> to read credentials from and write logins to.</summary>
