@@ -2,8 +2,8 @@ using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;
-using OrasAssemble.IO;
 using OrasAssemble.Execution;
+using OrasAssemble.IO;
 using OrasAssemble.Oci;
 using OrasAssemble.Text;
 

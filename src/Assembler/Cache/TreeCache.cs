@@ -2,8 +2,8 @@ using System.Text.RegularExpressions;
 using OrasAssemble.Content;
 using OrasAssemble.IO;
 using OrasAssemble.Oci;
-using OrasAssemble.Threading;
 using OrasAssemble.Text;
+using OrasAssemble.Threading;
 
 namespace OrasAssemble.Cache;
 

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using OciDigest = OrasAssemble.Oci.Digest;
 using OrasAssemble.Text;
+using OciDigest = OrasAssemble.Oci.Digest;
 
 namespace OrasAssemble.Registry;
 

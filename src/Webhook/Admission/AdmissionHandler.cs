@@ -3,13 +3,13 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
 using OrasAssemble.Webhook.Mutation;
 using OrasAssemble.Webhook.Patching;
 using OrasAssemble.Webhook.Pods;
 using OrasAssemble.Webhook.Specs;
-using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Admission;
 

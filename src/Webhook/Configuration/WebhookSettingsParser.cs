@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Configuration;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;
-using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Hosting;
 

@@ -1,7 +1,7 @@
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
-using OrasAssemble.Webhook.Pods;
 using OrasAssemble.Text;
+using OrasAssemble.Webhook.Pods;
 
 namespace OrasAssemble.Webhook.Mutation;
 

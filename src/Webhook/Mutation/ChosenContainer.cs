@@ -1,5 +1,5 @@
-using OrasAssemble.Webhook.Pods;
 using OrasAssemble.Text;
+using OrasAssemble.Webhook.Pods;
 
 namespace OrasAssemble.Webhook.Mutation;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using OrasAssemble.Registry;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Patching;
 using OrasAssemble.Webhook.Pods;
 using OrasAssemble.Webhook.Specs;
-using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Mutation;
 

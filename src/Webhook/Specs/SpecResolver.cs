@@ -6,9 +6,9 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
-using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Specs;
 

@@ -1,6 +1,6 @@
+using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using OrasAssemble.Text;
 
 namespace OrasAssemble.Registry.Configuration;
 

@@ -4,8 +4,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Threading;
 using OrasAssemble.Text;
+using OrasAssemble.Threading;
 
 namespace OrasAssemble.Registry.Remote;
 
