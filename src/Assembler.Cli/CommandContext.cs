@@ -18,12 +18,13 @@ internal sealed class CommandContext : IDisposable
     private RegistryClient? registryClient;
     private OciLayoutStore? store;
 
-    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts, TransferSettings transfer)
+    private CommandContext(GlobalSettings settings, Terminal terminal, HostSettings hosts, TransferSettings transfer, LimitSettings limits)
     {
         Settings = settings;
         Terminal = terminal;
         Hosts = hosts;
         Transfer = transfer;
+        Limits = limits;
     }
 
     public GlobalSettings Settings { get; }
@@ -35,6 +36,9 @@ internal sealed class CommandContext : IDisposable
 
     /// <summary>Timeouts from the <c>transfer:</c> section of <c>--config</c>.</summary>
     public TransferSettings Transfer { get; }
+
+    /// <summary>The <c>limits:</c> section of <c>--config</c>, read as the node plugin reads it; the defaults without one.</summary>
+    public LimitSettings Limits { get; }
 
     /// <summary>Bars on a terminal, plain lines when standard error is redirected.</summary>
     public IProgressDisplay Progress => Terminal.ErrorIsTerminal
@@ -57,14 +61,16 @@ internal sealed class CommandContext : IDisposable
 
         var hosts = HostSettings.Empty;
         var transfer = TransferSettings.Default;
+        var limits = LimitSettings.Default;
         if (settings.HostConfigPath is { } path)
         {
             var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
             hosts = HostSettings.Parse(text, path);
             transfer = TransferSettings.Parse(text, path);
+            limits = LimitSettingsParser.Parse(text, path);
         }
 
-        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure), transfer);
+        return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure), transfer, limits);
     }
 
     /// <summary>The docker <c>config.json</c> to read credentials from and write logins to.</summary>

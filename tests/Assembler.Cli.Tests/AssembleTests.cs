@@ -62,6 +62,54 @@ public sealed class AssembleTests(AnonymousRegistryFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task The_limits_of_the_config_file_bound_assemble_as_they_bound_the_node_plugin()
+    {
+        var spec = await PushLargeFileAsync("limited", bytes: 100);
+        var config = temp.Combine("config.yaml");
+        await File.WriteAllTextAsync(config, """
+            registries:
+              "127.0.0.1:*": { plainHttp: true }
+            limits:
+              maxTotalBytes: 64
+            """);
+
+        var limited = await CliProcess.RunAsync("assemble", "--config", config, spec, "--out", temp.Combine("out"), "--cache", Cache);
+
+        Assert.Equal(1, limited.ExitCode);
+        Assert.Contains("Error: sources.", limited.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith(", entry \"data.bin\": the tree would hold more than the limit of 64 bytes (maxTotalBytes)\n", limited.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.Combine("out")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Cache, "trees")));
+
+        var unlimited = await CliProcess.RunAsync("assemble", "--plain-http", spec, "--out", temp.Combine("out"), "--cache", Cache);
+
+        Assert.Equal(0, unlimited.ExitCode);
+        Assert.Equal(100, new FileInfo(temp.Combine("out", "data.bin")).Length);
+    }
+
+    [Fact]
+    public async Task A_wrong_limits_section_is_invalid_input_naming_its_line()
+    {
+        var spec = SpecFixtures.WriteSpec(temp.Path, $$"""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: never-run }
+            sources:
+              app: { ref: {{Server.Host}}/asm-never/app:1.0 }
+            steps:
+              - copy: { from: app, path: a, to: /a }
+            """);
+        var config = temp.Combine("config.yaml");
+        await File.WriteAllTextAsync(config, "limits:\n  maxTotalBytes: lots\n");
+
+        var assemble = await CliProcess.RunAsync("assemble", "--config", config, spec, "--out", temp.Combine("out"), "--cache", Cache);
+
+        Assert.Equal(2, assemble.ExitCode);
+        Assert.Equal($"Error: {config}:2:18: limits.maxTotalBytes must be a positive size such as 20Gi, 500Mi or 1048576, found \"lots\"\n", assemble.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("out")));
+    }
+
+    [Fact]
     public async Task An_existing_empty_out_directory_is_filled()
     {
         var spec = await PushExampleAsync("empty-out");
@@ -194,6 +242,24 @@ public sealed class AssembleTests(AnonymousRegistryFixture fixture) : IClassFixt
     }
 
     /// <summary>A file artifact, a folder artifact and an image under <c>asm-{name}/</c>, and a spec over them; returns the spec's path.</summary>
+    /// <summary>A spec copying one file artifact of <paramref name="bytes"/> bytes; returns the spec file.</summary>
+    private async Task<string> PushLargeFileAsync(string name, int bytes)
+    {
+        var file = temp.Combine("input", "data.bin");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllBytesAsync(file, new byte[bytes]);
+        Assert.Equal(0, (await CliProcess.RunAsync("pack", "--plain-http", $"{Server.Host}/asm-{name}/data:1.0", file)).ExitCode);
+        return SpecFixtures.WriteSpec(temp.Path, $$"""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: {{name}} }
+            sources:
+              data: { ref: {{Server.Host}}/asm-{{name}}/data:1.0 }
+            steps:
+              - copy: { from: data, path: data.bin, to: /data.bin }
+            """, name + ".yaml");
+    }
+
     private async Task<string> PushExampleAsync(string name)
     {
         var input = temp.Combine("input");

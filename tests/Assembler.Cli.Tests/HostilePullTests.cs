@@ -47,6 +47,36 @@ public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.False(File.Exists("/tmp/oras-assemble-evil"));
     }
 
+    [Theory]
+    [InlineData("conf/./app.properties", "has a \".\" segment")]
+    [InlineData("conf//app.properties", "has an empty segment")]
+    public async Task A_title_the_spec_does_not_allow_is_refused_alike_by_pull_and_assemble(string title, string reason)
+    {
+        var name = reason.Contains("empty", StringComparison.Ordinal) ? "empty-segment" : "dot-segment";
+        var repository = Repository(name);
+        var layer = await repository.PushBytesAsync(MediaTypes.OrasDefaultFile, "port=8080"u8.ToArray(), Titled(title));
+        await TestBlobs.PushArtifactAsync(repository, "v1", layer);
+        var spec = SpecFixtures.WriteSpec(temp.Path, $$"""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: titles }
+            sources:
+              app: { ref: {{Server.Host}}/hostile/{{name}}:v1 }
+            steps:
+              - copy: { from: app, path: conf/app.properties, to: /app.properties }
+            """);
+
+        var pull = await PullAsync(name);
+        var assemble = await CliProcess.RunAsync("assemble", "--plain-http", spec, "--out", temp.Combine("tree"), "--cache", temp.Combine("cache"));
+
+        Assert.Equal(1, pull.ExitCode);
+        Assert.Equal($"Error: layer {layer.Digest} is refused: the title \"{title}\" {reason}\n", pull.Stderr);
+        Assert.Equal(1, assemble.ExitCode);
+        Assert.EndsWith($"Error: sources.app: layer {layer.Digest}: the title \"{title}\" {reason}\n", assemble.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.Combine("tree")));
+        Assert.False(Directory.Exists(Output));
+    }
+
     [Fact]
     public async Task Two_layers_with_the_same_title_are_refused()
     {

@@ -342,6 +342,28 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
         Assert.Contains("$.spec.containers", answer.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, string> HugeAnnotations => new()
+    {
+        { "assemble.oras.land/spec", "registry.example/" + new string('a', 1024 * 1024 - 17) },
+        { "assemble.oras.land/spec", "registry.example/apps/hello:" + new string('1', 1024 * 1024 - 28) },
+        { "assemble.oras.land/rebase", new string('y', 1024 * 1024) },
+        { "assemble.oras.land/containers", new string('a', 1024 * 1024 - 2) + ",," },
+    };
+
+    [Theory]
+    [MemberData(nameof(HugeAnnotations))]
+    public async Task A_huge_annotation_is_refused_in_a_small_review_that_says_it_was_cut(string annotation, string value)
+    {
+        var review = Reviews.Annotate(Review("deployment-pod"), annotation, value);
+
+        var answer = await fixture.Webhook.ReviewAsync(review);
+
+        Assert.False(answer.Allowed);
+        Assert.Equal(403, answer.Code);
+        Assert.InRange(answer.Body.ToJsonString().Length, 1, 2048);
+        Assert.Contains($"…\" ({value.Length} characters)", answer.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Only_post_is_served_at_mutate()
     {

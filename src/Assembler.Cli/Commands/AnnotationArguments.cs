@@ -1,3 +1,5 @@
+using OrasAssemble.Text;
+
 namespace OrasAssemble.Cli.Commands;
 
 /// <summary>Parses repeated <c>--annotation key=value</c> flags.</summary>
@@ -12,13 +14,13 @@ internal static class AnnotationArguments
             var equals = value.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new UsageException($"--annotation \"{value}\" must be key=value with a non-empty key");
+                throw new UsageException($"--annotation {QuotedValue.Of(value)} must be key=value with a non-empty key");
             }
 
             var key = value[..equals];
             if (!annotations.TryAdd(key, value[(equals + 1)..]))
             {
-                throw new UsageException($"--annotation \"{key}\" is given twice");
+                throw new UsageException($"--annotation {QuotedValue.Of(key)} is given twice");
             }
         }
 

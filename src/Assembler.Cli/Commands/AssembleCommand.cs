@@ -62,7 +62,13 @@ internal static class AssembleCommand
             var locator = await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false);
             var policy = Enum.Parse<PullPolicy>(parseResult.GetValue(pullPolicy)!);
             var tree = await new StatusDisplay(context.Terminal).RunAsync("Assembling", report =>
-                new SpecExecutor(treeCache, locator, new ExecutorOptions { PullPolicy = policy, Progress = report })
+                new SpecExecutor(treeCache, locator, new ExecutorOptions
+                {
+                    PullPolicy = policy,
+                    Progress = report,
+                    Concurrency = context.Limits.Concurrency,
+                    Limits = context.Limits.Extraction,
+                })
                     .AssembleAsync(spec, cancellationToken)).ConfigureAwait(false);
 
             TreeCloner.Clone(tree.Path, outPath);

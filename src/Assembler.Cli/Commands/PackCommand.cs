@@ -1,6 +1,7 @@
 using System.CommandLine;
 using OrasAssemble.Cli.Packing;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Cli.Commands;
 
@@ -48,7 +49,7 @@ internal static class PackCommand
             var type = parseResult.GetValue(artifactType) ?? ArtifactPacker.DefaultArtifactType;
             if (!MediaTypes.IsWellFormed(type))
             {
-                throw new UsageException($"--artifact-type \"{type}\" is not a media type (expected type/subtype)");
+                throw new UsageException($"--artifact-type {QuotedValue.Of(type)} is not a media type (expected type/subtype)");
             }
 
             var inputs = (parseResult.GetValue(files) ?? []).Select(PackInput.Parse).ToList();
@@ -56,7 +57,7 @@ internal static class PackCommand
             if (clash is not null)
             {
                 throw new UsageException(
-                    $"{string.Join(" and ", clash.Select(i => i.Path))} would both be named \"{clash.Key}\" in the artifact; rename one");
+                    $"{string.Join(" and ", clash.Select(i => i.Path))} would both be named {QuotedValue.Of(clash.Key)} in the artifact; rename one");
             }
 
             var request = new PackRequest(inputs, type, AnnotationArguments.Parse(parseResult.GetValue(annotations) ?? []));

@@ -1,4 +1,5 @@
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Cli.Packing;
 
@@ -23,13 +24,13 @@ internal sealed record PackInput(string Path, string Title, string MediaType, bo
             mediaType = argument[(colon + 1)..];
             if (!MediaTypes.IsWellFormed(mediaType))
             {
-                throw new UsageException($"\"{mediaType}\" in \"{argument}\" is not a media type (expected type/subtype, e.g. text/plain)");
+                throw new UsageException($"{QuotedValue.Of(mediaType)} in {QuotedValue.Of(argument)} is not a media type (expected type/subtype, e.g. text/plain)");
             }
         }
 
         if (path.Length == 0)
         {
-            throw new UsageException($"\"{argument}\" names no file before the media type");
+            throw new UsageException($"{QuotedValue.Of(argument)} names no file before the media type");
         }
 
         if (!Exists(path))

@@ -2,9 +2,10 @@ using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;
-using OrasAssemble.IO;
 using OrasAssemble.Execution;
+using OrasAssemble.IO;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Cli.Pulling;
 
@@ -71,7 +72,7 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
                 {
                     if (other == normal || normal.StartsWith(other + "/", StringComparison.Ordinal) || other.StartsWith(normal + "/", StringComparison.Ordinal))
                     {
-                        throw new UnsafeContentException($"layers titled \"{otherTitle}\" and \"{title}\" would be written to the same place");
+                        throw new UnsafeContentException($"layers titled {QuotedValue.Of(otherTitle)} and {QuotedValue.Of(title)} would be written to the same place");
                     }
                 }
 
@@ -91,7 +92,7 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
         var relative = Path.Combine(layer.Path!);
         if (SafePaths.LinkOnPath(root, relative) is { } link)
         {
-            throw new UnsafeContentException($"layer \"{title}\" is refused: {link} is a symbolic link, and nothing is written through links");
+            throw new UnsafeContentException($"layer {QuotedValue.Of(title)} is refused: {link} is a symbolic link, and nothing is written through links");
         }
 
         var destination = Path.Combine(root, relative);
@@ -116,12 +117,12 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
         catch (LayerException e)
         {
             // The library names the layer by digest; people know it by its title.
-            var entry = e.EntryName is null ? "" : $", entry \"{e.EntryName}\"";
-            throw new UnsafeContentException($"layer \"{title}\" ({layer.Descriptor.Digest}){entry}: {e.Reason}", e);
+            var entry = e.EntryName is null ? "" : $", entry {QuotedValue.Of(e.EntryName)}";
+            throw new UnsafeContentException($"layer {QuotedValue.Of(title)} ({layer.Descriptor.Digest}){entry}: {e.Reason}", e);
         }
         catch (ContentVerificationException e)
         {
-            throw new ContentVerificationException($"layer \"{title}\" ({layer.Descriptor.Digest}): {e.Message}");
+            throw new ContentVerificationException($"layer {QuotedValue.Of(title)} ({layer.Descriptor.Digest}): {e.Message}");
         }
         finally
         {

@@ -3,6 +3,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Artifacts;
 
@@ -42,7 +43,7 @@ public static class SpecArtifactBuilder
         {
             if (!Reference.TryParse(pinnedBase, out var pinned) || pinned.Digest is null)
             {
-                throw new ArgumentException($"the base image must be given pinned by digest (registry/repository[:tag]@sha256:…), not \"{pinnedBase}\"", nameof(pinnedBase));
+                throw new ArgumentException($"the base image must be given pinned by digest (registry/repository[:tag]@sha256:…), not {QuotedValue.Of(pinnedBase)}", nameof(pinnedBase));
             }
 
             annotations[SpecArtifact.BaseAnnotation] = pinned.ToString();

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using OrasAssemble.Content;
 using OrasAssemble.IO;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 using OrasAssemble.Threading;
 
 namespace OrasAssemble.Cache;
@@ -281,5 +282,5 @@ public sealed partial class TreeCache
 
     private static string ValidKey(string key) => KeyGrammar().IsMatch(key)
         ? key
-        : throw new ArgumentException($"invalid tree key \"{key}\": expected 64 lowercase hex characters", nameof(key));
+        : throw new ArgumentException($"invalid tree key {QuotedValue.Of(key)}: expected 64 lowercase hex characters", nameof(key));
 }

@@ -1,4 +1,5 @@
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Content;
 
@@ -103,7 +104,7 @@ public sealed class MemoryStore : ITarget, IDeletable, IReferrerLister, ITagList
             }
         }
 
-        throw new NotFoundException($"reference \"{reference}\" not found");
+        throw new NotFoundException($"reference {QuotedValue.Of(reference)} not found");
     }
 
     public Task TagAsync(Descriptor descriptor, string reference, CancellationToken cancellationToken = default)
@@ -114,7 +115,7 @@ public sealed class MemoryStore : ITarget, IDeletable, IReferrerLister, ITagList
         {
             if (!_blobs.ContainsKey(descriptor.Digest))
             {
-                throw new NotFoundException($"cannot tag {descriptor.Digest} as \"{reference}\": it is not in the store");
+                throw new NotFoundException($"cannot tag {descriptor.Digest} as {QuotedValue.Of(reference)}: it is not in the store");
             }
 
             _tags[reference] = descriptor;

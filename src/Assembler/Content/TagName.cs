@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Content;
 
@@ -27,7 +28,7 @@ internal static partial class TagName
         if (!IsValid(tag))
         {
             throw new ArgumentException(
-                $"invalid tag \"{tag}\": a tag is 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-', " +
+                $"invalid tag {QuotedValue.Of(tag)}: a tag is 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-', " +
                 "or a full reference such as registry.example/app:1.0",
                 nameof(tag));
         }

@@ -11,8 +11,8 @@ namespace OrasAssemble.Execution;
 /// and every entry and link must stay inside that directory.
 /// </summary>
 /// <remarks>
-/// A title may name a nested path ("conf/app.properties"); it must not be empty, absolute, contain a ".."
-/// component or a NUL. A file gets mode 0644 and the Unix epoch as its time, since the artifact records neither.
+/// A title may name a nested path ("conf/app.properties"); it must not be empty, absolute, contain a ".", ".." or
+/// empty segment, or a NUL. A file gets mode 0644 and the Unix epoch as its time, since the artifact records neither.
 /// As with <see cref="LayerApplier"/>, after an exception the target directory must be discarded.
 /// </remarks>
 public sealed class ArtifactLayerWriter
@@ -148,7 +148,9 @@ public sealed class ArtifactLayerWriter
     /// The components of the path the layer's title names, checked exactly as <see cref="WriteAsync"/> checks them, so
     /// a caller can refuse a bad title before fetching anything.
     /// </summary>
-    /// <exception cref="UnsafeLayerException">The title is empty, absolute, has a ".." component, or breaks a length limit.</exception>
+    /// <exception cref="UnsafeLayerException">
+    /// The title is empty, absolute, has a ".", ".." or empty segment ("a/./b", "a//b", "a/"), or breaks a length limit.
+    /// </exception>
     /// <exception cref="InvalidLayerException">The layer has no title.</exception>
     public string[] TitlePath(Descriptor layer)
     {
@@ -167,8 +169,21 @@ public sealed class ArtifactLayerWriter
 
         var components = EntryPath.Normalize(title, shown, _limits, out var reason)
             ?? throw new UnsafeLayerException(layer.Digest, null, reason);
-        return components.Length > 0
-            ? components
-            : throw new UnsafeLayerException(layer.Digest, null, $"{shown} names no file");
+        if (components.Length == 0)
+        {
+            throw new UnsafeLayerException(layer.Digest, null, $"{shown} names no file");
+        }
+
+        // A tar entry's "./a" or "a//b" is tar's habit; a title is a name someone wrote, and the spec gives it one
+        // spelling, so two titles are the same file exactly when they are the same text.
+        var segments = title.Split('/');
+        if (segments.Contains("."))
+        {
+            throw new UnsafeLayerException(layer.Digest, null, $"{shown} has a \".\" segment");
+        }
+
+        return segments.Contains("")
+            ? throw new UnsafeLayerException(layer.Digest, null, $"{shown} has an empty segment")
+            : components;
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 
@@ -43,7 +44,7 @@ internal static class LayerDecompression
         if (other is not null)
         {
             throw new UnsupportedLayerException(
-                layer.Digest, null, $"the layer is compressed with {other} (its media type says \"{layer.MediaType}\"), which is not supported; {Advice}");
+                layer.Digest, null, $"the layer is compressed with {other} (its media type says {QuotedValue.Of(layer.MediaType)}), which is not supported; {Advice}");
         }
 
         return whole;

@@ -5,6 +5,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Execution;
 
@@ -98,7 +99,7 @@ public sealed class SpecExecutor
 
             if (!isImage && layers.GroupBy(l => l.Title, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             {
-                throw new AssemblyException(where, $"two layers of {source.Ref} have the title \"{twice.Key}\"");
+                throw new AssemblyException(where, $"two layers of {source.Ref} have the title {QuotedValue.Of(twice.Key)}");
             }
 
             Report($"{where}: {source.Ref} is {descriptor.Digest} ({(isImage ? "image" : "artifact")}, {layers.Count} layer(s))");

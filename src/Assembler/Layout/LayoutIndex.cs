@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Layout;
 
@@ -188,7 +189,7 @@ internal sealed class LayoutIndex
 
         if (descriptor is null || !Digest.IsValid(descriptor.Digest))
         {
-            throw new InvalidDataException($"{what}: invalid digest \"{descriptor?.Digest}\"");
+            throw new InvalidDataException($"{what}: invalid digest {QuotedValue.Of(descriptor?.Digest)}");
         }
 
         return descriptor;

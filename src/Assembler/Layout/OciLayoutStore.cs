@@ -4,6 +4,7 @@ using System.Text.Json;
 using OrasAssemble.Content;
 using OrasAssemble.IO;
 using OrasAssemble.Oci;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Layout;
 
@@ -142,7 +143,7 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         var tagged = index.Entries.FirstOrDefault(e => LayoutIndex.RefName(e) == reference);
         return tagged is not null
             ? LayoutIndex.WithoutRefName(tagged)
-            : throw new NotFoundException($"tag \"{reference}\" not found in OCI layout {Root}");
+            : throw new NotFoundException($"tag {QuotedValue.Of(reference)} not found in OCI layout {Root}");
     }
 
     public async Task<(Descriptor Descriptor, Stream Content)> FetchAsync(string reference, CancellationToken cancellationToken = default)
@@ -160,7 +161,7 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         TagName.Validate(reference);
         if (!await _blobs.ExistsAsync(descriptor, cancellationToken).ConfigureAwait(false))
         {
-            throw new NotFoundException($"cannot tag {descriptor.Digest} as \"{reference}\": it is not in OCI layout {Root}");
+            throw new NotFoundException($"cannot tag {descriptor.Digest} as {QuotedValue.Of(reference)}: it is not in OCI layout {Root}");
         }
 
         await UpdateIndexAsync(i => i.Tag(descriptor, reference), cancellationToken).ConfigureAwait(false);
@@ -314,7 +315,7 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         if (version != SupportedLayoutVersion)
         {
             throw new InvalidDataException(
-                $"{layoutFile} declares imageLayoutVersion \"{version}\"; only \"{SupportedLayoutVersion}\" layouts are supported");
+                $"{layoutFile} declares imageLayoutVersion {QuotedValue.Of(version)}; only \"{SupportedLayoutVersion}\" layouts are supported");
         }
     }
 

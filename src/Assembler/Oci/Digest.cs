@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Oci;
 
@@ -22,7 +23,7 @@ public static partial class Digest
     {
         if (!TryValidate(digest, out var problem))
         {
-            throw new FormatException($"invalid digest \"{digest}\": {problem}");
+            throw new FormatException($"invalid digest {QuotedValue.Of(digest)}: {problem}");
         }
 
         return digest;
@@ -52,7 +53,7 @@ public static partial class Digest
                 problem = "a sha512 digest has 128 lowercase hex characters";
                 return false;
             default:
-                problem = $"unsupported algorithm \"{algorithm}\"";
+                problem = $"unsupported algorithm {QuotedValue.Of(algorithm)}";
                 return false;
         }
     }
@@ -83,7 +84,7 @@ public static partial class Digest
     {
         "sha256" => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
         "sha512" => IncrementalHash.CreateHash(HashAlgorithmName.SHA512),
-        var other => throw new NotSupportedException($"unsupported digest algorithm \"{other}\""),
+        var other => throw new NotSupportedException($"unsupported digest algorithm {QuotedValue.Of(other)}"),
     };
 
     public static string Format(string algorithm, byte[] hash) => algorithm + ":" + Convert.ToHexStringLower(hash);

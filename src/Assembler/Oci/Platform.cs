@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Oci;
 
@@ -30,7 +31,7 @@ public sealed record Platform
         var parts = text.Split('/');
         if (parts.Length is < 2 or > 3 || parts.Any(string.IsNullOrWhiteSpace))
         {
-            throw new FormatException($"invalid platform \"{text}\": expected os/architecture[/variant], e.g. linux/amd64");
+            throw new FormatException($"invalid platform {QuotedValue.Of(text)}: expected os/architecture[/variant], e.g. linux/amd64");
         }
 
         return new Platform { Os = parts[0], Architecture = parts[1], Variant = parts.Length == 3 ? parts[2] : null };

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using OrasAssemble.Text;
 using OciDigest = OrasAssemble.Oci.Digest;
 
 namespace OrasAssemble.Registry;
@@ -169,7 +170,7 @@ public sealed partial record Reference
 
             if (repository.Length == 0)
             {
-                return $"repository name is missing after registry \"{registry}\"";
+                return $"repository name is missing after registry {QuotedValue.Of(registry)}";
             }
         }
 
@@ -217,7 +218,7 @@ public sealed partial record Reference
             var close = registry.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                return $"registry \"{registry}\" opens '[' for an IPv6 address but never closes it";
+                return $"registry {QuotedValue.Of(registry)} opens '[' for an IPv6 address but never closes it";
             }
 
             var address = registry[1..close];
@@ -225,7 +226,7 @@ public sealed partial record Reference
                 || !IPAddress.TryParse(address, out var ip)
                 || ip.AddressFamily != AddressFamily.InterNetworkV6)
             {
-                return $"registry \"{registry}\" has \"{address}\" in brackets, which is not an IPv6 address";
+                return $"registry {QuotedValue.Of(registry)} has {QuotedValue.Of(address)} in brackets, which is not an IPv6 address";
             }
 
             var after = registry[(close + 1)..];
@@ -233,7 +234,7 @@ public sealed partial record Reference
             {
                 if (after[0] != ':')
                 {
-                    return $"registry \"{registry}\" has \"{after}\" after the IPv6 address where only :port may follow";
+                    return $"registry {QuotedValue.Of(registry)} has {QuotedValue.Of(after)} after the IPv6 address where only :port may follow";
                 }
 
                 port = after[1..];
@@ -251,12 +252,12 @@ public sealed partial record Reference
 
             if (host.Length == 0)
             {
-                return $"registry \"{registry}\" has no host name before the port";
+                return $"registry {QuotedValue.Of(registry)} has no host name before the port";
             }
 
             if (!HostName().IsMatch(host))
             {
-                return $"registry host \"{host}\" is not a valid host name or IPv4 address";
+                return $"registry host {QuotedValue.Of(host)} is not a valid host name or IPv4 address";
             }
         }
 
@@ -267,36 +268,36 @@ public sealed partial record Reference
 
         if (port.Length == 0)
         {
-            return $"registry \"{registry}\" has an empty port after ':'";
+            return $"registry {QuotedValue.Of(registry)} has an empty port after ':'";
         }
 
         if (!port.All(char.IsAsciiDigit))
         {
-            return $"port \"{port}\" of registry \"{registry}\" is not a number";
+            return $"port {QuotedValue.Of(port)} of registry {QuotedValue.Of(registry)} is not a number";
         }
 
         return int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535
             ? null
-            : $"port {port} of registry \"{registry}\" is outside 1-65535";
+            : $"port {port} of registry {QuotedValue.Of(registry)} is outside 1-65535";
     }
 
     private static string? RepositoryProblem(string repository)
     {
         if (repository.Any(char.IsAsciiLetterUpper))
         {
-            return $"repository \"{repository}\" must be lowercase";
+            return $"repository {QuotedValue.Of(repository)} must be lowercase";
         }
 
         foreach (var component in repository.Split('/'))
         {
             if (component.Length == 0)
             {
-                return $"repository \"{repository}\" has an empty path component";
+                return $"repository {QuotedValue.Of(repository)} has an empty path component";
             }
 
             if (!PathComponent().IsMatch(component))
             {
-                return $"repository path component \"{component}\" is invalid: use lowercase letters and digits, "
+                return $"repository path component {QuotedValue.Of(component)} is invalid: use lowercase letters and digits, "
                     + "separated by '.', '_', '__' or dashes";
             }
         }
@@ -318,7 +319,7 @@ public sealed partial record Reference
 
         return TagGrammar().IsMatch(tag)
             ? null
-            : $"tag \"{tag}\" is invalid: use letters, digits, '_', '.' and '-', not starting with '.' or '-'";
+            : $"tag {QuotedValue.Of(tag)} is invalid: use letters, digits, '_', '.' and '-', not starting with '.' or '-'";
     }
 
     private static string? DigestProblem(string digest)
@@ -331,7 +332,7 @@ public sealed partial record Reference
         // The digest grammar's '$' would let a trailing newline through.
         if (digest.Any(char.IsWhiteSpace))
         {
-            return $"digest \"{digest}\" must not contain whitespace";
+            return $"digest {QuotedValue.Of(digest)} must not contain whitespace";
         }
 
         if (OciDigest.IsValid(digest))

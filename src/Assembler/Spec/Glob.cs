@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Spec;
 
@@ -27,7 +28,7 @@ public sealed class Glob
 
     /// <exception cref="FormatException">The pattern is malformed; the message says how.</exception>
     public static Glob Parse(string pattern) =>
-        TryParse(pattern, out var glob, out var problem) ? glob : throw new FormatException($"invalid glob \"{pattern}\": {problem}");
+        TryParse(pattern, out var glob, out var problem) ? glob : throw new FormatException($"invalid glob {QuotedValue.Of(pattern)}: {problem}");
 
     public static bool TryParse(string pattern, [NotNullWhen(true)] out Glob? glob, [NotNullWhen(false)] out string? problem)
     {

@@ -1,4 +1,5 @@
 using FluentValidation;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Spec;
 
@@ -140,7 +141,7 @@ internal static class ModeRule
         }
 
         return !options.AllowSetuid && SpecMode.SetsSpecialBits(SpecMode.Parse(text))
-            ? $"\"{text}\" sets the setuid or setgid bit; that needs options.allowSetuid: true"
+            ? $"{QuotedValue.Of(text)} sets the setuid or setgid bit; that needs options.allowSetuid: true"
             : null;
     }
 }

@@ -60,6 +60,15 @@ internal static partial class YamlSpecReader
                             return null;
                         }
 
+                        // YAML 1.1 reads yes, no, on, off and 0644 otherwise than 1.2 does: a spec means what 1.2 says.
+                        if (start.Version is { } directive && (directive.Version.Major, directive.Version.Minor) != (1, 2))
+                        {
+                            var version = $"{directive.Version.Major}.{directive.Version.Minor}";
+                            errors.Add(new SpecError(FieldPath.Root, At(directive.Start),
+                                $"%YAML {version}: a spec is YAML 1.2; write %YAML 1.2 or leave the directive out"));
+                            return null;
+                        }
+
                         break;
                     case Scalar scalar:
                         if (++nodes > SpecLimits.MaxNodes)

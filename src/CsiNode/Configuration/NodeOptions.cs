@@ -1,5 +1,6 @@
 using System.Net;
 using OrasAssemble.CsiNode.Transport;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Configuration;
 
@@ -42,12 +43,12 @@ internal sealed record NodeOptions
 
         if (string.IsNullOrWhiteSpace(Root) || !Path.IsPathRooted(Root))
         {
-            problems.Add($"--root \"{Root}\" must be an absolute directory path");
+            problems.Add($"--root {QuotedValue.Of(Root)} must be an absolute directory path");
         }
 
         if (!IsDriverName(DriverName))
         {
-            problems.Add($"--driver-name \"{DriverName}\" must be a domain name of at most 63 characters, e.g. csi.oras.land");
+            problems.Add($"--driver-name {QuotedValue.Of(DriverName)} must be a domain name of at most 63 characters, e.g. csi.oras.land");
         }
 
         if (RegistryConfig is { } registryConfig && !File.Exists(registryConfig))

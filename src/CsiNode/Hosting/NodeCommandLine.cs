@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Transport;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Hosting;
 
@@ -82,7 +83,7 @@ internal sealed class NodeCommandLine
         var metrics = metricsText.Length == 0 ? null : NodeOptions.ParseMetricsAddress(metricsText);
         if (metricsText.Length > 0 && metrics is null)
         {
-            problems.Add($"--metrics-addr \"{metricsText}\" must be ip:port, e.g. 127.0.0.1:9808");
+            problems.Add($"--metrics-addr {QuotedValue.Of(metricsText)} must be ip:port, e.g. 127.0.0.1:9808");
         }
 
         var config = parse.GetValue(_config) is { } path ? await NodeConfigParser.LoadAsync(path, cancellationToken).ConfigureAwait(false) : NodeConfig.Default;

@@ -1,3 +1,5 @@
+using OrasAssemble.Text;
+
 namespace OrasAssemble.CsiNode.Publishing;
 
 /// <summary>The pod a volume is for, as kubelet describes it when the CSIDriver asks for pod info on mount.</summary>
@@ -9,5 +11,5 @@ internal sealed record PodInfo(string? Namespace, string? Name, string? Uid, str
         context.GetValueOrDefault(VolumeContextKeys.PodUid),
         context.GetValueOrDefault(VolumeContextKeys.ServiceAccount));
 
-    public override string ToString() => Namespace is null && Name is null ? "(no pod info)" : $"{Namespace}/{Name}";
+    public override string ToString() => Namespace is null && Name is null ? "(no pod info)" : $"{QuotedValue.Bare(Namespace)}/{QuotedValue.Bare(Name)}";
 }

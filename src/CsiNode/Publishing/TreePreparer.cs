@@ -161,8 +161,9 @@ internal sealed class TreePreparer(
 
     /// <summary>
     /// The manifest a reference names. With <c>IfNotPresent</c> a tag keeps naming what it named when this node resolved
-    /// it, while the tree that gave is cached; the manifest is still read with the volume's credentials, so access is
-    /// checked all the same.
+    /// it, while the tree that gave is cached. Access is checked on the tag as the volume gives it before the pin is
+    /// used, so a volume whose credentials may not read the tag is refused naming the tag alone: what the node pinned
+    /// it to is nothing that volume could have learnt from the registry.
     /// </summary>
     private async Task<(Descriptor Descriptor, Stream Content)> FetchManifestAsync(
         Repository repository, Reference reference, PullPolicy pullPolicy, CancellationToken cancellationToken)
@@ -174,6 +175,7 @@ internal sealed class TreePreparer(
 
         if (pullPolicy == PullPolicy.IfNotPresent && pins.Find(reference.ToString()) is { } pinned && cache.HasTree(pinned.TreeKey))
         {
+            await repository.ResolveAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await repository.FetchAsync(pinned.Digest, cancellationToken).ConfigureAwait(false);
@@ -187,9 +189,25 @@ internal sealed class TreePreparer(
         return await repository.FetchAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Whether the volume's credentials read every source of a cached tree. Each is asked for as the spec names it, so a
+    /// refusal names what the spec says and not the digest this node resolved it to.
+    /// </summary>
     private static async Task CheckAccessAsync(RegistryClient client, IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
-        await Task.WhenAll(sources.Select(source =>
-            client.GetRepository(Reference.Parse(source.Reference)).ResolveAsync(source.ManifestDigest, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(sources.Select(async source =>
+        {
+            var reference = Reference.Parse(source.Reference);
+            var repository = client.GetRepository(reference);
+            try
+            {
+                await repository.ResolveAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException) when (reference.Digest is null)
+            {
+                // The tag is gone but the repository answered: what the tree was built from must still be there.
+                await repository.ResolveAsync(source.ManifestDigest, cancellationToken).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
 
     private SpecExecutor Executor(RegistryClient client, VolumeAttributes attributes, PullPolicy pullPolicy) => new(
         cache,

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using OrasAssemble.Execution;
 using OrasAssemble.Registry;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Publishing;
 
@@ -52,10 +53,18 @@ internal sealed partial record VolumeAttributes
             case (not null, null):
                 if (!Registry.Reference.TryParse(referenceText, out reference))
                 {
-                    throw Invalid(VolumeContextKeys.Reference, $"\"{referenceText}\" is not an artifact reference (host/repository[:tag][@digest])");
+                    throw Invalid(VolumeContextKeys.Reference, $"{QuotedValue.Of(referenceText)} is not an artifact reference (host/repository[:tag][@digest])");
                 }
 
                 break;
+        }
+
+        if (spec is not null && Value(context, VolumeContextKeys.LayerMediaTypes) is not null)
+        {
+            // Ignoring it would mount more than the pod asked for.
+            throw new VolumeException(VolumeErrorKind.InvalidRequest,
+                $"volume attribute {VolumeContextKeys.LayerMediaTypes} cannot be combined with {VolumeContextKeys.InlineSpec}: it filters a whole " +
+                $"artifact named by {VolumeContextKeys.Reference}; in a spec, give each source its mediaTypes");
         }
 
         var mediaTypes = Value(context, VolumeContextKeys.LayerMediaTypes) is { } list
@@ -63,7 +72,7 @@ internal sealed partial record VolumeAttributes
             : [];
         if (mediaTypes.FirstOrDefault(m => !MediaType().IsMatch(m)) is { } malformed)
         {
-            throw Invalid(VolumeContextKeys.LayerMediaTypes, $"\"{malformed}\" is not a media type (type/subtype, without parameters)");
+            throw Invalid(VolumeContextKeys.LayerMediaTypes, $"{QuotedValue.Of(malformed)} is not a media type (type/subtype, without parameters)");
         }
 
         int? concurrency = null;
@@ -72,7 +81,7 @@ internal sealed partial record VolumeAttributes
             if (!int.TryParse(concurrencyText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
                 || n < 1 || n > maxConcurrency)
             {
-                throw Invalid(VolumeContextKeys.Concurrency, $"\"{concurrencyText}\" must be a whole number from 1 to {maxConcurrency}");
+                throw Invalid(VolumeContextKeys.Concurrency, $"{QuotedValue.Of(concurrencyText)} must be a whole number from 1 to {maxConcurrency}");
             }
 
             concurrency = n;
@@ -86,11 +95,11 @@ internal sealed partial record VolumeAttributes
             {
                 "Always" => PullPolicy.Always,
                 "IfNotPresent" => PullPolicy.IfNotPresent,
-                _ => throw Invalid(VolumeContextKeys.PullPolicy, $"\"{policyText}\" must be Always or IfNotPresent"),
+                _ => throw Invalid(VolumeContextKeys.PullPolicy, $"{QuotedValue.Of(policyText)} must be Always or IfNotPresent"),
             };
             if (pullAlways is { } always && always != (policy == PullPolicy.Always))
             {
-                throw Invalid(VolumeContextKeys.PullAlways, $"\"{context[VolumeContextKeys.PullAlways]}\" contradicts {VolumeContextKeys.PullPolicy} \"{policyText}\"");
+                throw Invalid(VolumeContextKeys.PullAlways, $"{QuotedValue.Of(context[VolumeContextKeys.PullAlways])} contradicts {VolumeContextKeys.PullPolicy} {QuotedValue.Of(policyText)}");
             }
         }
 
@@ -115,11 +124,12 @@ internal sealed partial record VolumeAttributes
         null => null,
         "true" or "True" or "TRUE" or "t" or "T" or "1" => true,
         "false" or "False" or "FALSE" or "f" or "F" or "0" => false,
-        var other => throw Invalid(key, $"\"{other}\" must be \"true\" or \"false\""),
+        var other => throw Invalid(key, $"{QuotedValue.Of(other)} must be \"true\" or \"false\""),
     };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex MediaType();
 
-    private static VolumeException Invalid(string key, string problem) => new(VolumeErrorKind.InvalidRequest, $"volume attribute {key}: {problem}");
+    private static VolumeException Invalid(string key, string problem) =>
+        new(VolumeErrorKind.InvalidRequest, $"volume attribute {QuotedValue.Bare(key)}: {problem}");
 }

@@ -7,12 +7,19 @@ using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Services;
 
 /// <summary>The one place errors become CSI statuses: each failure gets the code the CSI spec gives its case.</summary>
 internal static class ErrorTranslation
 {
+    /// <summary>
+    /// The most a status message says. Every value a message quotes is bounded where it is quoted; this bounds a message
+    /// that joins many of them (all the errors of a spec), well inside what any transport carries in a trailer.
+    /// </summary>
+    public const int MaxMessageCharacters = 4096;
+
     public static RpcException ToRpc(Exception error) => error switch
     {
         RpcException rpc => rpc,
@@ -45,7 +52,8 @@ internal static class ErrorTranslation
         return name.ToString();
     }
 
-    private static RpcException Rpc(StatusCode code, string message, Exception error) => new(new Status(code, message, error));
+    private static RpcException Rpc(StatusCode code, string message, Exception error) =>
+        new(new Status(code, QuotedValue.Bounded(message, MaxMessageCharacters), error));
 
     private static StatusCode Code(VolumeErrorKind kind) => kind switch
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Publishing;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Services;
 
@@ -39,12 +40,12 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
             var pod = publish?.Pod.ToString() ?? "";
             if (failure is null)
             {
-                LogPublished(logger, request.VolumeId, pod, source, result?.Digest ?? "", result!.TreeKey,
+                LogPublished(logger, QuotedValue.Bare(request.VolumeId), pod, source, result?.Digest ?? "", result!.TreeKey,
                     result.Mounted ? (result.CacheHit ? "cache hit" : "built") : "already published", (long)elapsed.TotalMilliseconds, outcome);
             }
             else
             {
-                LogPublishFailed(logger, request.VolumeId, pod, source, (long)elapsed.TotalMilliseconds, outcome, failure.Status.Detail);
+                LogPublishFailed(logger, QuotedValue.Bare(request.VolumeId), pod, source, (long)elapsed.TotalMilliseconds, outcome, failure.Status.Detail);
             }
         }
     }
@@ -69,7 +70,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             var outcome = ErrorTranslation.Name(failure?.StatusCode ?? StatusCode.OK);
-            LogUnpublished(logger, request.VolumeId, request.TargetPath, (long)elapsed.TotalMilliseconds, outcome, failure?.Status.Detail ?? "");
+            LogUnpublished(logger, QuotedValue.Bare(request.VolumeId), QuotedValue.Bare(request.TargetPath), (long)elapsed.TotalMilliseconds, outcome, failure?.Status.Detail ?? "");
         }
     }
 
@@ -162,7 +163,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         Require(value, field);
         if (!Path.IsPathRooted(value) || value.Contains('\0', StringComparison.Ordinal))
         {
-            throw Invalid($"{field} \"{value}\" must be an absolute path");
+            throw Invalid($"{field} {QuotedValue.Of(value)} must be an absolute path");
         }
 
         var full = Path.GetFullPath(value);

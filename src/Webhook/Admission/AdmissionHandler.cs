@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
 using OrasAssemble.Webhook.Mutation;
@@ -67,14 +68,14 @@ internal sealed class AdmissionHandler
         }
         catch (JsonException e)
         {
-            return Malformed($"the body is not an AdmissionReview: {e.Message}");
+            return Malformed($"the body is not an AdmissionReview: {QuotedValue.Bare(e.Message)}");
         }
 
         if (review is null || review.ApiVersion != AdmissionReview.V1 || review.Kind != AdmissionReview.ReviewKind)
         {
             return Malformed(
                 $"expected apiVersion {AdmissionReview.V1} and kind {AdmissionReview.ReviewKind}, got apiVersion " +
-                $"\"{review?.ApiVersion}\" and kind \"{review?.Kind}\"; list only v1 in the webhook's admissionReviewVersions");
+                $"{QuotedValue.Of(review?.ApiVersion)} and kind {QuotedValue.Of(review?.Kind)}; list only v1 in the webhook's admissionReviewVersions");
         }
 
         if (review.Request is not { Uid: { Length: > 0 } uid } request)
@@ -100,7 +101,7 @@ internal sealed class AdmissionHandler
         }
         catch (JsonException e)
         {
-            return Refused(uid, 400, "BadRequest", $"request.object is not a valid Pod: {e.Message}", AdmissionOutcome.Malformed);
+            return Refused(uid, 400, "BadRequest", $"request.object is not a valid Pod: {QuotedValue.Bare(e.Message)}", AdmissionOutcome.Malformed);
         }
 
         try
@@ -122,7 +123,7 @@ internal sealed class AdmissionHandler
         var ns = Namespace(request, pod);
         if (!policy.Serves(ns))
         {
-            return Skipped(uid, $"namespace \"{ns}\" is not served by this webhook");
+            return Skipped(uid, $"namespace {QuotedValue.Of(ns)} is not served by this webhook");
         }
 
         AssemblyRequest? assembly;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -70,7 +71,7 @@ internal sealed partial class WebhookSettingsParser
                     settings = settings with { Namespaces = Namespaces(valueNode, $"{SectionKey}.{key}") };
                     break;
                 default:
-                    Error(keyNode.Start, $"{SectionKey}: unknown key \"{key}\" (known keys: {string.Join(", ", Keys)})");
+                    Error(keyNode.Start, $"{SectionKey}: unknown key {QuotedValue.Of(key)} (known keys: {string.Join(", ", Keys)})");
                     break;
             }
         }
@@ -100,7 +101,7 @@ internal sealed partial class WebhookSettingsParser
             }
             else
             {
-                var found = item is YamlScalarNode { Value: { } value } ? $"\"{value}\"" : "not a name";
+                var found = item is YamlScalarNode { Value: { } value } ? $"{QuotedValue.Of(value)}" : "not a name";
                 Error(item.Start, $"{path}: {found} is not a namespace name (lowercase letters, digits and '-', at most 63)");
             }
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Webhook.Hosting;
 
@@ -18,7 +19,7 @@ internal sealed record ListenAddress(IPAddress? Address, int Port)
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || colon == text.Length - 1)
         {
-            problem = $"\"{text}\" is not host:port (e.g. 0.0.0.0:8443, [::]:8443 or localhost:8443)";
+            problem = $"{QuotedValue.Of(text)} is not host:port (e.g. 0.0.0.0:8443, [::]:8443 or localhost:8443)";
             return false;
         }
 
@@ -26,7 +27,7 @@ internal sealed record ListenAddress(IPAddress? Address, int Port)
         var portText = text[(colon + 1)..];
         if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
         {
-            problem = $"port \"{portText}\" in \"{text}\" is not a number from 0 to 65535";
+            problem = $"port {QuotedValue.Of(portText)} in {QuotedValue.Of(text)} is not a number from 0 to 65535";
             return false;
         }
 
@@ -40,7 +41,7 @@ internal sealed record ListenAddress(IPAddress? Address, int Port)
         var ipText = bracketed ? host[1..^1] : host;
         if (!IPAddress.TryParse(ipText, out var ip) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !bracketed))
         {
-            problem = $"host \"{host}\" in \"{text}\" is not an IP address (IPv6 in brackets, e.g. [::]) or localhost";
+            problem = $"host {QuotedValue.Of(host)} in {QuotedValue.Of(text)} is not an IP address (IPv6 in brackets, e.g. [::]) or localhost";
             return false;
         }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;
 
@@ -154,7 +155,7 @@ internal sealed class WebhookCommandLine
             return duration;
         }
 
-        problems.Add($"{option.Name}: \"{text}\" is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
+        problems.Add($"{option.Name}: {QuotedValue.Of(text)} is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
         return null;
     }
 

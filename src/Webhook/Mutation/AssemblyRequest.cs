@@ -1,5 +1,6 @@
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Pods;
 
 namespace OrasAssemble.Webhook.Mutation;
@@ -50,7 +51,7 @@ internal sealed record AssemblyRequest(Reference Spec, IReadOnlyList<string>? Co
         if (names.Any(n => n.Length == 0))
         {
             throw new PodRejectedException(
-                $"annotation {PodAnnotations.Containers} is \"{text}\", which has an empty name; list container names separated by commas, e.g. \"app,worker\"");
+                $"annotation {PodAnnotations.Containers} is {QuotedValue.Of(text)}, which has an empty name; list container names separated by commas, e.g. \"app,worker\"");
         }
 
         return names.Distinct(StringComparer.Ordinal).ToList();
@@ -73,6 +74,6 @@ internal sealed record AssemblyRequest(Reference Spec, IReadOnlyList<string>? Co
     {
         null or "false" => false,
         "true" => true,
-        var other => throw new PodRejectedException($"annotation {PodAnnotations.Rebase} must be \"true\" or \"false\", not \"{other}\""),
+        var other => throw new PodRejectedException($"annotation {PodAnnotations.Rebase} must be \"true\" or \"false\", not {QuotedValue.Of(other)}"),
     };
 }

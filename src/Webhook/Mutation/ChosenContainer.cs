@@ -1,3 +1,4 @@
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Pods;
 
 namespace OrasAssemble.Webhook.Mutation;
@@ -9,5 +10,5 @@ internal sealed record ChosenContainer(string Field, int Index, Container Contai
 {
     public string Name => Container.Name ?? "";
 
-    public string Describe() => Field == PodMutator.InitContainersField ? $"init container \"{Name}\"" : $"container \"{Name}\"";
+    public string Describe() => Field == PodMutator.InitContainersField ? $"init container {QuotedValue.Of(Name)}" : $"container {QuotedValue.Of(Name)}";
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using OrasAssemble.Registry;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Patching;
 using OrasAssemble.Webhook.Pods;
 using OrasAssemble.Webhook.Specs;
@@ -74,7 +75,7 @@ internal sealed class PodMutator
             else if (atPath.Name != VolumeName)
             {
                 throw new PodRejectedException(
-                    $"{target.Describe()} already mounts volume \"{atPath.Name}\" at {atPath.MountPath}; choose another path with " +
+                    $"{target.Describe()} already mounts volume {QuotedValue.Of(atPath.Name)} at {QuotedValue.Bare(atPath.MountPath)}; choose another path with " +
                     $"{PodAnnotations.MountPath}, or leave the container out with {PodAnnotations.Containers}");
             }
 
@@ -110,15 +111,15 @@ internal sealed class PodMutator
         var missing = request.Containers.Where(name => all.All(c => c.Name != name)).ToList();
         if (missing.Count > 0)
         {
-            var have = containers.Count == 0 ? "none" : string.Join(", ", containers.Select(c => c.Name));
-            var haveInit = initContainers.Count == 0 ? "" : $"; init containers: {string.Join(", ", initContainers.Select(c => c.Name))}";
+            var have = containers.Count == 0 ? "none" : string.Join(", ", containers.Select(c => QuotedValue.Bare(c.Name)));
+            var haveInit = initContainers.Count == 0 ? "" : $"; init containers: {string.Join(", ", initContainers.Select(c => QuotedValue.Bare(c.Name)))}";
             throw new PodRejectedException(
                 $"annotation {PodAnnotations.Containers} names {Quote(missing)}, which the pod does not have (containers: {have}{haveInit})");
         }
 
         return all.Where(c => request.Containers.Contains(c.Name, StringComparer.Ordinal)).ToList();
 
-        static string Quote(List<string> names) => string.Join(", ", names.Select(n => $"\"{n}\""));
+        static string Quote(List<string> names) => string.Join(", ", names.Select(QuotedValue.Of));
     }
 
     private static List<ChosenContainer> Indexed(string field, IReadOnlyList<Container>? list) =>
@@ -148,14 +149,14 @@ internal sealed class PodMutator
         if (!Reference.TryParse(text, out var present) || present.Digest is null)
         {
             throw new PodRejectedException(
-                $"the pod already has volume \"{VolumeName}\" for \"{text}\", which is not a reference pinned by digest; " +
+                $"the pod already has volume \"{VolumeName}\" for {QuotedValue.Of(text)}, which is not a reference pinned by digest; " +
                 "remove the volume and let the webhook add it");
         }
 
         if (!SameSpec(request.Spec, present))
         {
             throw new PodRejectedException(
-                $"the pod already has volume \"{VolumeName}\" for {text}, but annotation {PodAnnotations.Spec} asks for {request.Spec}; " +
+                $"the pod already has volume \"{VolumeName}\" for {QuotedValue.Bare(text)}, but annotation {PodAnnotations.Spec} asks for {request.Spec}; " +
                 "remove the volume or the annotation");
         }
 

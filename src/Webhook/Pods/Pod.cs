@@ -1,3 +1,5 @@
+using OrasAssemble.Text;
+
 namespace OrasAssemble.Webhook.Pods;
 
 /// <summary>
@@ -10,10 +12,13 @@ internal sealed record Pod
 
     public PodSpec? Spec { get; init; }
 
-    /// <summary>The pod's name for messages: its name, else its <c>generateName</c> prefix followed by <c>*</c>.</summary>
+    /// <summary>
+    /// The pod's name for messages: its name, else its <c>generateName</c> prefix followed by <c>*</c>. The API server
+    /// checks name lengths only after admission, so the name is bounded here.
+    /// </summary>
     public string DisplayName => Metadata?.Name is { Length: > 0 } name
-        ? name
-        : Metadata?.GenerateName is { Length: > 0 } prefix ? prefix + "*" : "(unnamed)";
+        ? QuotedValue.Bare(name)
+        : Metadata?.GenerateName is { Length: > 0 } prefix ? QuotedValue.Bare(prefix) + "*" : "(unnamed)";
 
     public string? Annotation(string key) =>
         Metadata?.Annotations is { } annotations && annotations.TryGetValue(key, out var value) ? value : null;

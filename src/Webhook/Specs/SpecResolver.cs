@@ -6,6 +6,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
 
@@ -119,7 +120,7 @@ internal sealed class SpecResolver
 
         if (baseImage is not null && (!Reference.TryParse(baseImage, out var baseReference) || baseReference.Digest is null))
         {
-            throw Invalid(pinned, $"its {SpecArtifact.BaseAnnotation} annotation \"{baseImage}\" is not an image reference pinned by digest");
+            throw Invalid(pinned, $"its {SpecArtifact.BaseAnnotation} annotation {QuotedValue.Of(baseImage)} is not an image reference pinned by digest");
         }
 
         if (mountPath is not null && SpecPath.TreePathProblem(mountPath) is { } problem)
@@ -146,7 +147,7 @@ internal sealed class SpecResolver
     {
         if (!Reference.TryParse(image, out var reference))
         {
-            throw Invalid(spec, $"its base image \"{image}\" is not a valid reference");
+            throw Invalid(spec, $"its base image {QuotedValue.Of(image)} is not a valid reference");
         }
 
         if (reference.Digest is not null)

@@ -80,6 +80,10 @@ public sealed class ArtifactLayerWriterTests : IDisposable
     [InlineData("../sentinel/secret", "the title \"../sentinel/secret\" has a \"..\" component")]
     [InlineData("a/../../x", "the title \"a/../../x\" has a \"..\" component")]
     [InlineData("a\0b", "the title \"a\\u0000b\" contains a NUL character")]
+    [InlineData("a/./b", "the title \"a/./b\" has a \".\" segment")]
+    [InlineData("./a", "the title \"./a\" has a \".\" segment")]
+    [InlineData("a//b", "the title \"a//b\" has an empty segment")]
+    [InlineData("a/", "the title \"a/\" has an empty segment")]
     public async Task Bad_titles_are_refused(string title, string reason)
     {
         var content = Encoding.UTF8.GetBytes("pwned");

@@ -66,6 +66,62 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Layer_media_types_beside_an_inline_spec_are_invalid_argument_naming_both_attributes()
+    {
+        var attributes = new Dictionary<string, string>
+        {
+            [VolumeContextKeys.InlineSpec] = $$"""
+                apiVersion: assemble.oras.land/v1
+                kind: Assembly
+                metadata: { name: inline }
+                sources:
+                  app: { ref: {{Reference}} }
+                steps:
+                  - copy: { from: app, path: a.txt, to: /a.txt }
+                """,
+            [VolumeContextKeys.LayerMediaTypes] = "text/plain",
+        };
+        var pod = TestPod.Create("inline");
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(pod, attributes));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(
+            "volume attribute oras.artifact.layers.mediatype cannot be combined with oras.assembly.spec: it filters a whole artifact " +
+            "named by oras.artifact.reference; in a spec, give each source its mediaTypes",
+            thrown.Detail);
+        Assert.False(Directory.Exists(Plugin.Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
+    }
+
+    public static TheoryData<string, string> HugeAttributes => new()
+    {
+        { VolumeContextKeys.Reference, "127.0.0.1:1/" + new string('a', 1024 * 1024 - 12) },
+        { VolumeContextKeys.Reference, new string('A', 1024 * 1024) },
+        { VolumeContextKeys.LayerMediaTypes, new string('x', 1024 * 1024) },
+        { VolumeContextKeys.PullPolicy, new string('x', 1024 * 1024) },
+        { VolumeContextKeys.PlainHttp, new string('x', 1024 * 1024) },
+        { VolumeContextKeys.Concurrency, new string('9', 1024 * 1024) },
+        { "oras." + new string('x', 1024 * 1024 - 5), "1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HugeAttributes))]
+    public async Task A_huge_attribute_value_is_refused_in_a_short_message_and_log_line_that_give_its_length(string key, string value)
+    {
+        var attributes = new Dictionary<string, string> { [VolumeContextKeys.Reference] = Reference, [key] = value };
+        var echoed = key.Length > value.Length ? key : value;
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(TestPod.Create("huge"), attributes));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.InRange(thrown.Detail.Length, 1, 2048);
+        Assert.Contains($"({echoed.Length} characters)", thrown.Detail, StringComparison.Ordinal);
+        var logged = Assert.Single(Plugin.Logs.Entries, e => e.Contains("NodePublishVolume", StringComparison.Ordinal));
+        Assert.InRange(logged.Length, 1, 4096);
+        Assert.Contains($"({echoed.Length} characters)", logged, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", "/var/lib/kubelet/pods/x/volumes/kubernetes.io~csi/app/mount", "volume_id")]
     [InlineData("csi-1", "", "target_path")]

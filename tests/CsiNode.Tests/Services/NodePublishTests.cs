@@ -287,4 +287,20 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.Equal("two", await File.ReadAllTextAsync(Path.Combine(always, "a.txt")));
         Assert.Equal("two", await File.ReadAllTextAsync(Path.Combine(seedSpelling, "a.txt")));
     }
+
+    [Theory]
+    [InlineData("dot", "conf/./app.properties", "has a \".\" segment")]
+    [InlineData("empty", "conf//app.properties", "has an empty segment")]
+    public async Task An_artifact_whose_title_the_spec_does_not_allow_is_invalid_argument_and_mounts_nothing(string name, string title, string reason)
+    {
+        await ContentBuilder.PushArtifactAsync(_registry.GetRepository($"{Server.Host}/titles/{name}"), "1", [(title, "port=8080", "text/plain")]);
+        var pod = TestPod.Create(name);
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(pod, Volume($"{Server.Host}/titles/{name}:1")));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.EndsWith($"the title \"{title}\" {reason}", thrown.Detail, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(Plugin.Root, "trees")));
+    }
 }

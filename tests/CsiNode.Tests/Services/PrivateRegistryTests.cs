@@ -118,6 +118,35 @@ public sealed class PrivateRegistryTests(TokenRegistryFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_pod_refused_a_tag_this_node_has_pinned_is_told_the_tag_and_never_the_pinned_digest()
+    {
+        await ContentBuilder.PushArtifactAsync(_pusher.GetRepository($"{Server.Host}/private/app"), "1", [("a.txt", "a", "text/plain")]);
+        await using var plugin = await PluginUnderTest.StartAsync();
+        var reference = $"{Server.Host}/private/app:1";
+        await plugin.Kubelet.PublishAsync(TestPod.Create("owner", "team-a"), Volume(reference), DockerConfigSecret());
+
+        var refused = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("other", "team-b"), Volume(reference)));
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.Status);
+        Assert.Contains(reference, refused.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("sha256:", refused.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pod_refused_a_cached_trees_private_source_is_told_the_source_as_the_spec_names_it()
+    {
+        var spec = await PushAsync("pinned-source");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        await plugin.Kubelet.PublishAsync(TestPod.Create("owner", "team-a"), Volume(spec), BasicSecret());
+
+        var refused = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("other", "team-b"), Volume(spec)));
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.Status);
+        Assert.Contains($"{Server.Host}/private/pinned-source:1.0", refused.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("sha256:", refused.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_nodes_registry_config_serves_pods_without_a_secret_and_a_pods_own_secret_comes_first()
     {
         var spec = await PushAsync("node-creds");

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Registry.Auth;
 
@@ -53,7 +54,7 @@ internal sealed record DockerConfig(
         var result = new List<KeyValuePair<string, Credential>>();
         foreach (var entry in auths.EnumerateObject())
         {
-            result.Add(new(entry.Name, ParseAuthEntry(entry.Value, origin, $"{path}.\"{entry.Name}\"")));
+            result.Add(new(entry.Name, ParseAuthEntry(entry.Value, origin, $"{path}.{QuotedValue.Of(entry.Name)}")));
         }
 
         return result;
@@ -144,7 +145,7 @@ internal sealed record DockerConfig(
         var result = new List<KeyValuePair<string, string>>();
         foreach (var entry in helpers.EnumerateObject())
         {
-            var name = OptionalString(entry.Value, origin, $"credHelpers.\"{entry.Name}\"");
+            var name = OptionalString(entry.Value, origin, $"credHelpers.{QuotedValue.Of(entry.Name)}");
             if (!string.IsNullOrEmpty(name))
             {
                 result.Add(new(entry.Name, name));

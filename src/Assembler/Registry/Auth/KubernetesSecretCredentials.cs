@@ -1,4 +1,5 @@
 using System.Text;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Registry.Auth;
 
@@ -111,7 +112,7 @@ public static class KubernetesSecretCredentials
 
         if (!known)
         {
-            var keys = string.Join(", ", data.Keys.Order(StringComparer.Ordinal).Select(k => $"\"{k}\""));
+            var keys = string.Join(", ", data.Keys.Order(StringComparer.Ordinal).Select(QuotedValue.Of));
             throw new CredentialConfigException(
                 "secret",
                 $"has none of the keys {DockerConfigJsonKey}, {DockerCfgKey} or {UsernameKey}/{PasswordKey} (found {keys})");

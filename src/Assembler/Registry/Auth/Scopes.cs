@@ -1,3 +1,5 @@
+using OrasAssemble.Text;
+
 namespace OrasAssemble.Registry.Auth;
 
 /// <summary>
@@ -23,7 +25,7 @@ public static class Scopes
             if (string.IsNullOrEmpty(action) || action.Contains(',', StringComparison.Ordinal)
                 || action.Contains(':', StringComparison.Ordinal) || action.Contains(' ', StringComparison.Ordinal))
             {
-                throw new ArgumentException($"\"{action}\" is not a scope action; actions are single words such as \"pull\"", nameof(actions));
+                throw new ArgumentException($"{QuotedValue.Of(action)} is not a scope action; actions are single words such as \"pull\"", nameof(actions));
             }
         }
 

@@ -1,3 +1,5 @@
+using OrasAssemble.Text;
+
 namespace OrasAssemble.Registry.Auth;
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed class StaticCredentialProvider : ICredentialProvider
             var registry = DockerServerAddress.Canonical(key);
             if (registry.Length == 0)
             {
-                throw new ArgumentException($"\"{key}\" does not name a registry", nameof(credentials));
+                throw new ArgumentException($"{QuotedValue.Of(key)} does not name a registry", nameof(credentials));
             }
 
             var isExact = string.Equals(key.Trim(), DockerServerAddress.ForRegistry(registry), StringComparison.OrdinalIgnoreCase);

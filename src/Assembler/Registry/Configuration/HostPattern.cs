@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Registry.Configuration;
 
@@ -106,12 +107,12 @@ internal sealed partial record HostPattern(string Key, string Host, bool HostIsW
         var host = scheme < 0 ? "" : key[(scheme + 3)..].Split('/')[0];
         if (host.Length > 0)
         {
-            return $"\"{key}\" is a URL; write the host only, e.g. \"{host}\"";
+            return $"{QuotedValue.Of(key)} is a URL; write the host only, e.g. {QuotedValue.Of(host)}";
         }
 
         return key.Contains('/', StringComparison.Ordinal)
-            ? $"\"{key}\" has a path; write the host only (host or host:port)"
-            : $"\"{key}\" is not a host pattern (host, host:port, *.domain, host:*)";
+            ? $"{QuotedValue.Of(key)} has a path; write the host only (host or host:port)"
+            : $"{QuotedValue.Of(key)} is not a host pattern (host, host:port, *.domain, host:*)";
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$", RegexOptions.CultureInvariant)]

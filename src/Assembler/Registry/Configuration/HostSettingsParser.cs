@@ -1,3 +1,4 @@
+using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -102,12 +103,12 @@ internal sealed class HostSettingsParser
 
             if (seen.TryGetValue(pattern.Key, out var first))
             {
-                Error(keyNode.Start, $"{RegistriesKey}: \"{key}\" is listed twice (first at line {first.Start.Line}); host names ignore case");
+                Error(keyNode.Start, $"{RegistriesKey}: {QuotedValue.Of(key)} is listed twice (first at line {first.Start.Line}); host names ignore case");
                 continue;
             }
 
             seen.Add(pattern.Key, keyNode);
-            var settings = ParseEntry(valueNode, $"{RegistriesKey}.\"{key}\"");
+            var settings = ParseEntry(valueNode, $"{RegistriesKey}.{QuotedValue.Of(key)}");
             if (settings is not null)
             {
                 result.Add(new(pattern, settings));
@@ -214,10 +215,10 @@ internal sealed class HostSettingsParser
             return $"{path}: keys must be plain names ({string.Join(", ", EntryKeys)})";
         }
 
-        var message = $"{path}: unknown key \"{key}\" (known keys: {string.Join(", ", EntryKeys)})";
+        var message = $"{path}: unknown key {QuotedValue.Of(key)} (known keys: {string.Join(", ", EntryKeys)})";
         var close = EntryKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase)
             || string.Equals(k, key.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
-        return close is null ? message : $"{message}; did you mean \"{close}\"?";
+        return close is null ? message : $"{message}; did you mean {QuotedValue.Of(close)}?";
     }
 
     private void Error(Mark mark, string message) =>

@@ -1,3 +1,4 @@
+using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -32,9 +33,9 @@ public static class SettingsYaml
     {
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
-        YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } s => $"the string \"{s.Value}\"",
+        YamlScalarNode { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } s => $"the string {QuotedValue.Of(s.Value)}",
         YamlScalarNode s when IsNull(s) => "nothing",
-        YamlScalarNode s => $"\"{s.Value}\"",
+        YamlScalarNode s => QuotedValue.Of(s.Value),
         _ => "something else",
     };
 }

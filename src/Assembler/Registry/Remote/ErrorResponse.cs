@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using OrasAssemble.Content;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Registry.Remote;
 
@@ -9,6 +10,7 @@ internal static class ErrorResponse
 {
     // Error bodies are small; a hostile registry must not make us read an unbounded one.
     private const int MaxBodyBytes = 64 * 1024;
+    private const int MaxErrorsInMessage = 4;
 
     public static async Task<IReadOnlyList<RegistryError>> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -50,8 +52,10 @@ internal static class ErrorResponse
             e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
+    /// <summary>The registry's own words, each entry bounded: a body may hold 64 KiB of whatever the registry likes.</summary>
     public static string Describe(IReadOnlyList<RegistryError> errors) =>
-        errors.Count == 0 ? "" : ": " + string.Join("; ", errors);
+        errors.Count == 0 ? "" : ": " + string.Join("; ", errors.Take(MaxErrorsInMessage).Select(e => QuotedValue.Bare(e.ToString())))
+            + (errors.Count > MaxErrorsInMessage ? $"; and {errors.Count - MaxErrorsInMessage} more" : "");
 
     /// <summary>The exception for a failed <paramref name="operation"/>, e.g. "fetch manifest 127.0.0.1:5000/app:1.0".</summary>
     public static async Task<Exception> ToExceptionAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Text;
 using OrasAssemble.Threading;
 
 namespace OrasAssemble.Registry.Remote;
@@ -58,7 +59,7 @@ public sealed class RegistryClient : IDisposable
         // Any repository will do: only the registry part of the reference is used to reach /v2/.
         if (!Reference.TryParse($"{registry}/ping", out var target) || !string.Equals(target.Registry, registry, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArgumentException($"\"{registry}\" is not a registry host (expected host[:port], e.g. ghcr.io or localhost:5000)", nameof(registry));
+            throw new ArgumentException($"{QuotedValue.Of(registry)} is not a registry host (expected host[:port], e.g. ghcr.io or localhost:5000)", nameof(registry));
         }
 
         var root = BaseUri(target);

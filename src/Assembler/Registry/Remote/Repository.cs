@@ -5,6 +5,7 @@ using System.Text.Json;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Auth;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.Registry.Remote;
 
@@ -722,7 +723,7 @@ public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IRefe
         var digest = values.First().Trim();
         return Oci.Digest.IsValid(digest)
             ? digest
-            : throw ErrorResponse.Protocol(operation, response, $"the registry sent an invalid Docker-Content-Digest \"{digest}\"");
+            : throw ErrorResponse.Protocol(operation, response, $"the registry sent an invalid Docker-Content-Digest {QuotedValue.Of(digest)}");
     }
 
     private static string MediaTypeOf(HttpResponseMessage response, byte[]? body)

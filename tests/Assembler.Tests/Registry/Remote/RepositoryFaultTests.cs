@@ -152,6 +152,24 @@ public sealed class RepositoryFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_registrys_huge_error_message_is_cut_in_the_exception()
+    {
+        var words = new string('x', 60 * 1024);
+        _server.Fault = async (context, _) =>
+        {
+            await FaultyRegistry.WriteErrorAsync(context, HttpStatusCode.Forbidden, "DENIED", words);
+            return true;
+        };
+
+        var error = await Assert.ThrowsAsync<RegistryAccessDeniedException>(() => Repo.FetchAsync("v1"));
+
+        Assert.InRange(error.Message.Length, 1, 1024);
+        Assert.Contains($"DENIED: {words[..100]}", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith($"… ({words.Length + "DENIED: ".Length} characters)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(words, Assert.Single(error.Errors).Message);
+    }
+
+    [Fact]
     public async Task Dropped_connection_mid_blob_resumes_with_Range_and_yields_the_exact_bytes()
     {
         var content = RandomBytes(3 * 1024 * 1024 + 17);
