@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real programs the test suite runs: a CNCF Distribution registry (docker-registry),
 # htpasswd for its bcrypt password file, openssl for the webhook's certificate script, and podman with runc
-# and a static busybox for the test that runs the example in real containers before and after a rebase.
+# and a static busybox for the test that runs the example in real containers before and after a rebase, and what
+# scripts/build-image-corpus.sh needs to build real images from Debian packages (mmdebstrap, buildah, skopeo, umoci,
+# jq), umoci also being the reference extraction the executor's trees are compared with.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -12,6 +14,11 @@ command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v podman >/dev/null 2>&1 || packages+=(podman)
 command -v runc >/dev/null 2>&1 || packages+=(runc)
 [ -x /bin/busybox ] || packages+=(busybox-static)
+command -v mmdebstrap >/dev/null 2>&1 || packages+=(mmdebstrap)
+command -v buildah >/dev/null 2>&1 || packages+=(buildah)
+command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+command -v umoci >/dev/null 2>&1 || packages+=(umoci)
+command -v jq >/dev/null 2>&1 || packages+=(jq)
 
 # kubectl is not a Debian package; the deploy manifest tests need it (with its built-in kustomize) on the PATH.
 command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found; the webhook deploy tests will fail" >&2
