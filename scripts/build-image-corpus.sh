@@ -7,6 +7,8 @@
 #                   (device nodes under dev/, bin -> usr/bin and the other usr-merge links, hard links).
 #   openjdk         minbase + a second layer from `apt-get install openjdk-17-jre-headless` run by buildah
 #                   (absolute links under etc/alternatives, whiteouts under var/lib/apt/lists).
+#   openjdk-nodev   openjdk's two layers with the device nodes (only those) deleted from the first one: the same
+#                   image for the executor as it is today, which refuses device nodes. Its second layer is openjdk's blob.
 #   python          minbase + a second layer from `apt-get install python3`.
 #   usrmerge-write  minbase + a layer holding only the entry bin/x, which lands on the lower layer's link bin -> usr/bin.
 #   umoci-insert    minbase + a layer written by `umoci insert` (one file, etc/corpus/hello.txt, with no parent
@@ -45,7 +47,7 @@ done
 
 suite=bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-tags=(minbase openjdk python usrmerge-write umoci-insert zstd)
+tags=(minbase openjdk openjdk-nodev python usrmerge-write umoci-insert zstd)
 
 mkdir -p "$1"
 base=$(cd "$1" && pwd)
@@ -126,6 +128,50 @@ apt_layer() {
     rm -rf "$scratch"
 }
 
+# Copies a tar from stdin to stdout without its character devices, block devices and FIFOs (with the pax or GNU
+# long-name headers that belong to them); every other byte stays as it was. Needs only perl-base.
+without_devices() {
+    perl -e "$(cat <<'PERL'
+use strict;
+use warnings;
+binmode STDIN;
+binmode STDOUT;
+sub take {
+    my ($bytes) = @_;
+    my $buffer = '';
+    while (length($buffer) < $bytes) {
+        my $got = read(STDIN, $buffer, $bytes - length($buffer), length($buffer));
+        die "the tar ends in the middle of an entry\n" unless $got;
+    }
+    return $buffer;
+}
+my $pending = '';
+while (1) {
+    my $header = take(512);
+    if ($header eq "\0" x 512) {
+        print $pending, $header;
+        my $rest;
+        print $rest while read(STDIN, $rest, 65536);
+        last;
+    }
+    my $field = substr($header, 124, 12);
+    die "a size in base-256 is not handled\n" if ord($field) & 0x80;
+    $field =~ s/[\0 ]+$//;
+    my $size = oct($field);
+    my $data = take(512 * int(($size + 511) / 512));
+    my $type = substr($header, 156, 1);
+    if ($type =~ /^[xLK]$/) {
+        die "a pax size record is not handled\n" if $type eq 'x' && $data =~ /^\d+ size=/m;
+        $pending .= $header . $data;
+        next;
+    }
+    print $pending, $header, $data unless $type =~ /^[346]$/;
+    $pending = '';
+}
+PERL
+)"
+}
+
 started=$SECONDS
 
 if ! done_step rootfs; then
@@ -149,6 +195,25 @@ if ! done_step openjdk; then
     log "openjdk"
     apt_layer openjdk openjdk-17-jre-headless
     mark_step openjdk
+fi
+
+if ! done_step openjdk-nodev; then
+    log "openjdk-nodev"
+    # GNU tar 1.34's --delete drops further members from this archive, so the device entries are cut out here.
+    without_devices <"$work/rootfs.tar" >"$state/nodev.tar"
+    jre=$(jq -r '.layers[1].digest' "$(manifest_of "$layout" openjdk)")
+    # umoci compresses the same tar to the same bytes, so this re-adds openjdk's own second blob.
+    zcat "$(blob "$layout" "$jre")" >"$state/jre.tar"
+    umoci new --image "$layout:openjdk-nodev"
+    umoci raw add-layer --image "$layout:openjdk-nodev" --history.created_by "minbase without its device nodes" "$state/nodev.tar"
+    umoci raw add-layer --image "$layout:openjdk-nodev" --history.created_by "openjdk's second layer" "$state/jre.tar"
+    umoci config --image "$layout:openjdk-nodev" --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.cmd bash
+    [ "$(jq -r '.layers[1].digest' "$(manifest_of "$layout" openjdk-nodev)")" = "$jre" ] || {
+        echo "$0: openjdk-nodev's second layer is not openjdk's blob" >&2
+        exit 1
+    }
+    rm -f "$state/nodev.tar" "$state/jre.tar"
+    mark_step openjdk-nodev
 fi
 
 if ! done_step python; then
