@@ -111,7 +111,12 @@ manifest_of() {
 # Adds to tag $1 (a copy of minbase) a layer of the changes that `apt-get install $2` makes in a minbase container.
 apt_layer() {
     local tag=$1 packages=$2 ctr scratch top
-    ctr=$(buildah --signature-policy "$state/policy.json" from --quiet --name "corpus-$tag" "oci:$layout:minbase")
+    # Under a name of its own: buildah would name an image read from oci:<path> after the path, which need not be
+    # a valid reference (a ".cache" component is not).
+    if ! buildah inspect --type image localhost/corpus-minbase >/dev/null 2>&1; then
+        skopeo --policy "$state/policy.json" copy --quiet "oci:$layout:minbase" containers-storage:localhost/corpus-minbase
+    fi
+    ctr=$(buildah from --quiet --name "corpus-$tag" localhost/corpus-minbase)
     buildah run --isolation chroot --network host "$ctr" -- sh -c \
         "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages && apt-get clean && rm -rf /var/lib/apt/lists/*" \
         >"$state/$tag-apt.log" 2>&1 || {
