@@ -55,6 +55,12 @@ internal static class ImageCorpus
         }
     }
 
+    /// <summary>
+    /// The image whose <c>umoci unpack</c> is the reference for <paramref name="tag"/>: the image itself, but for zstd,
+    /// whose layers umoci 0.4.7 does not read; it holds openjdk's layer tars (the same diff_ids), so openjdk stands in.
+    /// </summary>
+    public static string ReferenceTagFor(string tag) => tag == Zstd ? Openjdk : tag;
+
     /// <summary>The image tagged <paramref name="tag"/> (one of this class's constants), building the corpus first if need be.</summary>
     public static async Task<CorpusImage> GetAsync(string tag)
     {
