@@ -3,7 +3,9 @@
 # htpasswd for its bcrypt password file, openssl for the webhook's certificate script, and podman with runc
 # and a static busybox for the test that runs the example in real containers before and after a rebase, Go with
 # grpc-go (GOPATH mode) for the real grpc-go client the CSI plugin's transport tests build (tests/csi-grpc-client),
-# and zstd, which compresses the zstd layers the extraction tests read.
+# zstd, which compresses the zstd layers the extraction tests read, and what scripts/build-image-corpus.sh needs to
+# build real images from Debian packages (mmdebstrap, buildah, skopeo, umoci, jq), umoci also being the reference
+# extraction the executor's trees are compared with.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -17,6 +19,11 @@ command -v runc >/dev/null 2>&1 || packages+=(runc)
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
 [ -d /usr/share/gocode/src/google.golang.org/grpc ] || packages+=(golang-google-grpc-dev)
 command -v zstd >/dev/null 2>&1 || packages+=(zstd)
+command -v mmdebstrap >/dev/null 2>&1 || packages+=(mmdebstrap)
+command -v buildah >/dev/null 2>&1 || packages+=(buildah)
+command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+command -v umoci >/dev/null 2>&1 || packages+=(umoci)
+command -v jq >/dev/null 2>&1 || packages+=(jq)
 
 # kubectl is not a Debian package; the deploy manifest tests need it (with its built-in kustomize) on the PATH.
 command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found; the webhook deploy tests will fail" >&2
