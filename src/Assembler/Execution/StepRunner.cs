@@ -138,8 +138,13 @@ internal sealed class StepRunner
     {
         if (kind == EntryKind.Symlink && scope.CopyUnsafeLinks && Referent(scope, from) is { } referent)
         {
-            CopyEntry(scope with { Dereferenced = scope.Dereferenced + 1 }, referent.Path, to, referent.Kind);
+            CopyEntry(scope with { Chain = [.. scope.Chain, referent.Path] }, referent.Path, to, referent.Kind);
             return;
+        }
+
+        if (_budget.TryChargeEntry() is { } full)
+        {
+            throw new StepException($"copying {from} from source {scope.Source}: {full}");
         }
 
         var source = InView(scope.View, from);
@@ -209,7 +214,7 @@ internal sealed class StepRunner
             throw new StepException($"{what}, which is outside the source; set links: refuse to keep such links as links");
         }
 
-        if (scope.Dereferenced >= InTreeLinks.MaxLinks)
+        if (scope.Chain.Count >= InTreeLinks.MaxLinks)
         {
             throw new StepException($"{what}: more than {InTreeLinks.MaxLinks} links followed from one copied entry");
         }
@@ -217,6 +222,14 @@ internal sealed class StepRunner
         var real = InTreeLinks.Resolve(scope.View, SpecPath.Segments(lands), 0, $"source {scope.Source}", out var problem)
             ?? throw new StepException($"{what}: {problem}");
         var path = SpecPath.Root + string.Join('/', real);
+
+        // What is being copied already (the step's path, and each link's target on the way here) must not be copied
+        // again inside itself: that would never end.
+        if (scope.Chain.Prepend(scope.Root).FirstOrDefault(copying => SpecPath.IsWithin(copying, path)) is { } cycle)
+        {
+            throw new StepException($"{what}, which holds {cycle}, already being copied: the links make a cycle");
+        }
+
         var kind = DiskEntry.Probe(InView(scope.View, path));
         return kind != EntryKind.Missing
             ? (path, kind)
@@ -524,9 +537,11 @@ internal sealed class StepRunner
 
     /// <param name="Root">The path the step copies: links inside it stay links.</param>
     /// <param name="CopyUnsafeLinks">Copy what a link outside <paramref name="Root"/> points to, rather than the link.</param>
-    /// <param name="Dereferenced">Links followed to reach the entry being copied.</param>
-    private sealed record CopyScope(
-        string View, string Source, string Root, bool Overwrite, UnixFileMode? Mode, bool CopyUnsafeLinks, int Dereferenced = 0);
+    /// <param name="Chain">The targets of the links followed to reach the entry being copied, outermost first.</param>
+    private sealed record CopyScope(string View, string Source, string Root, bool Overwrite, UnixFileMode? Mode, bool CopyUnsafeLinks)
+    {
+        public IReadOnlyList<string> Chain { get; init; } = [];
+    }
 
     private sealed class StepException(string message) : Exception(message);
 }

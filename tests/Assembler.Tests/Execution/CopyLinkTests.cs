@@ -20,19 +20,11 @@ public sealed class CopyLinkTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<AssembledTree> AssembleAsync(string steps)
+    private Task<AssembledTree> AssembleAsync(string steps) => AssembleAsync(steps, JdkLike());
+
+    private async Task<AssembledTree> AssembleAsync(string steps, TarBuilder image)
     {
-        await ContentBuilder.PushImageAsync(_store, "registry.example/jdk:17", new TarBuilder()
-            .Directory("etc").Directory("etc/java-17-openjdk").Directory("etc/java-17-openjdk/security")
-            .File("etc/java-17-openjdk/accessibility.properties", "assistive_technologies=")
-            .File("etc/java-17-openjdk/security/java.security", "securerandom.source=file:/dev/urandom")
-            .Directory("usr/lib/jvm/java-17-openjdk-amd64/conf").Directory("usr/lib/jvm/java-17-openjdk-amd64/bin")
-            .File("usr/lib/jvm/java-17-openjdk-amd64/bin/java", "ELF java", "755")
-            .Symlink("usr/lib/jvm/java-17-openjdk-amd64/bin/jrunscript", "java")
-            .Symlink("usr/lib/jvm/java-17-openjdk-amd64/conf/accessibility.properties", "/etc/java-17-openjdk/accessibility.properties")
-            .Symlink("usr/lib/jvm/java-17-openjdk-amd64/conf/security", "../../../../../etc/java-17-openjdk/security")
-            .Symlink("usr/lib/jvm/java-17-openjdk-amd64/conf/missing", "../../../../../etc/nothing")
-            .Symlink("usr/lib/jvm/default-java", "java-17-openjdk-amd64"));
+        await ContentBuilder.PushImageAsync(_store, "registry.example/jdk:17", image);
         var spec = SpecDocument.Load($"""
             apiVersion: assemble.oras.land/v1
             kind: Assembly
@@ -45,6 +37,74 @@ public sealed class CopyLinkTests : IDisposable
         var cache = TreeCache.Open(new CacheOptions { Root = _dir.Combine("cache") });
         return await new SpecExecutor(cache, new StoreTargetLocator(_store, "memory"), new ExecutorOptions { DefaultPlatform = Platform.Parse("linux/amd64") })
             .AssembleAsync(spec);
+    }
+
+    private static TarBuilder JdkLike() => new TarBuilder()
+        .Directory("etc").Directory("etc/java-17-openjdk").Directory("etc/java-17-openjdk/security")
+        .File("etc/java-17-openjdk/accessibility.properties", "assistive_technologies=")
+        .File("etc/java-17-openjdk/security/java.security", "securerandom.source=file:/dev/urandom")
+        .Directory("usr/lib/jvm/java-17-openjdk-amd64/conf").Directory("usr/lib/jvm/java-17-openjdk-amd64/bin")
+        .File("usr/lib/jvm/java-17-openjdk-amd64/bin/java", "ELF java", "755")
+        .Symlink("usr/lib/jvm/java-17-openjdk-amd64/bin/jrunscript", "java")
+        .Symlink("usr/lib/jvm/java-17-openjdk-amd64/conf/accessibility.properties", "/etc/java-17-openjdk/accessibility.properties")
+        .Symlink("usr/lib/jvm/java-17-openjdk-amd64/conf/security", "../../../../../etc/java-17-openjdk/security")
+        .Symlink("usr/lib/jvm/java-17-openjdk-amd64/conf/missing", "../../../../../etc/nothing")
+        .Symlink("usr/lib/jvm/default-java", "java-17-openjdk-amd64");
+
+    [Fact]
+    public async Task Links_that_lead_back_into_what_is_being_copied_are_a_cycle_not_an_endless_copy()
+    {
+        // Without a rule, d/a and d/b each copy d again, each copy holding a and b: 2^40 directories before any depth bound.
+        var image = new TarBuilder().Directory("d").Symlink("d/a", "../d").Symlink("d/b", "../d").Directory("top").Symlink("top/l", "../d");
+
+        var error = await Assert.ThrowsAsync<AssemblyException>(() => AssembleAsync("  - copy: { from: jdk, path: /top, to: /out }", image));
+
+        Assert.Equal("steps[0].copy: link /d/a in source jdk points to \"../d\", which holds /d, already being copied: the links make a cycle", error.Message);
+    }
+
+    [Fact]
+    public async Task A_link_to_a_directory_above_the_copied_path_is_a_cycle()
+    {
+        var image = new TarBuilder().Directory("top").File("top/f", "f").Symlink("top/up", "..");
+
+        var error = await Assert.ThrowsAsync<AssemblyException>(() => AssembleAsync("  - copy: { from: jdk, path: /top, to: /out }", image));
+
+        Assert.Equal("steps[0].copy: link /top/up in source jdk points to \"..\", which holds /top, already being copied: the links make a cycle", error.Message);
+    }
+
+    [Fact]
+    public async Task Entries_a_copy_makes_count_against_the_tree_cap_on_entries()
+    {
+        // A directory of links fanning out to one another without a cycle still ends at the tree's cap.
+        var image = new TarBuilder().Directory("top");
+        for (var level = 0; level < 12; level++)
+        {
+            image.Directory($"l{level}").File($"l{level}/f", "f").Symlink($"l{level}/a", $"../l{level + 1}").Symlink($"l{level}/b", $"../l{level + 1}");
+        }
+
+        image.Directory("l12").Symlink("top/start", "../l0");
+        await ContentBuilder.PushImageAsync(_store, "registry.example/fan:1", image);
+        var spec = SpecDocument.Load("""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: fan }
+            sources:
+              fan: { ref: registry.example/fan:1 }
+            steps:
+              - copy: { from: fan, path: /top, to: /out }
+            """).GetValidSpec("fan.yaml");
+        var cache = TreeCache.Open(new CacheOptions { Root = _dir.Combine("fan-cache") });
+        var executor = new SpecExecutor(cache, new StoreTargetLocator(_store, "memory"), new ExecutorOptions
+        {
+            DefaultPlatform = Platform.Parse("linux/amd64"),
+            Limits = new ExtractionLimits { MaxEntries = 1000 },
+        });
+
+        var error = await Assert.ThrowsAsync<AssemblyException>(() => executor.AssembleAsync(spec));
+
+        Assert.StartsWith("steps[0].copy: copying ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("the tree would hold more than the limit of 1000 entries (maxEntries)", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.TreesDirectory));
     }
 
     [Fact]
