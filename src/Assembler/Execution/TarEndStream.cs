@@ -15,6 +15,9 @@ internal sealed class TarEndStream(Stream inner) : Stream
     private long _dataEnd;
     private long _synthetic = -1;
 
+    // Whether a byte other than zero came after the current entry's data and padding: a header had begun.
+    private bool _headerBegun;
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -25,7 +28,11 @@ internal sealed class TarEndStream(Stream inner) : Stream
     public bool EndedInData { get; private set; }
 
     /// <summary>Says where the entry whose header was just read ends: its data follows from here.</summary>
-    public void EntryData(long length) => _dataEnd = Position + length;
+    public void EntryData(long length)
+    {
+        _dataEnd = Position + length;
+        _headerBegun = false;
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -47,8 +54,17 @@ internal sealed class TarEndStream(Stream inner) : Stream
 
     private int Advance(Span<byte> buffer, int n)
     {
+        var padded = _dataEnd + ((Block - (_dataEnd % Block)) % Block);
         if (n > 0 || buffer.Length == 0)
         {
+            // Bytes past the data's padding that are not all zeros are a header (of an entry, or pax or long-name
+            // metadata the reader takes in as part of the next entry).
+            var past = Position + n - padded;
+            if (past > 0 && buffer.Slice((int)Math.Max(0, n - past), (int)Math.Min(n, past)).IndexOfAnyExcept((byte)0) >= 0)
+            {
+                _headerBegun = true;
+            }
+
             Position += n;
             return n;
         }
@@ -59,15 +75,14 @@ internal sealed class TarEndStream(Stream inner) : Stream
             return 0;
         }
 
-        // Ended after complete data: pad to the block, then two zero blocks; a stream ending inside a header gets none.
-        var padding = (Block - (_dataEnd % Block)) % Block;
-        var headerBytes = Position - _dataEnd - padding;
-        if (Position - _dataEnd > padding && headerBytes % Block != 0)
+        // Ended after complete data, with at most zeros after it: pad to the block, then two zero blocks. A stream
+        // that ends after a header had begun gets none, and the reader reports it cut short.
+        if (_headerBegun || (Position > padded && (Position - padded) % Block != 0))
         {
             return 0;
         }
 
-        _synthetic = Position - _dataEnd <= padding ? padding - (Position - _dataEnd) + (2 * Block) : 2 * Block;
+        _synthetic = Position <= padded ? padded - Position + (2 * Block) : 2 * Block;
         return Supply(buffer);
     }
 

@@ -49,7 +49,8 @@ internal sealed class TarExtractor
             while (await NextAsync(reader, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 _archive.CurrentEntry = entry.Name;
-                _ends.EntryData(entry.Length);
+                // A global pax header's data is read with the header; any other entry's data follows it.
+                _ends.EntryData(entry.EntryType == TarEntryType.GlobalExtendedAttributes ? 0 : entry.Length);
                 if (++entries > _limits.MaxEntries)
                 {
                     throw new UnsafeLayerException(_digest, entry.Name, $"the layer has more than {_limits.MaxEntries} entries");

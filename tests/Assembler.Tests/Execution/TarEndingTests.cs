@@ -103,6 +103,21 @@ public sealed class TarEndingTests : IDisposable
         Assert.EndsWith("the tar data ends in the middle of an entry", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_tar_cut_after_a_pax_header_of_the_next_entry_is_still_an_error()
+    {
+        // Every entry here has a pax extended header (one block, and its records in one more) before its own header.
+        var first = new TarBuilder().File("a", "x").ToTar();
+        var both = new TarBuilder().File("a", "x").File("b", "the entry whose header never comes").ToTar();
+        var firstEnd = first.Length - (2 * Block);
+        var blob = both[..(firstEnd + (2 * Block))];
+        Assert.Equal((byte)'x', blob[firstEnd + 156]);
+
+        var e = await Assert.ThrowsAsync<InvalidLayerException>(() => ApplyAsync(blob));
+
+        Assert.EndsWith("the tar data ends in the middle of an entry", e.Message, StringComparison.Ordinal);
+    }
+
     private Task<ExtractionSummary> ApplyAsync(byte[] blob) =>
         new LayerApplier().ApplyAsync(Descriptor.Create(blob, MediaTypes.ImageLayer), new MemoryStream(blob), _target);
 }
