@@ -69,6 +69,8 @@ public sealed partial class TreeCache
 
     private string BlobLock(string hex) => Path.Combine(LocksDirectory, $"blob-{hex}");
 
+    private string UseLock(string key) => Path.Combine(LocksDirectory, $"use-{key}");
+
     /// <summary>Opens (creating if needed) a cache directory and clears what dead processes left in <c>tmp/</c>.</summary>
     public static TreeCache Open(CacheOptions options)
     {
@@ -185,16 +187,25 @@ public sealed partial class TreeCache
     }
 
     /// <summary>
-    /// Removes the tree for <paramref name="key"/> unless it is being built or is already gone, moving it out of
-    /// <c>trees/</c> first so a reader finds the whole tree or none. Returns the disk bytes that freed (files whose
-    /// data a blob still holds free nothing), or null when it was left alone. Whether any pod still uses the tree is
-    /// the caller's to know.
+    /// Holds the tree for <paramref name="key"/> in use until disposed: <see cref="TryRemoveTree"/> leaves a held tree
+    /// alone. A caller that found a tree and is about to use it (mount it) holds it first, then checks it still exists.
+    /// Any number may hold one tree at once, in this process or others.
     /// </summary>
-    public long? TryRemoveTree(string key)
+    public async Task<IDisposable> HoldTreeAsync(string key, CancellationToken cancellationToken = default) =>
+        await FileLock.AcquireSharedAsync(UseLock(ValidKey(key)), _options.LockTimeout, $"removing tree {key}", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Removes the tree for <paramref name="key"/> unless it is being built, held (<see cref="HoldTreeAsync"/>), already
+    /// gone, or <paramref name="stillUnused"/> says otherwise when asked under those locks; moves it out of
+    /// <c>trees/</c> first so a reader finds the whole tree or none. Returns the disk bytes that freed (files whose
+    /// data a blob still holds free nothing), or null when it was left alone.
+    /// </summary>
+    public long? TryRemoveTree(string key, Func<bool>? stillUnused = null)
     {
         var path = TreePath(key);
-        using var held = FileLock.TryAcquire(TreeLock(key));
-        if (held is null || !Directory.Exists(path))
+        using var unheld = FileLock.TryAcquire(UseLock(key));
+        using var held = unheld is null ? null : FileLock.TryAcquire(TreeLock(key));
+        if (held is null || !Directory.Exists(path) || stillUnused?.Invoke() == false)
         {
             return null;
         }

@@ -75,7 +75,8 @@ internal sealed partial class CacheCollector(
                 break;
             }
 
-            if (cache.TryRemoveTree(tree.Key) is not { } freed)
+            // Asked again under the cache's locks: a publish may have begun to use the tree since the list was made.
+            if (cache.TryRemoveTree(tree.Key, () => !publisher.TreesInUse().Contains(tree.Key) && (ledger.LastUsed(tree.Key) ?? DateTimeOffset.MinValue) < cutoff) is not { } freed)
             {
                 continue;
             }
