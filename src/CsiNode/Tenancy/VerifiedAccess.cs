@@ -99,6 +99,12 @@ internal sealed class VerifiedAccess
         {
             if (_entries.TryGetValue(entry.Key, out var old))
             {
+                // A read that found the same digest keeps the descriptor an earlier one gave.
+                if (entry.What.Manifest is null && old.Value.What.Digest == digest)
+                {
+                    entry = entry with { What = old.Value.What };
+                }
+
                 Remove(old);
             }
 
