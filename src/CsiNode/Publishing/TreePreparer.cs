@@ -29,6 +29,7 @@ internal sealed class TreePreparer(
 {
     private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
 
+    private readonly ParsedSpecs _parsed = new();
     private int _inFlight;
 
     /// <summary>How many volumes are being prepared right now.</summary>
@@ -152,7 +153,7 @@ internal sealed class TreePreparer(
         if (MediaTypes.IsManifest(descriptor.MediaType)
             && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpec(manifest))
         {
-            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, repository, cancellationToken).ConfigureAwait(false);
+            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, _parsed, repository, cancellationToken).ConfigureAwait(false);
             return (spec, descriptor.Digest);
         }
 
