@@ -147,8 +147,12 @@ internal sealed class TreePreparer(
         RegistryClient client, Reference reference, VolumeAttributes attributes, Access access, CancellationToken cancellationToken)
     {
         var repository = client.GetRepository(reference);
-        var (descriptor, bytes) = await ReadManifestAsync(repository, reference, attributes.PullPolicy, access, cancellationToken).ConfigureAwait(false);
-        verified.Record(access.CredentialsId, reference.ToString(), descriptor.Digest, descriptor);
+        var (descriptor, bytes, asked) = await ReadManifestAsync(repository, reference, attributes.PullPolicy, access, cancellationToken).ConfigureAwait(false);
+        if (asked)
+        {
+            // Only a read the registry answered starts a window; using a remembered one does not prolong it.
+            verified.Record(access.CredentialsId, reference.ToString(), descriptor.Digest, descriptor);
+        }
 
         if (MediaTypes.IsManifest(descriptor.MediaType)
             && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpec(manifest))
@@ -172,9 +176,10 @@ internal sealed class TreePreparer(
     /// <summary>
     /// The manifest a reference names and its bytes, kept in the node's blob store (verified against the digest like any
     /// blob). When these credentials read the reference as given within <c>tenancy.verifiedFor</c>, and for a tag the
-    /// node still serves what they read, the manifest comes from the blob store without a registry request.
+    /// node still serves what they read, the manifest comes from the blob store without a registry request
+    /// (<c>Asked</c> is false).
     /// </summary>
-    private async Task<(Descriptor Descriptor, byte[] Bytes)> ReadManifestAsync(
+    private async Task<(Descriptor Descriptor, byte[] Bytes, bool Asked)> ReadManifestAsync(
         Repository repository, Reference reference, PullPolicy pullPolicy, Access access, CancellationToken cancellationToken)
     {
         string path;
@@ -182,7 +187,7 @@ internal sealed class TreePreparer(
             && (reference.Digest is not null || (pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest && cache.HasTree(pinned.TreeKey))))
         {
             path = await cache.EnsureBlobAsync(known, ct => repository.FetchAsync(known, ct), cancellationToken).ConfigureAwait(false);
-            return (known, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+            return (known, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), false);
         }
 
         var (descriptor, content) = await FetchManifestAsync(repository, reference, pullPolicy, cancellationToken).ConfigureAwait(false);
@@ -191,7 +196,7 @@ internal sealed class TreePreparer(
             path = await cache.EnsureBlobAsync(descriptor, _ => Task.FromResult(content), cancellationToken).ConfigureAwait(false);
         }
 
-        return (descriptor, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+        return (descriptor, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), true);
     }
 
     /// <summary>
