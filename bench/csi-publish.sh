@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures, in one run on one machine, the CSI node plugin as kubelet meets it: warm NodePublishVolume latency over
 # PUBLISHES publishes of a cached spec, interleaved with as many bare read-only bind mounts (the plugin's own
-# mount(2) calls, timed the same way) as the reference; then PODS concurrent publishes of that spec against a fresh,
+# mount(2) calls, timed the same way) as the reference, with each warm publish broken down into its parts (the gRPC
+# round trip of a NodeGetInfo on the same connection, the phases the plugin times in its publish_phase_seconds
+# metric, and the rest) and the registry requests the timed publishes made; then PODS concurrent publishes of that spec against a fresh,
 # empty plugin root, timed until every pod is mounted, with the blob GETs the registry saw meanwhile.
 # Prints a Markdown block for bench/RESULTS.md. Needs root (real mounts).
 #
@@ -90,7 +92,8 @@ echo "warm publishes and bare binds, $publishes each..." >&2
 mkdir -p "$work/bare-source"
 cp -r "$work/src/." "$work/bare-source/"
 start_plugin warm
-bench warm "$work/warm/csi.sock" "$work/warm/kubelet" "$reference" "$publishes" "$work/bare-source" > "$work/warm.out"
+bench warm "$work/warm/csi.sock" "$work/warm/kubelet" "$reference" "$publishes" "$work/bare-source" \
+  "http://$metrics/metrics" "$work/registry.log" > "$work/warm.out"
 stop_plugin
 value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -103,6 +106,12 @@ distinct="$(blob_gets_after "$log_lines" | sort -u | grep -c . || true)"
 fetched="$(metric oras_assemble_csi_fetched_bytes_total)"
 stop_plugin
 
+over="$(python3 -c "print(f'{$(value publish_p50_ms "$work/warm.out") - $(value bare_p50_ms "$work/warm.out"):.2f}')")"
+parts() {
+  for part in transport validate lookup credentials resolve tree tenancy record mount rest; do
+    printf '| %s | %s ms | %s ms |\n' "$part" "$(value "part_${part}_p50_ms" "$work/warm.out")" "$(value "part_${part}_p99_ms" "$work/warm.out")"
+  done
+}
 ratio="$(python3 -c "print(f'{$(value publish_p50_ms "$work/warm.out") / $(value bare_p50_ms "$work/warm.out"):.1f}')")"
 cat <<MD
 ### $(date -u +%Y-%m-%d) — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)
@@ -115,7 +124,12 @@ registry on loopback, plugin and client talking gRPC over the plugin's unix sock
 | warm NodePublishVolume, $publishes pods (cache hit) | $(value publish_p50_ms "$work/warm.out") ms | $(value publish_p90_ms "$work/warm.out") ms | $(value publish_p99_ms "$work/warm.out") ms | $(value publish_max_ms "$work/warm.out") ms |
 | bare read-only bind, mount(2) bind + remount (reference) | $(value bare_p50_ms "$work/warm.out") ms | $(value bare_p90_ms "$work/warm.out") ms | $(value bare_p99_ms "$work/warm.out") ms | $(value bare_max_ms "$work/warm.out") ms |
 
-Warm publish p50 / bare bind p50: ${ratio}×.
+Warm publish p50 / bare bind p50: ${ratio}×; p50 − bare p50: ${over} ms. Registry requests during the $publishes timed
+publishes: $(value registry_requests "$work/warm.out").
+
+| part of a warm publish | p50 | p99 |
+| --- | --- | --- |
+$(parts)
 
 | cold fan-out | result |
 | --- | --- |

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
@@ -7,33 +8,61 @@ using OrasAssemble.CsiNode.Tests.TestSupport;
 namespace OrasAssemble.CsiBench;
 
 /// <summary>
-/// Warm NodePublishVolume latency next to what a read-only bind mount costs on its own. The two are interleaved, one
-/// of each per round, so noise from the shared machine falls on both alike.
+/// Warm NodePublishVolume latency next to what a read-only bind mount costs on its own, broken down into its parts:
+/// the gRPC round trip (a NodeGetInfo on the same connection, which does no work), the parts the plugin times itself
+/// (<c>oras_assemble_csi_publish_phase_seconds</c>, read from its metrics before and after each publish), and the rest
+/// (dispatch, the call's log line, the response). The publish and the bare bind are interleaved, one of each per round,
+/// so noise from the shared machine falls on both alike. Registry requests are counted in the registry's access log
+/// over the timed rounds only.
 /// </summary>
 internal static class PublishLatencyBench
 {
+    private const string PhaseSum = "oras_assemble_csi_publish_phase_seconds_sum{phase=\"";
+
     public static async Task<IReadOnlyList<(string Name, string Value)>> RunAsync(
-        KubeletClient kubelet, string reference, int rounds, string bareSource, string bareDirectory)
+        KubeletClient kubelet, string reference, int rounds, string bareSource, string bareDirectory, Uri metrics, string registryLog)
     {
         var volume = new Dictionary<string, string> { [VolumeContextKeys.Reference] = reference };
+        using var http = new HttpClient();
 
         // Fills the cache (and resolves the tag once), so every timed publish is a cache hit.
         var warmup = TestPod.Create("warmup");
         await kubelet.PublishAsync(warmup, volume);
         await kubelet.UnpublishAsync(warmup);
+        var registryBefore = RegistryRequests(registryLog);
 
         // The plugin's own mount(2) calls: bind, then remount read-only, nosuid, nodev.
         var mounter = new LinuxMounter();
         var publish = new LatencySample();
         var bare = new LatencySample();
+        var transport = new LatencySample();
+        var rest = new LatencySample();
+        var phases = new Dictionary<string, LatencySample>(StringComparer.Ordinal);
         for (var i = 0; i < rounds; i++)
         {
+            var started = Stopwatch.GetTimestamp();
+            await kubelet.Grpc.CallAsync<NodeGetInfoResponse>("/csi.v1.Node/NodeGetInfo", new NodeGetInfoRequest());
+            var roundTrip = Stopwatch.GetElapsedTime(started);
+            transport.Add(roundTrip);
+
+            var before = await PhaseSumsAsync(http, metrics);
             var pod = TestPod.Create($"warm-{i}");
             var request = kubelet.PublishRequest(pod, volume);
             Directory.CreateDirectory(Path.GetDirectoryName(request.TargetPath)!);
-            var started = Stopwatch.GetTimestamp();
+            started = Stopwatch.GetTimestamp();
             await kubelet.PublishAsync(request);
-            publish.Add(Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            publish.Add(elapsed);
+            var after = await PhaseSumsAsync(http, metrics);
+            var timed = TimeSpan.Zero;
+            foreach (var (phase, sum) in after)
+            {
+                var part = TimeSpan.FromSeconds(sum - before.GetValueOrDefault(phase));
+                timed += part;
+                (phases.TryGetValue(phase, out var sample) ? sample : phases[phase] = new LatencySample()).Add(part);
+            }
+
+            rest.Add(elapsed - roundTrip - timed);
             if (!MountTable.IsMountPoint(request.TargetPath))
             {
                 throw new InvalidOperationException($"publish {i} answered OK but {request.TargetPath} is not mounted");
@@ -48,6 +77,35 @@ internal static class PublishLatencyBench
             mounter.Unmount(target);
         }
 
-        return [(nameof(rounds), rounds.ToString(CultureInfo.InvariantCulture)), .. publish.Summary("publish"), .. bare.Summary("bare")];
+        var registryRequests = RegistryRequests(registryLog) - registryBefore;
+        return
+        [
+            (nameof(rounds), rounds.ToString(CultureInfo.InvariantCulture)),
+            ("registry_requests", registryRequests.ToString(CultureInfo.InvariantCulture)),
+            .. publish.Summary("publish"),
+            .. bare.Summary("bare"),
+            .. transport.Summary("part_transport"),
+            .. phases.SelectMany(p => p.Value.Summary($"part_{p.Key}")),
+            .. rest.Summary("part_rest"),
+        ];
     }
+
+    /// <summary>The plugin's running total of seconds spent in each publish phase.</summary>
+    private static async Task<Dictionary<string, double>> PhaseSumsAsync(HttpClient http, Uri metrics)
+    {
+        var sums = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in (await http.GetStringAsync(metrics)).Split('\n'))
+        {
+            if (line.StartsWith(PhaseSum, StringComparison.Ordinal) && line.IndexOf("\"} ", StringComparison.Ordinal) is var end and > 0)
+            {
+                sums[line[PhaseSum.Length..end]] = double.Parse(line[(end + 3)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return sums;
+    }
+
+    /// <summary>Requests to the registry API so far, from its access log (one line each).</summary>
+    private static int RegistryRequests(string log) =>
+        File.ReadLines(log).Count(l => l.Contains(" /v2/", StringComparison.Ordinal) && l.Contains("HTTP/", StringComparison.Ordinal));
 }

@@ -15,7 +15,7 @@ internal sealed partial class NodeConfigParser
 {
     private static readonly string[] TopKeys = ["registries", "transfer", "cache", "limits", "tenancy", "namespaces"];
     private static readonly string[] CacheKeys = ["budget", "minIdle", "gcInterval"];
-    private static readonly string[] TenancyKeys = ["enforce", "allowPlainHttp", "allowInsecure"];
+    private static readonly string[] TenancyKeys = ["enforce", "allowPlainHttp", "allowInsecure", "verifiedFor"];
     private static readonly string[] RuleKeys = ["registries", "repositories"];
 
     private readonly List<HostSettingsError> _errors = [];
@@ -131,6 +131,16 @@ internal sealed partial class NodeConfigParser
         var settings = new TenancySettings();
         foreach (var (key, value) in Entries(node, "tenancy", TenancyKeys))
         {
+            if (key == "verifiedFor")
+            {
+                // 0 turns remembering off; any other window is at least a second.
+                settings = settings with
+                {
+                    VerifiedFor = value is YamlScalarNode { Style: ScalarStyle.Plain, Value: "0" or "0s" } ? TimeSpan.Zero : Duration(value, "tenancy.verifiedFor", TimeSpan.FromSeconds(1)),
+                };
+                continue;
+            }
+
             var flag = Boolean(value, "tenancy." + key);
             settings = key switch
             {

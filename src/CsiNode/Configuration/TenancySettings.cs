@@ -11,4 +11,12 @@ internal sealed record TenancySettings
 
     /// <summary>Whether a volume's <c>oras.options.insecure</c> is honoured; refused when not.</summary>
     public bool AllowInsecure { get; init; }
+
+    /// <summary>
+    /// How long a registry read that succeeded with a volume's credentials stands in for the next one with the same
+    /// credentials and reference (kubelet's KEP-2535 idea); zero asks the registry on every publish.
+    /// </summary>
+    public TimeSpan VerifiedFor { get; init; } = DefaultVerifiedFor;
+
+    public static readonly TimeSpan DefaultVerifiedFor = TimeSpan.FromMinutes(5);
 }

@@ -38,10 +38,10 @@ internal static class VolumeCredentials
     }
 
     /// <summary>
-    /// Tells apart volumes that must not share a registry client (whose token cache is per client): a one-way hash of
-    /// the secret and the per-volume connection options, never the secret itself.
+    /// Every secret value and per-volume connection option that decides what a registry answers, in one fixed order:
+    /// two volumes with the same text are the same caller. It holds the secret in clear, so it is only ever hashed.
     /// </summary>
-    public static string Fingerprint(IReadOnlyDictionary<string, string> secrets, string? basicAuthRegistry, bool plainHttp, bool insecure)
+    public static string Canonical(IReadOnlyDictionary<string, string> secrets, string? basicAuthRegistry, bool plainHttp, bool insecure)
     {
         var text = new StringBuilder();
         text.Append(plainHttp).Append('\n').Append(insecure).Append('\n').Append(basicAuthRegistry).Append('\n');
@@ -50,6 +50,12 @@ internal static class VolumeCredentials
             text.Append(key.Length).Append(':').Append(key).Append(value.Length).Append(':').Append(value);
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return text.ToString();
     }
+
+    /// <summary>
+    /// Tells apart volumes that must not share a registry client (whose token cache is per client): a one-way hash of
+    /// the <see cref="Canonical"/> text, never the secret itself.
+    /// </summary>
+    public static string Fingerprint(string canonical) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
 }

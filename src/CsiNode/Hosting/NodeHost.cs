@@ -187,12 +187,13 @@ internal sealed partial class NodeHost : IAsyncDisposable
             ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
             var clients = new RegistryClientPool(options.Config.Registries, options.Config.Transfer, nodeCredentials, time, loggers.CreateLogger<RegistryClientPool>());
             var pins = new ReferencePins(Path.Combine(state, "references"));
-            var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), options.Config, metrics);
-            var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
+            var verified = new VerifiedAccess(options.Config.Tenancy.VerifiedFor, time);
+            var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), verified, options.Config, metrics);
+            var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, metrics, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
             var collector = new CacheCollector(cache, ledger, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
             return new Parts(
                 new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
-                new NodeService(publisher, options, loggers.CreateLogger<NodeService>()),
+                new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()),
                 publisher, collector, clients, metrics);
         }
     }

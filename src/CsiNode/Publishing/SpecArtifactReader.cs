@@ -7,7 +7,8 @@ namespace OrasAssemble.CsiNode.Publishing;
 
 /// <summary>
 /// Reads the spec a spec artifact holds (spec/assembly-spec.md, "The spec artifact"): its one spec layer, fetched
-/// through the node cache so it is verified and downloaded once, then parsed and validated like any spec.
+/// through the node cache so it is verified and downloaded once, then parsed and validated like any spec (once per
+/// blob: see <see cref="ParsedSpecs"/>).
 /// </summary>
 internal static class SpecArtifactReader
 {
@@ -16,7 +17,8 @@ internal static class SpecArtifactReader
     /// <param name="origin">Names the artifact in errors, e.g. its reference.</param>
     /// <exception cref="InvalidDataException">The artifact does not have exactly one spec layer, or it is too large.</exception>
     /// <exception cref="InvalidSpecException">The layer is not a valid spec.</exception>
-    public static async Task<AssemblySpec> ReadAsync(Manifest manifest, string origin, TreeCache cache, IFetchable source, CancellationToken cancellationToken)
+    public static async Task<AssemblySpec> ReadAsync(
+        Manifest manifest, string origin, TreeCache cache, ParsedSpecs parsed, IFetchable source, CancellationToken cancellationToken)
     {
         var layers = manifest.Layers.Where(l => l.MediaType == SpecArtifact.LayerMediaType).ToList();
         if (layers.Count != 1)
@@ -32,6 +34,6 @@ internal static class SpecArtifactReader
 
         var path = await cache.EnsureBlobAsync(layer, ct => source.FetchAsync(layer, ct), cancellationToken).ConfigureAwait(false);
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        return SpecJson.Deserialize(bytes, origin);
+        return parsed.GetOrParse(layer.Digest, () => SpecJson.Deserialize(bytes, origin));
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Configuration;
@@ -18,14 +19,17 @@ namespace OrasAssemble.CsiNode.Publishing;
 /// Turns a volume's attributes into a tree in the node cache: a spec artifact is assembled by its spec, any other
 /// artifact or image is extracted whole, an inline spec is assembled as written. Every registry request is made with
 /// the volume's own credentials, and with tenancy enforced a tree found in the cache is handed out only after those
-/// credentials have read every manifest it was built from.
+/// credentials have read every manifest it was built from. A read those credentials made within
+/// <c>tenancy.verifiedFor</c> counts (see <see cref="VerifiedAccess"/>), unless the volume's pull policy is <c>Always</c>.
 /// </summary>
 internal sealed class TreePreparer(
-    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, ReferencePins pins, NamespacePolicy policy, NodeConfig config, NodeMetrics metrics)
+    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, ReferencePins pins, NamespacePolicy policy, VerifiedAccess verified,
+    NodeConfig config, NodeMetrics metrics)
     : ITreePreparer
 {
     private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
 
+    private readonly ParsedSpecs _parsed = new();
     private int _inFlight;
 
     /// <summary>How many volumes are being prepared right now.</summary>
@@ -46,6 +50,7 @@ internal sealed class TreePreparer(
 
     private async Task<PreparedTree> PrepareCountedAsync(PublishRequest request, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var attributes = request.Attributes;
         if (attributes.PlainHttp && !config.Tenancy.AllowPlainHttp)
         {
@@ -69,16 +74,18 @@ internal sealed class TreePreparer(
             throw new VolumeException(VolumeErrorKind.InvalidRequest, $"nodePublishSecretRef: {e.Message}", e);
         }
 
-        var fingerprint = VolumeCredentials.Fingerprint(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
-        using var lease = clients.Rent(fingerprint, () => credentials, attributes.PlainHttp, attributes.Insecure);
+        var canonical = VolumeCredentials.Canonical(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
+        var access = new Access(verified.CredentialsId(canonical), attributes.PullPolicy != PullPolicy.Always);
+        using var lease = clients.Rent(VolumeCredentials.Fingerprint(canonical), () => credentials, attributes.PlainHttp, attributes.Insecure);
         using var pull = metrics.PullStarted();
+        started = metrics.Phase(PublishPhase.Credentials, started);
 
         string? digest = null;
         AssemblySpec spec;
         if (attributes.Reference is { } reference)
         {
             Authorize(request.Pod, reference);
-            (spec, digest) = await ResolveAsync(lease.Client, reference, attributes, cancellationToken).ConfigureAwait(false);
+            (spec, digest) = await ResolveAsync(lease.Client, reference, attributes, access, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -90,13 +97,15 @@ internal sealed class TreePreparer(
             Authorize(request.Pod, Reference.Parse(source.Ref));
         }
 
+        started = metrics.Phase(PublishPhase.Resolve, started);
         var tree = await Executor(lease.Client, attributes, attributes.PullPolicy).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
+        started = metrics.Phase(PublishPhase.Tree, started);
         if (tree.Sources.Count == 0 && config.Tenancy.Enforce)
         {
             // Found by its pin without asking any registry: this pod has not shown it may read the sources yet.
             if (ledger.Sources(tree.Key) is { } known)
             {
-                await CheckAccessAsync(lease.Client, known, cancellationToken).ConfigureAwait(false);
+                await CheckAccessAsync(lease.Client, known, access, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -107,6 +116,12 @@ internal sealed class TreePreparer(
         if (attributes.Reference is { Digest: null } tagged)
         {
             pins.Pin(tagged.ToString(), digest!, tree.Key);
+        }
+
+        foreach (var source in tree.Sources)
+        {
+            // Resolved just now with these credentials.
+            verified.Record(access.CredentialsId, source.Reference, source.ManifestDigest);
         }
 
         if (tree.Sources.Count > 0)
@@ -124,26 +139,25 @@ internal sealed class TreePreparer(
             metrics.CacheHit();
         }
 
+        metrics.Phase(PublishPhase.Tenancy, started);
         return new PreparedTree(tree.Key, tree.Path, attributes.Describe(), digest, tree.Built);
     }
 
     private async Task<(AssemblySpec Spec, string Digest)> ResolveAsync(
-        RegistryClient client, Reference reference, VolumeAttributes attributes, CancellationToken cancellationToken)
+        RegistryClient client, Reference reference, VolumeAttributes attributes, Access access, CancellationToken cancellationToken)
     {
         var repository = client.GetRepository(reference);
-        var (descriptor, content) = await FetchManifestAsync(repository, reference, attributes.PullPolicy, cancellationToken).ConfigureAwait(false);
-        byte[] bytes;
-        await using (content.ConfigureAwait(false))
+        var (descriptor, bytes, asked) = await ReadManifestAsync(repository, reference, attributes.PullPolicy, access, cancellationToken).ConfigureAwait(false);
+        if (asked)
         {
-            using var buffer = new MemoryStream();
-            await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            bytes = buffer.ToArray();
+            // Only a read the registry answered starts a window; using a remembered one does not prolong it.
+            verified.Record(access.CredentialsId, reference.ToString(), descriptor.Digest, descriptor);
         }
 
         if (MediaTypes.IsManifest(descriptor.MediaType)
             && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpec(manifest))
         {
-            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, repository, cancellationToken).ConfigureAwait(false);
+            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, _parsed, repository, cancellationToken).ConfigureAwait(false);
             return (spec, descriptor.Digest);
         }
 
@@ -157,6 +171,32 @@ internal sealed class TreePreparer(
             throw new VolumeException(VolumeErrorKind.InvalidRequest,
                 $"volume attribute {VolumeContextKeys.LayerMediaTypes}: {string.Join("; ", e.Errors.Select(x => x.Message))}", e);
         }
+    }
+
+    /// <summary>
+    /// The manifest a reference names and its bytes, kept in the node's blob store (verified against the digest like any
+    /// blob). When these credentials read the reference as given within <c>tenancy.verifiedFor</c>, and for a tag the
+    /// node still serves what they read, the manifest comes from the blob store without a registry request
+    /// (<c>Asked</c> is false).
+    /// </summary>
+    private async Task<(Descriptor Descriptor, byte[] Bytes, bool Asked)> ReadManifestAsync(
+        Repository repository, Reference reference, PullPolicy pullPolicy, Access access, CancellationToken cancellationToken)
+    {
+        string path;
+        if (access.UseRemembered && verified.Find(access.CredentialsId, reference.ToString()) is { Manifest: { } known }
+            && (reference.Digest is not null || (pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest && cache.HasTree(pinned.TreeKey))))
+        {
+            path = await cache.EnsureBlobAsync(known, ct => repository.FetchAsync(known, ct), cancellationToken).ConfigureAwait(false);
+            return (known, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), false);
+        }
+
+        var (descriptor, content) = await FetchManifestAsync(repository, reference, pullPolicy, cancellationToken).ConfigureAwait(false);
+        await using (content.ConfigureAwait(false))
+        {
+            path = await cache.EnsureBlobAsync(descriptor, _ => Task.FromResult(content), cancellationToken).ConfigureAwait(false);
+        }
+
+        return (descriptor, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), true);
     }
 
     /// <summary>
@@ -191,11 +231,17 @@ internal sealed class TreePreparer(
 
     /// <summary>
     /// Whether the volume's credentials read every source of a cached tree. Each is asked for as the spec names it, so a
-    /// refusal names what the spec says and not the digest this node resolved it to.
+    /// refusal names what the spec says and not the digest this node resolved it to. A source these credentials read
+    /// within <c>tenancy.verifiedFor</c>, landing on the digest the tree was built from, is not asked for again.
     /// </summary>
-    private static async Task CheckAccessAsync(RegistryClient client, IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
+    private async Task CheckAccessAsync(RegistryClient client, IReadOnlyList<TreeSource> sources, Access access, CancellationToken cancellationToken) =>
         await Task.WhenAll(sources.Select(async source =>
         {
+            if (access.UseRemembered && verified.Holds(access.CredentialsId, source.Reference, source.ManifestDigest))
+            {
+                return;
+            }
+
             var reference = Reference.Parse(source.Reference);
             var repository = client.GetRepository(reference);
             try
@@ -207,6 +253,8 @@ internal sealed class TreePreparer(
                 // The tag is gone but the repository answered: what the tree was built from must still be there.
                 await repository.ResolveAsync(source.ManifestDigest, cancellationToken).ConfigureAwait(false);
             }
+
+            verified.Record(access.CredentialsId, source.Reference, source.ManifestDigest);
         })).ConfigureAwait(false);
 
     private SpecExecutor Executor(RegistryClient client, VolumeAttributes attributes, PullPolicy pullPolicy) => new(
@@ -227,6 +275,9 @@ internal sealed class TreePreparer(
             throw new VolumeException(VolumeErrorKind.Refused, refusal);
         }
     }
+
+    /// <summary>Who the volume's registry requests speak for, and whether reads they made lately may stand in for new ones.</summary>
+    private readonly record struct Access(string CredentialsId, bool UseRemembered);
 
     private static AssemblySpec ParseInline(string text)
     {

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.State;
 
@@ -12,7 +14,7 @@ namespace OrasAssemble.CsiNode.Publishing;
 /// different targets never wait on each other.
 /// </summary>
 internal sealed partial class VolumePublisher(
-    ITreePreparer preparer, IMounter mounter, PublishRecordStore records, TreeLedger ledger, TimeProvider time,
+    ITreePreparer preparer, IMounter mounter, PublishRecordStore records, TreeLedger ledger, NodeMetrics metrics, TimeProvider time,
     TimeSpan waitWithoutDeadline, ILogger<VolumePublisher> logger)
 {
     private static readonly TimeSpan MinMargin = TimeSpan.FromSeconds(1);
@@ -31,7 +33,10 @@ internal sealed partial class VolumePublisher(
     {
         using (await _targets.LockAsync(request.TargetPath, cancellationToken).ConfigureAwait(false))
         {
-            if (AlreadyPublished(request) is { } done)
+            var started = Stopwatch.GetTimestamp();
+            var done = AlreadyPublished(request);
+            metrics.Phase(PublishPhase.Lookup, started);
+            if (done is not null)
             {
                 return done;
             }
@@ -41,7 +46,10 @@ internal sealed partial class VolumePublisher(
         using (await _targets.LockAsync(request.TargetPath, cancellationToken).ConfigureAwait(false))
         {
             // Another call for this target may have finished while this one waited.
-            if (AlreadyPublished(request) is { } done)
+            var started = Stopwatch.GetTimestamp();
+            var done = AlreadyPublished(request);
+            metrics.Phase(PublishPhase.Lookup, started);
+            if (done is not null)
             {
                 return done;
             }
@@ -239,6 +247,7 @@ internal sealed partial class VolumePublisher(
         _mounting.AddOrUpdate(prepared.Key, 1, (_, n) => n + 1);
         try
         {
+            var started = Stopwatch.GetTimestamp();
             Directory.CreateDirectory(target);
 
             // Recorded before mounting: a crash after the mount must still leave a record to unpublish from.
@@ -254,7 +263,9 @@ internal sealed partial class VolumePublisher(
                 PodUid = request.Pod.Uid,
                 PublishedAt = time.GetUtcNow(),
             });
+            started = metrics.Phase(PublishPhase.Record, started);
             mounter.BindReadOnly(prepared.Path, target);
+            metrics.Phase(PublishPhase.Mount, started);
         }
         catch (IOException e)
         {

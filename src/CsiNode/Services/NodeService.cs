@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Csi;
+using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Text;
 
@@ -13,7 +14,7 @@ namespace OrasAssemble.CsiNode.Services;
 /// <see cref="VolumePublisher"/>, and ends with one log line (its metrics are the <see cref="CallInterceptor"/>'s).
 /// Secrets never reach a log.
 /// </summary>
-internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions options, ILogger<NodeService> logger) : Node.NodeBase
+internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions options, NodeMetrics metrics, ILogger<NodeService> logger) : Node.NodeBase
 {
     public override async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, ServerCallContext context)
     {
@@ -24,6 +25,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         try
         {
             publish = Check(request);
+            metrics.Phase(PublishPhase.Validate, started);
             result = await publisher.PublishAsync(publish, CallDeadline.Of(context), context.CancellationToken).ConfigureAwait(false);
             return new NodePublishVolumeResponse();
         }

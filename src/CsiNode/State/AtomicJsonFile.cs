@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace OrasAssemble.CsiNode.State;
 
-/// <summary>JSON files replaced whole: written under a temporary name, flushed, renamed; a crash leaves old or new.</summary>
+/// <summary>
+/// JSON files replaced whole: written under a temporary name, flushed, renamed, and the directory flushed so the new
+/// name is as durable as the bytes; a crash leaves old or new.
+/// </summary>
 internal static class AtomicJsonFile
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = false };
@@ -25,6 +28,8 @@ internal static class AtomicJsonFile
             File.Delete(temp);
             throw;
         }
+
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>The value, or default when the file is missing; a file that does not parse is an error.</summary>

@@ -64,6 +64,26 @@ public sealed class NodeConfigParserTests
         Assert.Empty(config.Namespaces);
     }
 
+    [Theory]
+    [InlineData("", 300)]
+    [InlineData("tenancy: { verifiedFor: 90s }", 90)]
+    [InlineData("tenancy: { verifiedFor: 0 }", 0)]
+    [InlineData("tenancy: { verifiedFor: 0s }", 0)]
+    public void Tenancy_verifiedFor_defaults_to_5_minutes_and_0_turns_it_off(string yaml, int seconds)
+    {
+        var config = NodeConfigParser.Parse(yaml, "config.yaml");
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), config.Tenancy.VerifiedFor);
+    }
+
+    [Fact]
+    public void A_verifiedFor_under_a_second_other_than_0_is_refused_naming_the_field()
+    {
+        var error = Assert.Throws<HostSettingsException>(() => NodeConfigParser.Parse("tenancy:\n  verifiedFor: 500ms\n", "config.yaml"));
+
+        Assert.Contains(error.Errors, e => e.Line == 2 && e.Message.Contains("tenancy.verifiedFor must be a duration of at least 1s", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once_with_its_line_and_column()
     {

@@ -32,7 +32,7 @@ public sealed class CacheCollectorTests : IDisposable
         _cache = TreeCache.Open(new CacheOptions { Root = _dir.Combine("cache") });
         _records = new PublishRecordStore(_dir.Combine("cache", "node", "volumes"));
         _ledger = new TreeLedger(_dir.Combine("cache", "node", "trees"));
-        _publisher = new VolumePublisher(new Unused(), new FakeMounter(), _records, _ledger, TimeProvider.System, TimeSpan.FromSeconds(1), NullLogger<VolumePublisher>.Instance);
+        _publisher = new VolumePublisher(new Unused(), new FakeMounter(), _records, _ledger, new NodeMetrics(), TimeProvider.System, TimeSpan.FromSeconds(1), NullLogger<VolumePublisher>.Instance);
     }
 
     public void Dispose() => _dir.Dispose();

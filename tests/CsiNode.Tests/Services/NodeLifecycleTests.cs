@@ -103,6 +103,28 @@ public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClas
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(plugin.Host.MetricsUri!, "/other"))).StatusCode);
     }
 
+    [Fact]
+    public async Task Each_part_of_a_publish_is_timed_under_its_own_phase_label()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "phases");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        await plugin.Kubelet.PublishAsync(TestPod.Create("web-0"), Volume(spec));
+        await plugin.Kubelet.PublishAsync(TestPod.Create("web-1"), Volume(spec));
+        await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("web-2"), Volume($"{Server.Host}/phases/absent:1")));
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(plugin.Host.MetricsUri);
+
+        Assert.Contains("# TYPE oras_assemble_csi_publish_phase_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Equal(3, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"validate\"}"));
+        Assert.Equal(3, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"credentials\"}"));
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"tree\"}"));
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"record\"}"));
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"mount\"}"));
+        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_bucket{phase=\"mount\",le=\"+Inf\"}"));
+        Assert.True(Value(text, "oras_assemble_csi_publish_phase_seconds_sum{phase=\"record\"}") > 0);
+    }
+
     private static double Value(string metrics, string series)
     {
         var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))

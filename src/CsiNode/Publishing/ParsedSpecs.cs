@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using OrasAssemble.Spec;
+
+namespace OrasAssemble.CsiNode.Publishing;
+
+/// <summary>
+/// Specs already parsed and validated, by the digest of the blob they were read from: the same bytes always give the
+/// same spec, so a warm publish need not load and validate them again. Only valid specs are kept; bounded by starting
+/// over when full, which costs one parse per spec in use.
+/// </summary>
+internal sealed class ParsedSpecs
+{
+    public const int MaxEntries = 256;
+
+    private readonly ConcurrentDictionary<string, AssemblySpec> _specs = new(StringComparer.Ordinal);
+
+    public AssemblySpec GetOrParse(string digest, Func<AssemblySpec> parse)
+    {
+        if (_specs.TryGetValue(digest, out var known))
+        {
+            return known;
+        }
+
+        var spec = parse();
+        if (_specs.Count >= MaxEntries)
+        {
+            _specs.Clear();
+        }
+
+        _specs.TryAdd(digest, spec);
+        return spec;
+    }
+}
