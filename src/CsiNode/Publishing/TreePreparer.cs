@@ -35,6 +35,18 @@ internal sealed class TreePreparer(
     /// <summary>How many volumes are being prepared right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    public async Task<IDisposable> HoldAsync(PreparedTree tree, CancellationToken cancellationToken)
+    {
+        var hold = await cache.HoldTreeAsync(tree.Key, cancellationToken).ConfigureAwait(false);
+        if (cache.HasTree(tree.Key))
+        {
+            return hold;
+        }
+
+        hold.Dispose();
+        throw new VolumeException(VolumeErrorKind.Pending, $"tree {tree.Key} was removed to make room just after it was found; the next attempt builds it again");
+    }
+
     public async Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _inFlight);

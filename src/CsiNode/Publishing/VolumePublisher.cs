@@ -54,7 +54,12 @@ internal sealed partial class VolumePublisher(
                 return done;
             }
 
-            Mount(request, prepared);
+            // Held until the mount and its record exist: from then on the record keeps the tree from being removed.
+            using (await preparer.HoldAsync(prepared, cancellationToken).ConfigureAwait(false))
+            {
+                Mount(request, prepared);
+            }
+
             return new PublishResult(prepared.Key, prepared.Source, prepared.Digest, Mounted: true, CacheHit: !prepared.Built);
         }
     }

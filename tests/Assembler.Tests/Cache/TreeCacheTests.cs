@@ -218,6 +218,24 @@ public sealed class TreeCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_held_tree_or_one_the_caller_finds_in_use_under_the_locks_is_not_removed()
+    {
+        var cache = Open();
+        await cache.GetOrBuildTreeAsync(Key, Writing(() => { }));
+        var other = Open();
+
+        using (await other.HoldTreeAsync(Key))
+        {
+            Assert.Null(cache.TryRemoveTree(Key));
+        }
+
+        Assert.Null(cache.TryRemoveTree(Key, stillUnused: () => false));
+        Assert.True(cache.HasTree(Key));
+        Assert.NotNull(cache.TryRemoveTree(Key, stillUnused: () => true));
+        Assert.False(cache.HasTree(Key));
+    }
+
+    [Fact]
     public async Task A_removed_tree_is_gone_whole_and_its_bytes_are_counted_once()
     {
         var cache = Open();

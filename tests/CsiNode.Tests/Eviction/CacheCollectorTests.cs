@@ -122,5 +122,7 @@ public sealed class CacheCollectorTests : IDisposable
     private sealed class Unused : ITreePreparer
     {
         public Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IDisposable> HoldAsync(PreparedTree tree, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

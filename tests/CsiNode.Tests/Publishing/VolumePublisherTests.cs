@@ -157,6 +157,9 @@ public sealed class VolumePublisherTests : IDisposable
 
         public Task StartedAsync() => _started.Task;
 
+        // Its trees are plain directories no cache removes: holding one takes nothing.
+        public Task<IDisposable> HoldAsync(PreparedTree tree, CancellationToken cancellationToken) => Task.FromResult<IDisposable>(NoHold.Instance);
+
         public async Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
@@ -165,6 +168,15 @@ public sealed class VolumePublisherTests : IDisposable
             return FailWith is { } failure
                 ? throw failure
                 : new PreparedTree("tree-" + request.VolumeId, "/cache/trees/" + request.VolumeId, request.Attributes.Describe(), "sha256:abc", Built: true);
+        }
+    }
+
+    private sealed class NoHold : IDisposable
+    {
+        public static readonly NoHold Instance = new();
+
+        public void Dispose()
+        {
         }
     }
 }
