@@ -67,6 +67,29 @@ public sealed class OciLayoutSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Push_refuses_a_spec_with_a_layout_source_before_writing_anywhere()
+    {
+        var spec = SpecFixtures.WriteSpec(temp.Path, """
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: layout }
+            mount: { path: /app }
+            sources:
+              app: { ref: "oci-layout://layout:1" }
+            steps:
+              - copy: { from: app, path: app.txt, to: /app.txt }
+            """);
+
+        var push = await CliProcess.RunAsync("push", "--oci-layout", spec, $"{temp.Combine("pushed")}:1");
+
+        Assert.Equal(2, push.ExitCode);
+        Assert.Equal(
+            "Error: sources.app: oci-layout://layout:1 names a local OCI layout, which a pushed spec cannot: push its content to a registry and name it there\n",
+            push.Stderr);
+        Assert.False(Directory.Exists(temp.Combine("pushed")));
+    }
+
+    [Fact]
     public async Task A_malformed_layout_source_fails_validation_naming_the_field()
     {
         var spec = SpecFixtures.WriteSpec(temp.Path, """
