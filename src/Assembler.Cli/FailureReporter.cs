@@ -53,10 +53,29 @@ internal static class FailureReporter
     private static string Describe(Exception error) => error switch
     {
         OperationCanceledException => "interrupted",
+        RegistryTlsException tls => $"{tls.Message}; {PlainHttpHint}",
         HttpRequestException { InnerException: AuthenticationException } http =>
-            $"{http.Message} (TLS failed; if the registry speaks plain HTTP, pass --plain-http or set plainHttp in --config)",
+            $"{http.Message} (TLS failed; {PlainHttpHint})",
+
+        // A source the executor could not read carries the handshake failure inside its own message.
+        _ when TlsFailureWithin(error) => $"{error.Message}; {PlainHttpHint}",
         _ => error.Message,
     };
+
+    private const string PlainHttpHint = "if it serves plain HTTP, use --plain-http (or plainHttp: true for the host in --config)";
+
+    private static bool TlsFailureWithin(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is RegistryTlsException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static Exception Unwrap(Exception error) =>
         error is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : error;

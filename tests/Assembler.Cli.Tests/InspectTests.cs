@@ -90,18 +90,43 @@ public sealed class InspectTests(AnonymousRegistryFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task An_image_shows_its_config_type_as_artifact_type()
+    public async Task An_image_says_it_is_a_container_image_for_its_platform()
     {
         using var client = RegistryClients.PlainHttp();
         var repository = client.GetRepository($"{Server.Host}/inspect/image");
-        var image = await PushImageAsync(repository, "amd64");
+        var image = await PushImageAsync(repository, "arm64");
         await repository.TagAsync(image, "1");
 
         var text = await CliProcess.RunAsync("inspect", "--plain-http", $"{Server.Host}/inspect/image:1");
+        var json = await CliProcess.RunAsync("inspect", "--plain-http", "--output", "json", $"{Server.Host}/inspect/image:1");
 
         Assert.Equal(0, text.ExitCode);
-        Assert.Contains("Artifact type: application/vnd.oci.image.config.v1+json", text.Stdout.Split('\n'));
-        Assert.Contains("  1. (no title)", text.Stdout.Split('\n'));
+        var lines = text.Stdout.Split('\n');
+        Assert.Contains("Type:          container image (linux/arm64)", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("Artifact type:", StringComparison.Ordinal));
+        Assert.Contains("  1. (no title)", lines);
+
+        // JSON keeps artifactType as it was and adds the kind and platform.
+        Assert.Equal(0, json.ExitCode);
+        using var report = JsonDocument.Parse(json.Stdout);
+        Assert.Equal("application/vnd.oci.image.config.v1+json", report.RootElement.GetProperty("artifactType").GetString());
+        Assert.Equal("container image", report.RootElement.GetProperty("type").GetString());
+        Assert.Equal("linux/arm64", report.RootElement.GetProperty("platform").GetString());
+    }
+
+    [Fact]
+    public async Task An_artifact_is_not_called_a_container_image()
+    {
+        var file = temp.Combine("a.txt");
+        await File.WriteAllTextAsync(file, "a");
+        Assert.Equal(0, (await CliProcess.RunAsync("pack", "--plain-http", $"{Server.Host}/inspect/not-image:1", file)).ExitCode);
+
+        var json = await CliProcess.RunAsync("inspect", "--plain-http", "--output", "json", $"{Server.Host}/inspect/not-image:1");
+
+        Assert.Equal(0, json.ExitCode);
+        using var report = JsonDocument.Parse(json.Stdout);
+        Assert.False(report.RootElement.TryGetProperty("type", out _));
+        Assert.False(report.RootElement.TryGetProperty("platform", out _));
     }
 
     [Fact]
@@ -115,8 +140,8 @@ public sealed class InspectTests(AnonymousRegistryFixture fixture) : IClassFixtu
 
         var pull = await CliProcess.RunAsync("pull", "--plain-http", $"{Server.Host}/inspect/pull-index:1", "-o", temp.Combine("out"));
 
-        Assert.Equal(1, pull.ExitCode);
-        Assert.Contains("is an image index, not an artifact", pull.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, pull.ExitCode);
+        Assert.Equal($"Error: {Server.Host}/inspect/pull-index:1 is an image index with no manifest for any platform: pull one of its manifests by digest\n", pull.Stderr);
     }
 
     [Fact]

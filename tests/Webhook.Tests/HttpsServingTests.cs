@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using OrasAssemble.Tests.TestSupport;
+using OrasAssemble.TestSupport;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Hosting;
 using OrasAssemble.Webhook.Tests.TestSupport;
@@ -34,15 +35,25 @@ public sealed class HttpsServingTests : IDisposable
         Assert.Equal("ok\n", health);
         Assert.Equal("ok\n", ready);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType?.ToString());
-        Assert.Contains("oras_assemble_webhook_admissions_total{outcome=\"malformed\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("oras_assemble_webhook_admissions_total{outcome=\"mutated\"} 0\n", text, StringComparison.Ordinal);
-        Assert.Contains("oras_assemble_webhook_admission_duration_seconds_count 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("oras_assemble_webhook_admission_duration_seconds_bucket{le=\"+Inf\"} 1\n", text, StringComparison.Ordinal);
+        var scrape = PrometheusText.Parse(text);
+        Assert.Equal(1, scrape.Value("oras_assemble_webhook_admissions_total", ("outcome", "malformed")));
+        Assert.Equal(0, scrape.Value("oras_assemble_webhook_admissions_total", ("outcome", "mutated")));
+        Assert.Equal(1, scrape.Value("oras_assemble_webhook_admission_duration_seconds_count"));
+        Assert.Equal(1, scrape.Value("oras_assemble_webhook_admission_duration_seconds_bucket", ("le", "+Inf")));
+        Assert.Equal(
+            ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "+Inf"],
+            scrape.Samples.Where(s => s.Name == "oras_assemble_webhook_admission_duration_seconds_bucket").Select(s => s.Labels["le"]));
+        Assert.Equal(0, scrape.Value("oras_assemble_webhook_spec_resolutions_total", ("result", "unavailable")));
+        Assert.Equal(0, scrape.Value("oras_assemble_webhook_certificate_reloads_total", ("result", "failed")));
         using var served = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(webhook.Certificate.CertificateFile));
-        var expiry = new DateTimeOffset(served.NotAfter.ToUniversalTime()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        Assert.Contains($"oras_assemble_webhook_certificate_expiry_timestamp_seconds {expiry}\n", text, StringComparison.Ordinal);
-        Assert.All(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), line =>
-            Assert.Matches(@"^(# (HELP|TYPE) oras_assemble_webhook_\w+ .+|oras_assemble_webhook_\w+(\{\w+=""[^""]+""\})? [0-9.e+-]+)$", line));
+        var expiry = new DateTimeOffset(served.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();
+        Assert.Equal(expiry, scrape.Value("oras_assemble_webhook_certificate_expiry_timestamp_seconds"));
+        Assert.Equal("histogram", scrape.Types["oras_assemble_webhook_admission_duration_seconds"]);
+        Assert.Equal("gauge", scrape.Types["oras_assemble_webhook_certificate_expiry_timestamp_seconds"]);
+
+        // Beside ours, the process's and the .NET runtime's own.
+        Assert.True(scrape.Value("process_cpu_seconds_total") > 0);
+        Assert.Contains(scrape.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -57,8 +68,8 @@ public sealed class HttpsServingTests : IDisposable
         Assert.Equal(413, answer.Code);
         Assert.Equal("RequestEntityTooLarge", answer.Reason);
         Assert.Equal("the review is 4096 bytes, over the limit of 1024", answer.Message);
-        var metrics = await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics"));
-        Assert.Contains("oras_assemble_webhook_admissions_total{outcome=\"malformed\"} 1\n", metrics, StringComparison.Ordinal);
+        var metrics = PrometheusText.Parse(await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics")));
+        Assert.Equal(1, metrics.Value("oras_assemble_webhook_admissions_total", ("outcome", "malformed")));
     }
 
     [Fact]
@@ -84,8 +95,8 @@ public sealed class HttpsServingTests : IDisposable
 
         Assert.Equal("CN=oras-assemble-webhook", before.Subject);
         Assert.Equal("CN=renewed", after.Subject);
-        var metrics = await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics"));
-        Assert.Contains("oras_assemble_webhook_certificate_reloads_total{result=\"ok\"} 1\n", metrics, StringComparison.Ordinal);
+        var metrics = PrometheusText.Parse(await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics")));
+        Assert.Equal(1, metrics.Value("oras_assemble_webhook_certificate_reloads_total", ("result", "ok")));
     }
 
     [Fact]

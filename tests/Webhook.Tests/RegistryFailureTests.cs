@@ -7,6 +7,7 @@ using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
+using OrasAssemble.TestSupport;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
@@ -58,14 +59,14 @@ public sealed class RegistryFailureTests : IAsyncLifetime
         await using var webhook = await StartAsync(FailurePolicy.Ignore);
 
         var answer = await webhook.ReviewAsync(Review($"{hole.Host}/apps/hello-spec:1.0"));
-        var metrics = await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics"));
+        var metrics = PrometheusText.Parse(await webhook.Client.GetStringAsync(new Uri(webhook.BaseUri, "/metrics")));
 
         Assert.True(answer.Allowed);
         Assert.Null(answer.Patch);
         Assert.Equal(
             [$"admitted without the assembled volume of assemble.oras.land/spec (the webhook's failure policy is Ignore): cannot resolve spec {hole.Host}/apps/hello-spec:1.0: registry {hole.Host} did not answer within 1s"],
             answer.Warnings);
-        Assert.Contains("oras_assemble_webhook_admissions_total{outcome=\"failed_open\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Equal(1, metrics.Value("oras_assemble_webhook_admissions_total", ("outcome", "failed_open")));
         Assert.Contains(webhook.Logs.Entries, e => e.EventId == 2005);
     }
 

@@ -33,6 +33,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     {
         pusher.Dispose();
         client.Dispose();
+        metrics.Dispose();
     }
 
     [Fact]

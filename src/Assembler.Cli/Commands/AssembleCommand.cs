@@ -56,7 +56,11 @@ internal static class AssembleCommand
                 throw new UsageException($"--out: {problem}");
             }
 
-            var spec = await LoadSpecAsync(context, parseResult.GetValue(what)!, cancellationToken).ConfigureAwait(false);
+            var argument = parseResult.GetValue(what)!;
+            var spec = await LoadSpecAsync(context, argument, cancellationToken).ConfigureAwait(false);
+
+            // oci-layout:// sources sit beside the spec file they are written in; a pushed spec's, in the current directory.
+            var layoutBase = SpecFile.NamesSpecFile(argument) ? Path.GetDirectoryName(Path.GetFullPath(argument))! : Directory.GetCurrentDirectory();
             var cacheRoot = parseResult.GetValue(cache) ?? DefaultCacheDirectory();
             var treeCache = TreeCache.Open(new CacheOptions { Root = cacheRoot });
             var locator = await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false);
@@ -68,6 +72,7 @@ internal static class AssembleCommand
                     Progress = report,
                     Concurrency = context.Limits.Concurrency,
                     Limits = context.Limits.Extraction,
+                    LayoutBaseDirectory = layoutBase,
                 })
                     .AssembleAsync(spec, cancellationToken)).ConfigureAwait(false);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrasAssemble.Cli.Pulling;
+using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Commands;
 
@@ -19,17 +20,25 @@ internal static class PullCommand
             DefaultValueFactory = _ => ".",
         };
 
+        var platform = new Option<string>("--platform")
+        {
+            Description = "For an image index: the platform whose manifest to pull, os/arch[/variant], e.g. linux/arm64",
+            HelpName = "os/arch[/variant]",
+        };
+
         var command = new Command("pull", "Pull an ORAS artifact: each titled layer becomes a file, folder layers are unpacked; prints the manifest digest")
         {
             reference,
             output,
+            platform,
         };
         VerbAction.Set(command, global, terminal, async (parseResult, context, cancellationToken) =>
         {
             var target = context.ParseReference(parseResult.GetValue(reference)!);
+            var wanted = ParsePlatform(parseResult.GetValue(platform));
             var store = await context.OpenAsync(target, forWriting: false, cancellationToken).ConfigureAwait(false);
             var (manifest, layers) = await context.Progress.RunAsync(
-                tracker => new ArtifactPuller(tracker).PullAsync(store, parseResult.GetValue(output)!, cancellationToken)).ConfigureAwait(false);
+                tracker => new ArtifactPuller(tracker).PullAsync(store, parseResult.GetValue(output)!, wanted, cancellationToken)).ConfigureAwait(false);
 
             foreach (var skipped in layers.Where(l => l.Title is null))
             {
@@ -40,5 +49,17 @@ internal static class PullCommand
             await context.Terminal.Out.WriteLineAsync(manifest.Digest).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static Platform? ParsePlatform(string? text)
+    {
+        try
+        {
+            return text is null ? null : Platform.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--platform: {e.Message}", e);
+        }
     }
 }

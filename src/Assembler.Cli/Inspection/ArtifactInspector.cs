@@ -1,4 +1,6 @@
+using OrasAssemble.Artifacts;
 using OrasAssemble.Cli.Targets;
+using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Inspection;
@@ -6,6 +8,8 @@ namespace OrasAssemble.Cli.Inspection;
 /// <summary>Reads a manifest or index and summarises it for <c>inspect</c>.</summary>
 internal sealed class ArtifactInspector(IReadOnlyList<IArtifactDetailProvider> providers)
 {
+    public const string ContainerImage = "container image";
+
     public async Task<InspectionReport> InspectAsync(ArtifactTarget target, CancellationToken cancellationToken)
     {
         var (descriptor, bytes) = await ManifestReader.FetchAsync(target, cancellationToken).ConfigureAwait(false);
@@ -45,6 +49,13 @@ internal sealed class ArtifactInspector(IReadOnlyList<IArtifactDetailProvider> p
             Annotations = manifest.Annotations,
             Layers = [.. manifest.Layers.Select(l => new LayerSummary(l.MediaType, l.Title, l.Size, l.Digest, l.Annotations))],
         };
+
+        if (manifest.ArtifactType is null && manifest.Config.MediaType is MediaTypes.ImageConfig or MediaTypes.DockerConfig)
+        {
+            var platforms = await BaseImagePlatforms.ReadAsync(
+                new LocatedTarget(target.Store, target.ContentReference), target.Reference.ToString(), ManifestReader.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+            report = report with { Type = ContainerImage, Platform = platforms.Platforms.Count == 0 ? null : platforms.Describe() };
+        }
 
         var provider = providers.FirstOrDefault(p => p.Describes(manifest));
         if (provider is null)

@@ -17,6 +17,12 @@ internal sealed record InspectionReport
     /// <summary>The declared artifact type, else (for a manifest) the config's media type as the OCI spec directs.</summary>
     public string? ArtifactType { get; init; }
 
+    /// <summary><c>container image</c> for an image manifest (config of an image config type, no artifact type), else null.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>For a container image, the platform its config states (<c>os/arch[/variant]</c>).</summary>
+    public string? Platform { get; init; }
+
     public Descriptor? Config { get; init; }
 
     public Descriptor? Subject { get; init; }

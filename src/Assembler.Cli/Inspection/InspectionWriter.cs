@@ -28,7 +28,12 @@ internal static class InspectionWriter
         Field(output, "Media type", report.MediaType);
         Field(output, "Digest", report.Digest);
         Field(output, "Size", Size(report.Size));
-        if (report.ArtifactType is not null)
+        if (report.Type is not null)
+        {
+            // The config's media type says only "image"; the kind and platform are what a reader wants.
+            Field(output, "Type", report.Platform is null ? report.Type : $"{report.Type} ({report.Platform})");
+        }
+        else if (report.ArtifactType is not null)
         {
             Field(output, "Artifact type", report.ArtifactType);
         }

@@ -23,15 +23,31 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
 
     private readonly ArtifactLayerWriter writer = new();
 
+    /// <param name="platform">Which manifest to take when the reference names an index; an index needs one.</param>
+    /// <exception cref="UsageException">The reference names an index and no platform was given.</exception>
+    /// <exception cref="PlatformNotFoundException">The index has no manifest for the platform.</exception>
     public async Task<(Descriptor Manifest, IReadOnlyList<PulledLayer> Layers)> PullAsync(
-        ArtifactTarget target, string outputDirectory, CancellationToken cancellationToken)
+        ArtifactTarget target, string outputDirectory, Platform? platform, CancellationToken cancellationToken)
     {
         var (descriptor, bytes) = await ManifestReader.FetchAsync(target, cancellationToken).ConfigureAwait(false);
+        if (MediaTypes.IsIndex(descriptor.MediaType))
+        {
+            var index = OciJson.Deserialize<Oci.Index>(bytes, $"index {descriptor.Digest}");
+            if (platform is null)
+            {
+                var offered = ManifestResolver.PlatformManifests(index).Select(m => m.Platform!.ToString()).Distinct(StringComparer.Ordinal).ToList();
+                throw new UsageException(offered.Count == 0
+                    ? $"{target.Reference} is an image index with no manifest for any platform: pull one of its manifests by digest"
+                    : $"{target.Reference} is an image index: choose one of its platforms with --platform ({string.Join(", ", offered)})");
+            }
+
+            descriptor = ManifestResolver.SelectPlatform(index, platform);
+            bytes = await target.Store.FetchAllAsync(descriptor, ManifestReader.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!MediaTypes.IsManifest(descriptor.MediaType))
         {
-            throw new NotSupportedException(MediaTypes.IsIndex(descriptor.MediaType)
-                ? $"{target.Reference} is an image index, not an artifact: see its manifests with 'oras-assemble inspect' and pull one by digest"
-                : $"{target.Reference} is {descriptor.MediaType}, which pull does not read (it takes an OCI or Docker image manifest)");
+            throw new NotSupportedException($"{target.Reference} is {descriptor.MediaType}, which pull does not read (it takes an OCI or Docker image manifest)");
         }
 
         var manifest = OciJson.Deserialize<Manifest>(bytes, $"manifest {descriptor.Digest}");

@@ -33,8 +33,7 @@ public sealed record BaseImagePlatforms(Descriptor Root, IReadOnlyList<Platform>
         if (MediaTypes.IsIndex(root.MediaType))
         {
             var index = OciJson.Deserialize<Oci.Index>(bytes, $"the index {root.Digest}");
-            var offered = index.Manifests
-                .Where(m => m.Platform is { Os: not "unknown" } && MediaTypes.IsManifest(m.MediaType))
+            var offered = ManifestResolver.PlatformManifests(index)
                 .Select(m => Plain(m.Platform!))
                 .Distinct()
                 .ToList();

@@ -17,6 +17,11 @@ public sealed record ExecutorOptions
 
     public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Where a relative <c>oci-layout://</c> source is found. Null refuses such sources: a node plugin reads registries only.
+    /// </summary>
+    public string? LayoutBaseDirectory { get; init; }
+
     /// <summary>Told just before a blob is downloaded, which is only when no cache has it; for metrics.</summary>
     public Action<Descriptor>? Downloading { get; init; }
 

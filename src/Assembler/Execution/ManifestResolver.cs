@@ -26,9 +26,7 @@ public static class ManifestResolver
         var bytes = await located.Target.FetchAllAsync(descriptor, maxManifestBytes, cancellationToken).ConfigureAwait(false);
         if (MediaTypes.IsIndex(descriptor.MediaType))
         {
-            var index = OciJson.Deserialize<Oci.Index>(bytes, $"the index {descriptor.Digest}");
-            var images = index with { Manifests = index.Manifests.Where(m => m.Platform is { Os: not "unknown" } && MediaTypes.IsManifest(m.MediaType)).ToList() };
-            descriptor = images.SelectPlatform(platform);
+            descriptor = SelectPlatform(OciJson.Deserialize<Oci.Index>(bytes, $"the index {descriptor.Digest}"), platform);
             bytes = await located.Target.FetchAllAsync(descriptor, maxManifestBytes, cancellationToken).ConfigureAwait(false);
         }
 
@@ -39,5 +37,20 @@ public static class ManifestResolver
 
         var manifest = OciJson.Deserialize<Manifest>(bytes, $"the manifest {descriptor.Digest}");
         return new ResolvedManifest(root, descriptor, manifest);
+    }
+
+    /// <summary>The entries of an index that are manifests for a real platform, the ones a platform may choose.</summary>
+    public static IReadOnlyList<Descriptor> PlatformManifests(Oci.Index index)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        return index.Manifests.Where(m => m.Platform is { Os: not "unknown" } && MediaTypes.IsManifest(m.MediaType)).ToList();
+    }
+
+    /// <summary>The entry of an index for <paramref name="platform"/>, among <see cref="PlatformManifests"/>.</summary>
+    /// <exception cref="PlatformNotFoundException">The index has no manifest for the platform.</exception>
+    public static Descriptor SelectPlatform(Oci.Index index, Platform platform)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        return (index with { Manifests = PlatformManifests(index) }).SelectPlatform(platform);
     }
 }

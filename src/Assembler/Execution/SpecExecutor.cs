@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
+using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
@@ -42,13 +43,16 @@ public sealed class SpecExecutor
         var specDigest = SpecDigest(spec);
         var platform = _options.DefaultPlatform ?? Platform.Current;
         var pin = Sha256Hex($"pin\n{ExecutorVersion}\n{specDigest}\n{_locator.Identity}\n{platform}");
-        if (_options.PullPolicy == PullPolicy.IfNotPresent && _cache.FindPinnedTree(pin) is { } pinned)
+        // A local layout is cheap to read and its tags move under it: a spec with one is always resolved.
+        var readsLayouts = spec.Sources.Values.Any(s => OciLayoutReference.IsLayoutReference(s.Ref));
+        if (_options.PullPolicy == PullPolicy.IfNotPresent && !readsLayouts && _cache.FindPinnedTree(pin) is { } pinned)
         {
             Report($"tree {pinned} is cached; no registry asked");
             return new AssembledTree(pinned, _cache.TreePath(pinned), Built: false, []);
         }
 
-        var sources = await ResolveSourcesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
+        using var layouts = new LayoutSources(_options.LayoutBaseDirectory);
+        var sources = await ResolveSourcesAsync(spec, platform, layouts, cancellationToken).ConfigureAwait(false);
         var key = TreeKey(specDigest, sources);
         var built = false;
         long skipped = 0;
@@ -64,24 +68,37 @@ public sealed class SpecExecutor
 
     // ---- resolving ---------------------------------------------------------------------------------------------
 
-    private async Task<IReadOnlyList<ResolvedSource>> ResolveSourcesAsync(AssemblySpec spec, Platform defaultPlatform, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ResolvedSource>> ResolveSourcesAsync(AssemblySpec spec, Platform defaultPlatform, LayoutSources layouts, CancellationToken cancellationToken)
     {
         var basePlatform = spec.Base?.Platform is { } bp ? Platform.Parse(bp) : null;
         var tasks = spec.Sources.Select(pair =>
         {
             var platform = pair.Value.Platform is { } p ? Platform.Parse(p) : basePlatform ?? defaultPlatform;
-            return ResolveSourceAsync(pair.Key, pair.Value, platform, cancellationToken);
+            return ResolveSourceAsync(pair.Key, pair.Value, platform, layouts, cancellationToken);
         });
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private async Task<ResolvedSource> ResolveSourceAsync(string name, SourceSpec source, Platform platform, CancellationToken cancellationToken)
+    private async Task<ResolvedSource> ResolveSourceAsync(string name, SourceSpec source, Platform platform, LayoutSources layouts, CancellationToken cancellationToken)
     {
         var where = $"sources.{name}";
         try
         {
-            var reference = Reference.Parse(source.Ref);
-            var located = _locator.Locate(reference);
+            LocatedTarget located;
+            string shown;
+            if (OciLayoutReference.IsLayoutReference(source.Ref))
+            {
+                var layout = OciLayoutReference.Parse(source.Ref);
+                located = new LocatedTarget(await layouts.OpenAsync(where, layout, cancellationToken).ConfigureAwait(false), layout.ContentReference);
+                shown = layout.ToString();
+            }
+            else
+            {
+                var reference = Reference.Parse(source.Ref);
+                located = _locator.Locate(reference);
+                shown = reference.ToString();
+            }
+
             var resolved = await ManifestResolver.ResolveAsync(located, source.Ref, platform, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
             var (descriptor, manifest, isImage) = (resolved.Descriptor, resolved.Manifest, resolved.IsImage);
             if (manifest.ArtifactType == SpecArtifact.ArtifactType)
@@ -103,7 +120,7 @@ public sealed class SpecExecutor
             }
 
             Report($"{where}: {source.Ref} is {descriptor.Digest} ({(isImage ? "image" : "artifact")}, {layers.Count} layer(s))");
-            return new ResolvedSource(name, source, reference, located, descriptor, isImage, layers);
+            return new ResolvedSource(name, source, shown, located, descriptor, isImage, layers);
         }
         catch (Exception e) when (ResolutionFailure.Is(e))
         {
@@ -227,9 +244,9 @@ public sealed class SpecExecutor
     private void Report(string message) => _options.Progress?.Invoke(message);
 
     private sealed record ResolvedSource(
-        string Name, SourceSpec Spec, Reference Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)
+        string Name, SourceSpec Spec, string Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)
     {
         public ResolvedSourceSummary Summary() => new(
-            Name, Reference.ToString(), Manifest.Digest, IsImage, Layers.Select(l => l.Digest).ToList(), Layers.Sum(l => l.Size));
+            Name, Reference, Manifest.Digest, IsImage, Layers.Select(l => l.Digest).ToList(), Layers.Sum(l => l.Size));
     }
 }

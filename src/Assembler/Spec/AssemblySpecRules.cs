@@ -63,7 +63,7 @@ internal sealed class AssemblySpecRules : AbstractValidator<AssemblySpec>
     {
         public SourceRules()
         {
-            RuleFor(s => s.Value.Ref).Satisfies(NameRules.ReferenceProblem).OverridePropertyName("ref");
+            RuleFor(s => s.Value.Ref).Satisfies(NameRules.SourceReferenceProblem).OverridePropertyName("ref");
             RuleFor(s => s.Value.Platform!).Satisfies(PlatformRule.Problem).When(s => s.Value.Platform is not null).OverridePropertyName("platform");
             RuleForEach(s => s.Value.MediaTypes).Satisfies(NameRules.MediaTypeProblem).OverridePropertyName("mediaTypes");
             RuleForEach(s => s.Value.Annotations.Keys)

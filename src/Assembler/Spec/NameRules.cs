@@ -26,6 +26,25 @@ internal static partial class NameRules
         }
     }
 
+    /// <summary>A source may also name a local OCI layout (<c>oci-layout://dir[:tag|@digest]</c>); a base may not.</summary>
+    public static string? SourceReferenceProblem(string reference)
+    {
+        if (!Layout.OciLayoutReference.IsLayoutReference(reference))
+        {
+            return ReferenceProblem(reference);
+        }
+
+        try
+        {
+            Layout.OciLayoutReference.Parse(reference);
+            return null;
+        }
+        catch (InvalidReferenceException invalid)
+        {
+            return invalid.Message;
+        }
+    }
+
     public static string? MediaTypeProblem(string mediaType) =>
         Oci.MediaTypes.IsWellFormed(mediaType)
             ? null

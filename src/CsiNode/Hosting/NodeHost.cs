@@ -21,6 +21,7 @@ using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
 using OrasAssemble.CsiNode.Transport;
 using OrasAssemble.Registry.Auth;
+using Prometheus;
 
 namespace OrasAssemble.CsiNode.Hosting;
 
@@ -33,13 +34,15 @@ internal sealed partial class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RegistryClientPool _clients;
+    private readonly NodeMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
     private Task _collector = Task.CompletedTask;
 
-    private NodeHost(WebApplication app, RegistryClientPool clients, NodeOptions options)
+    private NodeHost(WebApplication app, RegistryClientPool clients, NodeMetrics metrics, NodeOptions options)
     {
         _app = app;
         _clients = clients;
+        _metrics = metrics;
         Options = options;
     }
 
@@ -109,7 +112,16 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var parts = app.Services.GetRequiredService<Parts>();
         var (publisher, metrics) = (parts.Publisher, parts.Metrics);
 
-        app.Use((context, next) => context.Connection.LocalIpAddress is null ? next(context) : ServeMetricsAsync(context, metrics));
+        // The metrics listener is the only TCP one; everything on the unix socket is gRPC.
+        app.UseWhen(context => context.Connection.LocalIpAddress is not null, tcp =>
+        {
+            tcp.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
+            tcp.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        });
         app.MapGrpcService<IdentityService>();
         app.MapGrpcService<NodeService>();
 
@@ -118,7 +130,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var logger = loggers.CreateLogger<NodeHost>();
         var (kept, dropped) = publisher.Reconcile();
         LogReconciled(logger, kept, dropped);
-        var host = new NodeHost(app, parts.Clients, options);
+        var host = new NodeHost(app, parts.Clients, metrics, options);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -152,19 +164,8 @@ internal sealed partial class NodeHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _clients.Dispose();
+        _metrics.Dispose();
         _stopping.Dispose();
-    }
-
-    private static async Task ServeMetricsAsync(HttpContext context, NodeMetrics metrics)
-    {
-        if (!HttpMethods.IsGet(context.Request.Method) || context.Request.Path != "/metrics")
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await context.Response.WriteAsync(metrics.Render(), context.RequestAborted).ConfigureAwait(false);
     }
 
     private static Uri? MetricsAddress(WebApplication app)

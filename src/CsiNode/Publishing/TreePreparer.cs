@@ -7,11 +7,13 @@ using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
 using OrasAssemble.Execution;
+using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Publishing;
 
@@ -75,6 +77,11 @@ internal sealed class TreePreparer(
         }
 
         var inline = attributes.InlineSpec is { } text ? ParseInline(text) : null;
+        if (inline is not null)
+        {
+            RefuseLayoutSources(inline);
+        }
+
         var basicAuthRegistry = attributes.Reference?.Registry ?? SingleRegistry(inline!);
         ICredentialProvider credentials;
         try
@@ -104,6 +111,7 @@ internal sealed class TreePreparer(
             spec = inline!;
         }
 
+        RefuseLayoutSources(spec);
         foreach (var source in spec.Sources.Values)
         {
             Authorize(request.Pod, Reference.Parse(source.Ref));
@@ -300,6 +308,20 @@ internal sealed class TreePreparer(
         catch (InvalidSpecException e)
         {
             throw new VolumeException(VolumeErrorKind.InvalidRequest, e.Message, e);
+        }
+    }
+
+    /// <summary>An <c>oci-layout://</c> source names a directory where the spec was written, not on this node.</summary>
+    private static void RefuseLayoutSources(AssemblySpec spec)
+    {
+        foreach (var (name, source) in spec.Sources)
+        {
+            if (OciLayoutReference.IsLayoutReference(source.Ref))
+            {
+                throw new VolumeException(
+                    VolumeErrorKind.InvalidRequest,
+                    $"sources.{name}: {QuotedValue.Of(source.Ref)} names a local OCI layout; the node plugin reads registries only");
+            }
         }
     }
 

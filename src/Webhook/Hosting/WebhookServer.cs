@@ -17,6 +17,7 @@ using OrasAssemble.Webhook.Metrics;
 using OrasAssemble.Webhook.Mutation;
 using OrasAssemble.Webhook.Specs;
 using OrasAssemble.Webhook.Tls;
+using Prometheus;
 
 namespace OrasAssemble.Webhook.Hosting;
 
@@ -67,7 +68,6 @@ internal static class WebhookServer
             configureLogging(builder.Logging);
         }
 
-        var metrics = new WebhookMetrics();
         var time = TimeProvider.System;
         var registryOptions = new RegistryClientOptions
         {
@@ -88,8 +88,9 @@ internal static class WebhookServer
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(time);
-        services.AddSingleton(metrics);
-        // Made by the container so it is disposed with it.
+
+        // These two are made by the container so they are disposed with it.
+        services.AddSingleton<WebhookMetrics>();
         services.AddSingleton(provider =>
         {
             var logger = provider.GetRequiredService<ILogger<RegistryClient>>();
@@ -103,7 +104,7 @@ internal static class WebhookServer
         services.AddSingleton(new SpecResolverOptions { Timeout = options.ResolveTimeout, CacheTtl = options.SpecCacheTtl });
         services.AddSingleton<SpecResolver>();
         services.AddSingleton<AdmissionHandler>();
-        services.AddSingleton(provider => LoadCertificate(options, time, metrics, provider.GetRequiredService<ILogger<CertificateReloader>>()));
+        services.AddSingleton(provider => LoadCertificate(options, time, provider.GetRequiredService<WebhookMetrics>(), provider.GetRequiredService<ILogger<CertificateReloader>>()));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -180,8 +181,11 @@ internal static class WebhookServer
                 ? Results.Text($"serving certificate is valid from {certificate.NotBefore:u} to {certificate.NotAfter:u}, not now\n", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text("ok\n");
         });
-        app.MapGet(MetricsPath, (WebhookMetrics metrics, CertificateReloader certificates) =>
-            Results.Text(metrics.Render(certificates.Current.NotAfter), WebhookMetrics.ContentType));
+        // Each scrape asks for the certificate in use, which also notices a pair replaced on disk.
+        var metrics = app.Services.GetRequiredService<WebhookMetrics>();
+        var certificates = app.Services.GetRequiredService<CertificateReloader>();
+        metrics.Registry.AddBeforeCollectCallback(() => metrics.CertificateInUse(certificates.Current.NotAfter));
+        app.MapMetrics(MetricsPath, metrics.Registry);
     }
 
     private static async Task<(HostSettings Hosts, TransferSettings Transfer, WebhookSettings Settings)> LoadConfigAsync(string? path, CancellationToken cancellationToken)

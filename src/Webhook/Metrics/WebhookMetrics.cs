@@ -1,110 +1,86 @@
-using System.Globalization;
 using System.Text;
+using Prometheus;
 
 namespace OrasAssemble.Webhook.Metrics;
 
 /// <summary>
-/// The webhook's counters, served at <c>/metrics</c> in the Prometheus text format (version 0.0.4). A handful of
-/// series with fixed label values, so a hand-written exposition stays small and exact.
+/// The webhook's metrics, kept by prometheus-net in a registry of this server's own and served at <c>/metrics</c> in
+/// the Prometheus text format. Labels take fixed values only (every one is published from the start, at 0), so the
+/// series count stays small. Process and .NET runtime metrics sit beside them.
 /// </summary>
-internal sealed class WebhookMetrics
+internal sealed class WebhookMetrics : IDisposable
 {
-    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
-
     private const string Prefix = "oras_assemble_webhook_";
 
-    /// <summary>Upper bounds of the admission duration histogram, in seconds.</summary>
-    private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    /// <summary>
+    /// Seconds, 1 ms to 30 s: an admission answered from the spec cache takes a millisecond or two; one that reads the
+    /// registry is bounded by the resolve timeout (seconds).
+    /// </summary>
+    internal static readonly double[] DurationBuckets =
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-    private readonly long[] admissions = new long[Enum.GetValues<AdmissionOutcome>().Length];
-    private readonly long[] resolutions = new long[Enum.GetValues<SpecResolutionResult>().Length];
-    private readonly long[] durationBuckets = new long[DurationBuckets.Length];
-    private readonly Lock durationGate = new();
-    private long durationCount;
-    private double durationSum;
-    private long reloads;
-    private long reloadFailures;
+    private readonly IDisposable runtime;
+    private readonly Counter admissions;
+    private readonly Histogram durations;
+    private readonly Counter resolutions;
+    private readonly Counter reloads;
+    private readonly Gauge certificateExpiry;
+
+    public WebhookMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+
+        // .NET's own runtime instruments (GC, JIT, thread pool, exceptions) through its System.Runtime meter.
+        runtime = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = Registry,
+            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "System.Runtime",
+        });
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        admissions = factory.CreateCounter($"{Prefix}admissions_total", "Admission reviews answered, by outcome.", "outcome");
+        durations = factory.CreateHistogram(
+            $"{Prefix}admission_duration_seconds", "Time to answer an admission review.", new HistogramConfiguration { Buckets = DurationBuckets });
+        resolutions = factory.CreateCounter($"{Prefix}spec_resolutions_total", "Spec resolutions, by result.", "result");
+        reloads = factory.CreateCounter($"{Prefix}certificate_reloads_total", "Serving certificate reloads after its files changed, by result.", "result");
+        certificateExpiry = factory.CreateGauge(
+            $"{Prefix}certificate_expiry_timestamp_seconds", "When the serving certificate in use expires, in Unix seconds.",
+            new GaugeConfiguration { SuppressInitialValue = true });
+        foreach (var outcome in Enum.GetValues<AdmissionOutcome>())
+        {
+            admissions.WithLabels(Label(outcome.ToString()));
+        }
+
+        foreach (var result in Enum.GetValues<SpecResolutionResult>())
+        {
+            resolutions.WithLabels(Label(result.ToString()));
+        }
+
+        reloads.WithLabels("ok");
+        reloads.WithLabels("failed");
+    }
+
+    /// <summary>Where the metrics are kept; <c>/metrics</c> serves this registry.</summary>
+    public CollectorRegistry Registry { get; }
 
     public void Admitted(AdmissionOutcome outcome, TimeSpan duration)
     {
-        Interlocked.Increment(ref admissions[(int)outcome]);
-        var seconds = duration.TotalSeconds;
-        lock (durationGate)
-        {
-            durationCount++;
-            durationSum += seconds;
-            for (var i = 0; i < DurationBuckets.Length; i++)
-            {
-                if (seconds <= DurationBuckets[i])
-                {
-                    durationBuckets[i]++;
-                }
-            }
-        }
+        admissions.WithLabels(Label(outcome.ToString())).Inc();
+        durations.Observe(duration.TotalSeconds);
     }
 
-    public void SpecResolved(SpecResolutionResult result) => Interlocked.Increment(ref resolutions[(int)result]);
+    public void SpecResolved(SpecResolutionResult result) => resolutions.WithLabels(Label(result.ToString())).Inc();
 
-    public void CertificateReloaded(bool succeeded) => Interlocked.Increment(ref succeeded ? ref reloads : ref reloadFailures);
+    public void CertificateReloaded(bool succeeded) => reloads.WithLabels(succeeded ? "ok" : "failed").Inc();
 
-    public long Count(AdmissionOutcome outcome) => Interlocked.Read(ref admissions[(int)outcome]);
+    /// <summary>Records when the serving certificate in use expires.</summary>
+    public void CertificateInUse(DateTimeOffset notAfter) => certificateExpiry.Set(notAfter.ToUnixTimeSeconds());
 
-    public long Count(SpecResolutionResult result) => Interlocked.Read(ref resolutions[(int)result]);
+    public long Count(AdmissionOutcome outcome) => (long)admissions.WithLabels(Label(outcome.ToString())).Value;
 
-    /// <param name="certificateNotAfter">When the serving certificate in use expires.</param>
-    public string Render(DateTimeOffset certificateNotAfter)
-    {
-        var text = new StringBuilder();
-        Header(text, "admissions_total", "counter", "Admission reviews answered, by outcome.");
-        foreach (var outcome in Enum.GetValues<AdmissionOutcome>())
-        {
-            Sample(text, "admissions_total", $"outcome=\"{Label(outcome.ToString())}\"", Count(outcome));
-        }
+    public long Count(SpecResolutionResult result) => (long)resolutions.WithLabels(Label(result.ToString())).Value;
 
-        Header(text, "admission_duration_seconds", "histogram", "Time to answer an admission review.");
-        lock (durationGate)
-        {
-            for (var i = 0; i < DurationBuckets.Length; i++)
-            {
-                Sample(text, "admission_duration_seconds_bucket", $"le=\"{Number(DurationBuckets[i])}\"", durationBuckets[i]);
-            }
-
-            Sample(text, "admission_duration_seconds_bucket", "le=\"+Inf\"", durationCount);
-            Sample(text, "admission_duration_seconds_sum", null, durationSum);
-            Sample(text, "admission_duration_seconds_count", null, durationCount);
-        }
-
-        Header(text, "spec_resolutions_total", "counter", "Spec resolutions, by result.");
-        foreach (var result in Enum.GetValues<SpecResolutionResult>())
-        {
-            Sample(text, "spec_resolutions_total", $"result=\"{Label(result.ToString())}\"", Count(result));
-        }
-
-        Header(text, "certificate_reloads_total", "counter", "Serving certificate reloads after its files changed, by result.");
-        Sample(text, "certificate_reloads_total", "result=\"ok\"", Interlocked.Read(ref reloads));
-        Sample(text, "certificate_reloads_total", "result=\"failed\"", Interlocked.Read(ref reloadFailures));
-
-        Header(text, "certificate_expiry_timestamp_seconds", "gauge", "When the serving certificate in use expires, in Unix seconds.");
-        Sample(text, "certificate_expiry_timestamp_seconds", null, certificateNotAfter.ToUnixTimeSeconds());
-        return text.ToString();
-    }
-
-    private static void Header(StringBuilder text, string name, string type, string help) =>
-        text.Append("# HELP ").Append(Prefix).Append(name).Append(' ').Append(help).Append('\n')
-            .Append("# TYPE ").Append(Prefix).Append(name).Append(' ').Append(type).Append('\n');
-
-    private static void Sample(StringBuilder text, string name, string? labels, double value)
-    {
-        text.Append(Prefix).Append(name);
-        if (labels is not null)
-        {
-            text.Append('{').Append(labels).Append('}');
-        }
-
-        text.Append(' ').Append(Number(value)).Append('\n');
-    }
-
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    public void Dispose() => runtime.Dispose();
 
     // FailedOpen becomes failed_open: Prometheus label values are conventionally snake_case.
     private static string Label(string name)

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrasAssemble.Cache;
 using OrasAssemble.CsiNode.Configuration;
@@ -12,6 +13,7 @@ using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
+using OrasAssemble.TestSupport;
 
 namespace OrasAssemble.CsiNode.Tests.Eviction;
 
@@ -57,7 +59,7 @@ public sealed class CacheCollectorTests : IDisposable
         var idle1 = await TreeAsync("idle1");
         var idle2 = await TreeAsync("idle2");
         _records.Save(new PublishRecord { VolumeId = "csi-1", TargetPath = "/pods/1/mount", TreeKey = mounted, Source = "x" });
-        var metrics = new NodeMetrics();
+        using var metrics = new NodeMetrics();
         var later = new ShiftedTime(TimeSpan.FromHours(1));
 
         var size = Collector(budget: FileBytes * 2, later, metrics).Collect();
@@ -67,7 +69,9 @@ public sealed class CacheCollectorTests : IDisposable
         Assert.False(_cache.HasTree(idle2));
         Assert.InRange(size, FileBytes, FileBytes * 2);
         Assert.Equal("mounted.bin", Path.GetFileName(Assert.Single(Directory.GetFiles(_cache.TreePath(mounted)))));
-        Assert.Contains($"oras_assemble_csi_cache_size_bytes {size}", metrics.Render(), StringComparison.Ordinal);
+        using var scrape = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(scrape);
+        Assert.Equal(size, PrometheusText.Parse(Encoding.UTF8.GetString(scrape.ToArray())).Value("oras_assemble_csi_cache_size_bytes"));
         Assert.Null(_ledger.Sources(idle1));
     }
 

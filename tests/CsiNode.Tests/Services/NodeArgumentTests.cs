@@ -94,6 +94,32 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         Assert.False(Directory.Exists(Plugin.Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
     }
 
+    [Fact]
+    public async Task An_inline_spec_reading_a_local_oci_layout_is_invalid_argument_the_node_reads_registries_only()
+    {
+        // A directory that exists on the node: the form is refused, not the path.
+        var layout = $"oci-layout://{Path.GetTempPath().TrimEnd('/')}:1";
+        var attributes = new Dictionary<string, string>
+        {
+            [VolumeContextKeys.InlineSpec] = $$"""
+                apiVersion: assemble.oras.land/v1
+                kind: Assembly
+                metadata: { name: inline }
+                sources:
+                  app: { ref: "{{layout}}" }
+                steps:
+                  - copy: { from: app, path: a.txt, to: /a.txt }
+                """,
+        };
+        var pod = TestPod.Create("layout");
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Plugin.Kubelet.PublishAsync(pod, attributes));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal($"sources.app: \"{layout}\" names a local OCI layout; the node plugin reads registries only", thrown.Detail);
+        Assert.False(Directory.Exists(Plugin.Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
+    }
+
     public static TheoryData<string, string> HugeAttributes => new()
     {
         { VolumeContextKeys.Reference, "127.0.0.1:1/" + new string('a', 1024 * 1024 - 12) },

@@ -7,6 +7,7 @@ using OrasAssemble.Registry.Remote;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
+using OrasAssemble.TestSupport;
 
 namespace OrasAssemble.CsiNode.Tests.Services;
 
@@ -87,19 +88,21 @@ public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClas
 
         using var http = new HttpClient();
         var response = await http.GetAsync(plugin.Host.MetricsUri);
-        var text = await response.Content.ReadAsStringAsync();
+        var metrics = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_total{outcome=\"OK\"}"));
-        Assert.Equal(1, Value(text, "oras_assemble_csi_publish_total{outcome=\"NOT_FOUND\"}"));
-        Assert.Equal(1, Value(text, "oras_assemble_csi_unpublish_total{outcome=\"OK\"}"));
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_duration_seconds_count{outcome=\"OK\"}"));
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_duration_seconds_bucket{outcome=\"OK\",le=\"+Inf\"}"));
-        Assert.Equal(1, Value(text, "oras_assemble_csi_cache_hits_total"));
-        Assert.Equal(1, Value(text, "oras_assemble_csi_cache_misses_total"));
-        Assert.True(Value(text, "oras_assemble_csi_fetched_bytes_total") > 0);
-        Assert.Equal(0, Value(text, "oras_assemble_csi_pulls_in_flight"));
-        Assert.Contains("# TYPE oras_assemble_csi_publish_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_total", ("outcome", "OK")));
+        Assert.Equal(1, metrics.Value("oras_assemble_csi_publish_total", ("outcome", "NOT_FOUND")));
+        Assert.Equal(1, metrics.Value("oras_assemble_csi_unpublish_total", ("outcome", "OK")));
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_duration_seconds_count", ("outcome", "OK")));
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_duration_seconds_bucket", ("outcome", "OK"), ("le", "+Inf")));
+        Assert.Equal(1, metrics.Value("oras_assemble_csi_cache_hits_total"));
+        Assert.Equal(1, metrics.Value("oras_assemble_csi_cache_misses_total"));
+        Assert.True(metrics.Value("oras_assemble_csi_fetched_bytes_total") > 0);
+        Assert.Equal(0, metrics.Value("oras_assemble_csi_pulls_in_flight"));
+        Assert.Equal("histogram", metrics.Types["oras_assemble_csi_publish_duration_seconds"]);
+        Assert.Equal("counter", metrics.Types["oras_assemble_csi_publish_total"]);
+        Assert.Equal("gauge", metrics.Types["oras_assemble_csi_pulls_in_flight"]);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(plugin.Host.MetricsUri!, "/other"))).StatusCode);
     }
 
@@ -113,22 +116,54 @@ public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClas
         await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(TestPod.Create("web-2"), Volume($"{Server.Host}/phases/absent:1")));
 
         using var http = new HttpClient();
-        var text = await http.GetStringAsync(plugin.Host.MetricsUri);
+        var metrics = PrometheusText.Parse(await http.GetStringAsync(plugin.Host.MetricsUri));
 
-        Assert.Contains("# TYPE oras_assemble_csi_publish_phase_seconds histogram", text, StringComparison.Ordinal);
-        Assert.Equal(3, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"validate\"}"));
-        Assert.Equal(3, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"credentials\"}"));
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"tree\"}"));
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"record\"}"));
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_count{phase=\"mount\"}"));
-        Assert.Equal(2, Value(text, "oras_assemble_csi_publish_phase_seconds_bucket{phase=\"mount\",le=\"+Inf\"}"));
-        Assert.True(Value(text, "oras_assemble_csi_publish_phase_seconds_sum{phase=\"record\"}") > 0);
+        Assert.Equal("histogram", metrics.Types["oras_assemble_csi_publish_phase_seconds"]);
+        Assert.Equal(3, metrics.Value("oras_assemble_csi_publish_phase_seconds_count", ("phase", "validate")));
+        Assert.Equal(3, metrics.Value("oras_assemble_csi_publish_phase_seconds_count", ("phase", "credentials")));
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_phase_seconds_count", ("phase", "tree")));
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_phase_seconds_count", ("phase", "record")));
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_phase_seconds_count", ("phase", "mount")));
+        Assert.Equal(2, metrics.Value("oras_assemble_csi_publish_phase_seconds_bucket", ("phase", "mount"), ("le", "+Inf")));
+        Assert.True(metrics.Value("oras_assemble_csi_publish_phase_seconds_sum", ("phase", "record")) > 0);
     }
 
-    private static double Value(string metrics, string series)
+    [Fact]
+    public async Task Metrics_buckets_span_millisecond_publishes_to_minute_pulls_beside_process_and_runtime_metrics()
     {
-        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            ?? throw new Xunit.Sdk.XunitException($"no series {series} in:\n{metrics}");
-        return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "metrics-buckets");
+        await using var plugin = await PluginUnderTest.StartAsync();
+        await plugin.Kubelet.PublishAsync(TestPod.Create("web-0"), Volume(spec));
+
+        using var http = new HttpClient();
+        var metrics = PrometheusText.Parse(await http.GetStringAsync(plugin.Host.MetricsUri));
+
+        var bounds = metrics.Samples
+            .Where(s => s.Name == "oras_assemble_csi_publish_duration_seconds_bucket" && s.Labels["outcome"] == "OK")
+            .Select(s => s.Labels["le"]).ToList();
+        Assert.Equal("0.001", bounds[0]);
+        Assert.Contains("300", bounds);
+        Assert.Equal("+Inf", bounds[^1]);
+        Assert.True(metrics.Value("process_cpu_seconds_total") > 0);
+        Assert.True(metrics.Value("process_working_set_bytes") > 0);
+        Assert.Contains(metrics.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_plugins_in_one_process_count_only_their_own_calls()
+    {
+        var spec = await SampleContent.PushSpecAsync(_registry, Server.Host, "metrics-two");
+        await using var busy = await PluginUnderTest.StartAsync();
+        await using var idle = await PluginUnderTest.StartAsync();
+        await busy.Kubelet.PublishAsync(TestPod.Create("web-0"), Volume(spec));
+        await busy.Kubelet.PublishAsync(TestPod.Create("web-1"), Volume(spec));
+
+        using var http = new HttpClient();
+        var busyMetrics = PrometheusText.Parse(await http.GetStringAsync(busy.Host.MetricsUri));
+        var idleMetrics = PrometheusText.Parse(await http.GetStringAsync(idle.Host.MetricsUri));
+
+        Assert.Equal(2, busyMetrics.Value("oras_assemble_csi_publish_total", ("outcome", "OK")));
+        Assert.False(idleMetrics.Has("oras_assemble_csi_publish_total"));
+        Assert.Equal(0, idleMetrics.Value("oras_assemble_csi_cache_misses_total"));
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
@@ -277,6 +278,11 @@ public sealed class RegistryClient : IDisposable
                 try
                 {
                     response = await http.SendAsync(request, completion, timeout.Token).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e) when (e.InnerException is AuthenticationException tls)
+                {
+                    // A handshake that failed fails the same way again (a plain-HTTP registry, an untrusted certificate): no retry.
+                    throw new RegistryTlsException(request.RequestUri?.Authority ?? "the registry", tls.Message, e);
                 }
                 catch (Exception e) when (IsTransientFailure(e, cancellationToken) && attempt < policy.MaxAttempts && CanReplay(request))
                 {
