@@ -32,8 +32,18 @@ internal static class SpecArtifactReader
             throw new InvalidDataException($"{origin}: the spec layer is {layer.Size} bytes, over the limit of {SpecLimits.MaxBytes}");
         }
 
-        var path = await cache.EnsureBlobAsync(layer, ct => source.FetchAsync(layer, ct), cancellationToken).ConfigureAwait(false);
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        return parsed.GetOrParse(layer.Digest, () => SpecJson.Deserialize(bytes, origin));
+        for (var attempt = 1; ; attempt++)
+        {
+            var path = await cache.EnsureBlobAsync(layer, ct => source.FetchAsync(layer, ct), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+                return parsed.GetOrParse(layer.Digest, () => SpecJson.Deserialize(bytes, origin));
+            }
+            catch (FileNotFoundException) when (attempt == 1)
+            {
+                // No tree links a spec blob, so the cache may remove it to make room between finding and reading it.
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Transport;
 
@@ -242,7 +243,7 @@ internal sealed partial class AuthorityRewriter
         {
             if (fields[i].Name is ":authority" or "host" && !HostAuthority.IsValid(fields[i].Value))
             {
-                LogAuthorityReplaced(_logger, fields[i].Name, fields[i].Value, _blockStream);
+                LogAuthorityReplaced(_logger, fields[i].Name, QuotedValue.Of(fields[i].Value), _blockStream);
                 fields[i] = fields[i] with { Value = Replacement };
             }
         }
@@ -296,7 +297,7 @@ internal sealed partial class AuthorityRewriter
         }
     }
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Header} \"{Value}\" on stream {Stream} is not a host name; served as localhost")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Header} {Value} on stream {Stream} is not a host name; served as localhost")]
     private static partial void LogAuthorityReplaced(ILogger logger, string header, string value, int stream);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "closed a connection on the CSI socket: {Reason}")]

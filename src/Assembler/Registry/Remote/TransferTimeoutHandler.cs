@@ -257,10 +257,11 @@ internal sealed class TransferTimeoutHandler(HttpMessageHandler inner, bool owns
                 elapsed = TimeSpan.Zero;
             }
 
-            // A window that has had its floor passes; the read may then wait through the whole next one.
+            // No read waits longer than the timeout for its first byte; one in a window still short of its floor
+            // waits only until that window ends.
             var enough = _windowBytes >= MinBytesPerWindow;
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            idle.CancelAfter((enough ? idleTimeout * 2 : idleTimeout) - elapsed);
+            idle.CancelAfter(enough ? idleTimeout : idleTimeout - elapsed);
             int n;
             try
             {
