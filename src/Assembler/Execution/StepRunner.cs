@@ -26,7 +26,8 @@ internal sealed class StepRunner
     private readonly TreeBudget _budget;
     private readonly Ownership _owners;
 
-    // Times of the tree's directories, by tree path: set when the steps are done, as later writes change them.
+    // Times of the tree's directories, by tree path: set when the steps are done, as later writes change them. The
+    // root's time is the cache's: it tells when the tree was built.
     private readonly Dictionary<string, DateTime> _directoryTimes = new(StringComparer.Ordinal);
 
     // Tree paths of files that share their inode with something else (a view, a blob, another tree path).
@@ -96,7 +97,6 @@ internal sealed class StepRunner
             }
         }
 
-        Directory.SetLastWriteTimeUtc(_root, TreeWriter.FixedTime);
     }
 
     /// <summary>Whether an entry's owner could not be kept, since the process may not give files away.</summary>
