@@ -96,11 +96,7 @@ internal sealed class StepRunner
                 Directory.SetLastWriteTimeUtc(Full(path), time);
             }
         }
-
     }
-
-    /// <summary>Whether an entry's owner could not be kept, since the process may not give files away.</summary>
-    public bool OwnersNotKept => _owners.NotKept;
 
     // ---- copy --------------------------------------------------------------------------------------------------
 
