@@ -12,25 +12,29 @@ namespace OrasAssemble.Execution;
 /// </summary>
 /// <remarks>
 /// A title may name a nested path ("conf/app.properties"); it must not be empty, absolute, contain a ".", ".." or
-/// empty segment, or a NUL. A file gets mode 0644 and the Unix epoch as its time, since the artifact records neither.
+/// empty segment, or a NUL. A file gets owner 0:0, mode 0644 and the Unix epoch as its time, since the artifact records
+/// none of them; a directory layer's entries keep the tar's owners, as <see cref="LayerApplier"/> keeps them.
 /// As with <see cref="LayerApplier"/>, after an exception the target directory must be discarded.
 /// </remarks>
 public sealed class ArtifactLayerWriter
 {
     private readonly ExtractionLimits _limits;
     private readonly TreeBudget? _budget;
+    private readonly bool _mayChown;
 
     public ArtifactLayerWriter(ExtractionLimits? limits = null)
+        : this(limits ?? ExtractionLimits.Default, null, Environment.IsPrivilegedProcess)
     {
-        _limits = limits ?? ExtractionLimits.Default;
-        _limits.Validate();
     }
 
-    /// <summary>Writes layers that share one tree's budget: each layer may write what the ones before it left.</summary>
-    internal ArtifactLayerWriter(ExtractionLimits limits, TreeBudget budget)
-        : this(limits)
+    /// <summary>Writes layers that share one tree's budget (when given): each layer may write what the ones before it left.</summary>
+    /// <param name="mayChown">Whether to set owners; a process that is not privileged cannot.</param>
+    internal ArtifactLayerWriter(ExtractionLimits limits, TreeBudget? budget, bool mayChown)
     {
+        _limits = limits;
+        _limits.Validate();
         _budget = budget;
+        _mayChown = mayChown;
     }
 
     /// <summary>Whether ORAS packed this layer from a directory, to be unpacked rather than written as one file.</summary>
@@ -54,7 +58,7 @@ public sealed class ArtifactLayerWriter
 
         var root = TreeWriter.CheckRoot(targetDirectory);
         var title = TitlePath(layer);
-        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false);
+        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false, new Ownership(_mayChown));
         var summary = IsPackedDirectory(layer)
             ? await UnpackAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false)
             : await WriteFileAsync(layer, content, tree, title, cancellationToken).ConfigureAwait(false);
@@ -64,11 +68,12 @@ public sealed class ArtifactLayerWriter
 
     /// <summary>
     /// Places a file layer whose blob is already on disk (in the cache's blob store, on the same file system) by
-    /// hard-linking it, so the bytes are stored once however many trees hold them.
+    /// hard-linking it, so the bytes are stored once however many trees hold them; a blob whose owner or mode is not
+    /// the file's (0:0, 0644) is copied instead, since changing them would change every tree that links it.
     /// </summary>
-    /// <exception cref="UnsafeLayerException">A bad title.</exception>
+    /// <exception cref="UnsafeLayerException">A bad title, or a copy over the limits.</exception>
     /// <exception cref="InvalidLayerException">No title, or a packed directory, which must be unpacked instead.</exception>
-    public void LinkFile(Descriptor layer, string blobPath, string targetDirectory)
+    public async Task<ExtractionSummary> LinkFileAsync(Descriptor layer, string blobPath, string targetDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (OperatingSystem.IsWindows())
@@ -83,10 +88,13 @@ public sealed class ArtifactLayerWriter
 
         var root = TreeWriter.CheckRoot(targetDirectory);
         var title = TitlePath(layer);
-        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false);
+        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false, new Ownership(_mayChown));
         tree.CountEntry(layer.Title!);
-        tree.LinkFile(layer.Title!, title, blobPath, layer.Size);
+        await tree.LinkFileAsync(
+            layer.Title!, title, blobPath, layer.Size, Ownership.Root, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
+            .ConfigureAwait(false);
         tree.Finish();
+        return new ExtractionSummary(1, tree.FileBytes, 0, 0, 0, tree.OwnersNotKept);
     }
 
     [UnsupportedOSPlatform("windows")]
@@ -101,14 +109,14 @@ public sealed class ArtifactLayerWriter
 
         tree.CountEntry(name);
         var bounded = new BoundedReadStream(content, layer.Digest, _limits.MaxTotalBytes) { CurrentEntry = name };
-        await tree.WriteFileAsync(name, title, bounded, layer.Size, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
+        await tree.WriteFileAsync(name, title, bounded, layer.Size, Ownership.Root, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
             .ConfigureAwait(false);
         if (bounded.BytesRead != layer.Size)
         {
             throw new InvalidLayerException(layer.Digest, name, $"the content is {bounded.BytesRead} bytes, but the descriptor says {layer.Size}");
         }
 
-        return new ExtractionSummary(1, tree.FileBytes, bounded.BytesRead, 0);
+        return new ExtractionSummary(1, tree.FileBytes, bounded.BytesRead, 0, 0, tree.OwnersNotKept);
     }
 
     [UnsupportedOSPlatform("windows")]
@@ -140,7 +148,8 @@ public sealed class ArtifactLayerWriter
                 }
             }
 
-            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles);
+            return new ExtractionSummary(
+                entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles, tree.OwnersNotKept);
         }
     }
 

@@ -25,6 +25,12 @@ public sealed record ExecutorOptions
     /// <summary>Told just before a blob is downloaded, which is only when no cache has it; for metrics.</summary>
     public Action<Descriptor>? Downloading { get; init; }
 
+    /// <summary>
+    /// Whether trees get their sources' owners; only a privileged process (root, as the node plugin runs) can give
+    /// files to other users, and without that every entry belongs to the process and the build says so.
+    /// </summary>
+    internal bool MayChown { get; init; } = Environment.IsPrivilegedProcess;
+
     /// <summary>Told about each stage (a source resolved, a blob fetched); for progress output.</summary>
     public Action<string>? Progress { get; init; }
 }

@@ -12,8 +12,10 @@ namespace OrasAssemble.Execution;
 /// <para>On disk: permission and sticky bits as in the tar (setuid/setgid only with
 /// <see cref="ExtractionLimits.AllowSetuid"/>); modification times of files, directories and links as in the tar
 /// (times before 1970 become 1970), parent directories the tar does not list get the Unix epoch, and directories a
-/// layer changes without listing keep their time. So the same layers give the same tree. Ownership, extended
-/// attributes (file capabilities among them) and ACLs are not applied: everything belongs to the extracting user.
+/// layer changes without listing keep their time. So the same layers give the same tree. Owners and groups (numeric
+/// uid and gid) are as in the tar, links' own included, when the process is privileged (implicit parents are 0:0);
+/// otherwise everything belongs to the extracting user and the summary says owners were not kept. Extended
+/// attributes (file capabilities among them) and ACLs are not applied.
 /// The target directory's own mode and time are left alone. Directory modes are set when a layer is done, so a
 /// read-only directory does not stop its own layer; a later layer writing into it needs root (as the node plugin runs).</para>
 /// <para>Names: a leading "/" or "./" is dropped; a ".." component is refused. Nothing is ever written through
@@ -29,18 +31,21 @@ public sealed class LayerApplier
 {
     private readonly ExtractionLimits _limits;
     private readonly TreeBudget? _budget;
+    private readonly bool _mayChown;
 
     public LayerApplier(ExtractionLimits? limits = null)
+        : this(limits ?? ExtractionLimits.Default, null, Environment.IsPrivilegedProcess)
     {
-        _limits = limits ?? ExtractionLimits.Default;
-        _limits.Validate();
     }
 
-    /// <summary>Applies layers that share one tree's budget: each layer may write what the ones before it left.</summary>
-    internal LayerApplier(ExtractionLimits limits, TreeBudget budget)
-        : this(limits)
+    /// <summary>Applies layers that share one tree's budget (when given): each layer may write what the ones before it left.</summary>
+    /// <param name="mayChown">Whether to set the tar's owners; a process that is not privileged cannot.</param>
+    internal LayerApplier(ExtractionLimits limits, TreeBudget? budget, bool mayChown)
     {
+        _limits = limits;
+        _limits.Validate();
         _budget = budget;
+        _mayChown = mayChown;
     }
 
     /// <summary>Applies one layer on top of what <paramref name="targetDirectory"/> holds; call once per layer, lowest first.</summary>
@@ -58,7 +63,7 @@ public sealed class LayerApplier
         }
 
         var root = TreeWriter.CheckRoot(targetDirectory);
-        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: [], _limits.RewriteAbsoluteSymlinks);
+        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: [], _limits.RewriteAbsoluteSymlinks, new Ownership(_mayChown));
         var decompressed = await LayerDecompression.OpenAsync(layer, content, cancellationToken).ConfigureAwait(false);
         await using (decompressed.ConfigureAwait(false))
         {
@@ -66,7 +71,8 @@ public sealed class LayerApplier
             var extractor = new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: true, scope: []);
             var entries = await extractor.ExtractAsync(cancellationToken).ConfigureAwait(false);
             tree.Finish();
-            return new ExtractionSummary(entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles);
+            return new ExtractionSummary(
+                entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles, tree.OwnersNotKept);
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace OrasAssemble.Execution;
 
 /// <summary>The system calls the runtime has no API for.</summary>
-internal static class NativeMethods
+internal static partial class NativeMethods
 {
     /// <summary>link(2): on Linux it never follows a symbolic link given as <paramref name="existing"/>.</summary>
     public static void CreateHardLink(string existing, string newPath)
@@ -24,6 +24,28 @@ internal static class NativeMethods
             throw new IOException($"rename {from} -> {to}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
     }
+
+    /// <summary>lchown(2): sets the owner of the entry itself, a link included, never of what a link points to.</summary>
+    public static void SetOwner(string path, uint uid, uint gid)
+    {
+        if (LChown(path, uid, gid) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"lchown {path} {uid}:{gid}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+    }
+
+    /// <summary>The process's effective user and group, which own what it creates.</summary>
+    public static (uint Uid, uint Gid) EffectiveOwner() => (GetEffectiveUid(), GetEffectiveGid());
+
+    [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int LChown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUid();
+
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    private static partial uint GetEffectiveGid();
 
     [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
     private static extern int RenameEntry(

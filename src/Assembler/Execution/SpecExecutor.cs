@@ -20,7 +20,7 @@ namespace OrasAssemble.Execution;
 public sealed class SpecExecutor
 {
     /// <summary>Part of every tree key: a change to how trees are built must not reuse trees built the old way.</summary>
-    public const string ExecutorVersion = "2";
+    public const string ExecutorVersion = "3";
 
     private readonly TreeCache _cache;
     private readonly ITargetLocator _locator;
@@ -55,15 +55,15 @@ public sealed class SpecExecutor
         var sources = await ResolveSourcesAsync(spec, platform, layouts, cancellationToken).ConfigureAwait(false);
         var key = TreeKey(specDigest, sources);
         var built = false;
-        long skipped = 0;
+        var outcome = new BuildOutcome(0, false);
         var path = await _cache.GetOrBuildTreeAsync(key, async (tree, ct) =>
         {
             built = true;
-            skipped = await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
+            outcome = await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         _cache.Pin(pin, key);
         Report(built ? $"tree {key} built" : $"tree {key} is cached");
-        return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList(), skipped);
+        return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList(), outcome.SkippedSpecialFiles, outcome.OwnersNotKept);
     }
 
     // ---- resolving ---------------------------------------------------------------------------------------------
@@ -143,8 +143,8 @@ public sealed class SpecExecutor
 
     // ---- building ----------------------------------------------------------------------------------------------
 
-    /// <returns>How many device nodes and FIFOs the sources held that the tree leaves out.</returns>
-    private async Task<long> BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
+    /// <returns>How many device nodes and FIFOs the sources held that the tree leaves out, and whether owners were lost.</returns>
+    private async Task<BuildOutcome> BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
     {
         await FetchBlobsAsync(sources, cancellationToken).ConfigureAwait(false);
         // Beside the tree being built and named after it, so its build lock guards both.
@@ -155,23 +155,30 @@ public sealed class SpecExecutor
             var limits = _options.Limits with { AllowSetuid = spec.Options.AllowSetuid };
             var budget = TreeBudget.For(limits);
             var views = new Dictionary<string, string>(StringComparer.Ordinal);
+            var owners = new Ownership(_options.MayChown);
             long skipped = 0;
             foreach (var source in sources)
             {
                 var view = Path.Combine(stage, source.Name);
                 Directory.CreateDirectory(view);
-                var left = await ReadSourceAsync(source, view, limits, budget, cancellationToken).ConfigureAwait(false);
+                var (left, notKept) = await ReadSourceAsync(source, view, limits, budget, cancellationToken).ConfigureAwait(false);
                 if (left > 0)
                 {
                     Report($"sources.{source.Name}: left out {left} device node(s) and FIFO(s)");
                 }
 
+                owners.Add(notKept);
                 skipped += left;
                 views[source.Name] = view;
             }
 
-            new StepRunner(tree, views, spec.Options.AllowSetuid, budget).Run(spec.Steps, cancellationToken);
-            return skipped;
+            new StepRunner(tree, views, spec.Options.AllowSetuid, budget, owners).Run(spec.Steps, cancellationToken);
+            if (owners.NotKept)
+            {
+                Report("owners were not kept: the tree's files belong to the user that assembled it (only root can give files to other users)");
+            }
+
+            return new BuildOutcome(skipped, owners.NotKept);
         }
         finally
         {
@@ -209,17 +216,20 @@ public sealed class SpecExecutor
         })).ConfigureAwait(false);
     }
 
-    private async Task<long> ReadSourceAsync(
+    private async Task<(long Skipped, bool OwnersNotKept)> ReadSourceAsync(
         ResolvedSource source, string view, ExtractionLimits limits, TreeBudget budget, CancellationToken cancellationToken)
     {
         long skipped = 0;
+        var notKept = false;
         try
         {
             foreach (var layer in source.Layers)
             {
                 if (!source.IsImage && !ArtifactLayerWriter.IsPackedDirectory(layer))
                 {
-                    new ArtifactLayerWriter(limits, budget).LinkFile(layer, _cache.Blobs.GetPath(layer.Digest), view);
+                    var linked = await new ArtifactLayerWriter(limits, budget, _options.MayChown)
+                        .LinkFileAsync(layer, _cache.Blobs.GetPath(layer.Digest), view, cancellationToken).ConfigureAwait(false);
+                    notKept |= linked.OwnersNotKept;
                     continue;
                 }
 
@@ -227,9 +237,10 @@ public sealed class SpecExecutor
                 await using (content.ConfigureAwait(false))
                 {
                     var summary = source.IsImage
-                        ? await new LayerApplier(limits, budget).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false)
-                        : await new ArtifactLayerWriter(limits, budget).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
+                        ? await new LayerApplier(limits, budget, _options.MayChown).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false)
+                        : await new ArtifactLayerWriter(limits, budget, _options.MayChown).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
                     skipped += summary.SkippedSpecialFiles;
+                    notKept |= summary.OwnersNotKept;
                 }
             }
         }
@@ -238,10 +249,12 @@ public sealed class SpecExecutor
             throw new AssemblyException($"sources.{source.Name}", e.Message, e);
         }
 
-        return skipped;
+        return (skipped, notKept);
     }
 
     private void Report(string message) => _options.Progress?.Invoke(message);
+
+    private readonly record struct BuildOutcome(long SkippedSpecialFiles, bool OwnersNotKept);
 
     private sealed record ResolvedSource(
         string Name, SourceSpec Spec, string Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)

@@ -8,7 +8,9 @@ namespace OrasAssemble.Execution;
 /// source views. Every write checks with lstat that no parent is a link, so nothing is written through one.
 /// Files are hard-linked from the views (and through them from the blob store), never written in place: a
 /// file that must change its mode is first replaced by a private copy, so no other link sees the change, and that
-/// copy is charged to the tree's budget before it is made. After each step every link the step placed or moved
+/// copy is charged to the tree's budget before it is made; so is a file that must change its owner. Entries keep
+/// their source's owner and time (a file's are its inode's); directories get their times back when the steps are
+/// done, since adding or removing a child changes them. After each step every link the step placed or moved
 /// (links inside a moved directory included) is checked to stay inside the tree from where it now lies: whichever
 /// step puts a link somewhere, no link in a finished tree leads out of it.
 /// </summary>
@@ -22,6 +24,11 @@ internal sealed class StepRunner
     private readonly IReadOnlyDictionary<string, string> _views;
     private readonly bool _allowSetuid;
     private readonly TreeBudget _budget;
+    private readonly Ownership _owners;
+
+    // Times of the tree's directories, by tree path: set when the steps are done, as later writes change them. The
+    // root's time is the cache's: it tells when the tree was built.
+    private readonly Dictionary<string, DateTime> _directoryTimes = new(StringComparer.Ordinal);
 
     // Tree paths of files that share their inode with something else (a view, a blob, another tree path).
     private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
@@ -29,8 +36,9 @@ internal sealed class StepRunner
     // Tree paths where the current step put a link or moved an entry: what the link check looks at when it ends.
     private readonly List<string> _placed = [];
 
-    public StepRunner(string root, IReadOnlyDictionary<string, string> views, bool allowSetuid, TreeBudget budget)
+    public StepRunner(string root, IReadOnlyDictionary<string, string> views, bool allowSetuid, TreeBudget budget, Ownership owners)
     {
+        _owners = owners;
         _root = root;
         _views = views;
         _allowSetuid = allowSetuid;
@@ -80,6 +88,14 @@ internal sealed class StepRunner
                 throw new AssemblyException(where, e.Message, e);
             }
         }
+
+        foreach (var (path, time) in _directoryTimes)
+        {
+            if (DiskEntry.Probe(Full(path)) == EntryKind.Directory)
+            {
+                Directory.SetLastWriteTimeUtc(Full(path), time);
+            }
+        }
     }
 
     // ---- copy --------------------------------------------------------------------------------------------------
@@ -97,7 +113,8 @@ internal sealed class StepRunner
         }
 
         UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        var scope = new CopyScope(view, step.From, from, step.Overwrite, mode, step.Links != CopyStep.RefuseLinks);
+        (uint, uint)? owner = step.Owner is null ? null : SpecOwner.Parse(step.Owner);
+        var scope = new CopyScope(view, step.From, from, step.Overwrite, mode, owner, step.Links != CopyStep.RefuseLinks);
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
             var to = SpecPath.IsDirectoryForm(step.To)
@@ -166,6 +183,11 @@ internal sealed class StepRunner
             case EntryKind.File:
                 NativeMethods.CreateHardLink(source, target);
                 _shared.Add(to);
+                if (scope.Owner is { } owner)
+                {
+                    Chown(to, owner);
+                }
+
                 if (scope.Mode is { } mode)
                 {
                     Chmod(to, mode);
@@ -175,14 +197,23 @@ internal sealed class StepRunner
             case EntryKind.Symlink:
                 // Views hold relative links only: reading an image turns an absolute target into the relative link to
                 // the same entry, and ORAS folders may not hold absolute links at all. Where it lands is checked after the step.
-                File.CreateSymbolicLink(target, new FileInfo(source).LinkTarget!);
+                var link = new FileInfo(source);
+                File.CreateSymbolicLink(target, link.LinkTarget!);
+                _owners.Set(target, scope.Owner ?? OwnerOf(source));
+                File.SetLastWriteTimeUtc(target, link.LastWriteTimeUtc);
                 _placed.Add(to);
                 break;
             case EntryKind.Directory:
                 if (existing == EntryKind.Missing)
                 {
                     Directory.CreateDirectory(target);
+                    _owners.Set(target, scope.Owner ?? OwnerOf(source));
                     File.SetUnixFileMode(target, Sanitize(File.GetUnixFileMode(source)));
+                    _directoryTimes[to] = Directory.GetLastWriteTimeUtc(source);
+                }
+                else if (scope.Owner is { } merged)
+                {
+                    Chown(to, merged);
                 }
 
                 foreach (var (relative, childKind) in Walk(source, "", recursive: false))
@@ -276,6 +307,12 @@ internal sealed class StepRunner
                 _shared.Remove(moved);
                 _shared.Add(to + moved[from.Length..]);
             }
+
+            foreach (var (moved, time) in _directoryTimes.Where(d => SpecPath.IsWithin(d.Key, from)).ToList())
+            {
+                _directoryTimes.Remove(moved);
+                _directoryTimes[to + moved[from.Length..]] = time;
+            }
         }
     }
 
@@ -326,6 +363,8 @@ internal sealed class StepRunner
         }
 
         File.CreateSymbolicLink(Full(path), target);
+        _owners.Set(Full(path), Ownership.Root);
+        File.SetLastWriteTimeUtc(Full(path), TreeWriter.FixedTime);
         _placed.Add(path);
     }
 
@@ -417,7 +456,9 @@ internal sealed class StepRunner
             {
                 case EntryKind.Missing:
                     Directory.CreateDirectory(Full(current));
+                    _owners.Set(Full(current), Ownership.Root);
                     File.SetUnixFileMode(Full(current), DirectoryMode);
+                    _directoryTimes[current] = TreeWriter.FixedTime;
                     break;
                 case EntryKind.Symlink:
                     throw new StepException($"cannot write {path}: {current} is a link, and links are never followed");
@@ -434,6 +475,10 @@ internal sealed class StepRunner
             // Directory.Delete removes links inside without following them.
             Directory.Delete(Full(path), recursive: true);
             _shared.RemoveWhere(p => SpecPath.IsWithin(p, path));
+            foreach (var gone in _directoryTimes.Keys.Where(p => SpecPath.IsWithin(p, path)).ToList())
+            {
+                _directoryTimes.Remove(gone);
+            }
         }
         else
         {
@@ -444,25 +489,59 @@ internal sealed class StepRunner
 
     private void Chmod(string path, UnixFileMode mode)
     {
-        var full = Full(path);
-        if (_shared.Contains(path))
-        {
-            // Other links to this inode (the blob, a view, another tree path) must keep their mode: copy first,
-            // and the copy is new bytes on disk, so the budget must allow them before they are written.
-            var length = new FileInfo(full).Length;
-            if (_budget.TryChargeBytes(length) is { } problem)
-            {
-                throw new StepException($"changing the mode of {path} needs a private copy of its {length} bytes, and {problem}");
-            }
+        MakePrivate(path, "mode");
+        File.SetUnixFileMode(Full(path), mode);
+    }
 
-            _shared.Remove(path);
-            var copy = full + ".mode-" + Guid.NewGuid().ToString("N");
-            File.Copy(full, copy);
-            NativeMethods.Rename(copy, full);
+    /// <summary>Gives an entry of the tree its owner; a file first gets an inode of its own, as for a mode.</summary>
+    private void Chown(string path, (uint Uid, uint Gid) owner)
+    {
+        var full = Full(path);
+        if (!_owners.MayChown || OwnerOf(full) == owner)
+        {
+            // Nothing to change, or nothing the process can change (which the owners note).
+            _owners.Set(full, owner);
+            return;
         }
 
+        MakePrivate(path, "owner");
+        var mode = File.GetUnixFileMode(full);
+        _owners.Set(full, owner);
+
+        // chown clears the set-id bits of a file; the spec decided them, so they are put back.
         File.SetUnixFileMode(full, mode);
     }
+
+    /// <summary>
+    /// Replaces a file that shares its inode (with the blob, a view, another tree path) by a copy with the same
+    /// owner, mode and time, so a change to it reaches no other link; the copy is new bytes on disk, so the budget
+    /// must allow them before they are written.
+    /// </summary>
+    private void MakePrivate(string path, string what)
+    {
+        if (!_shared.Contains(path))
+        {
+            return;
+        }
+
+        var full = Full(path);
+        var length = new FileInfo(full).Length;
+        if (_budget.TryChargeBytes(length) is { } problem)
+        {
+            throw new StepException($"changing the {what} of {path} needs a private copy of its {length} bytes, and {problem}");
+        }
+
+        _shared.Remove(path);
+        var copy = full + "." + what + "-" + Guid.NewGuid().ToString("N");
+        File.Copy(full, copy);
+        _owners.Set(copy, OwnerOf(full));
+        File.SetUnixFileMode(copy, File.GetUnixFileMode(full));
+        File.SetLastWriteTimeUtc(copy, File.GetLastWriteTimeUtc(full));
+        NativeMethods.Rename(copy, full);
+    }
+
+    private static (uint Uid, uint Gid) OwnerOf(string full) =>
+        IO.FileIdentity.Owner(full) ?? throw new IOException($"{full} disappeared while the tree was built");
 
     /// <summary>
     /// Refuses the step when a link it placed, or one inside a directory it moved, leads out of the tree from where it
@@ -537,8 +616,10 @@ internal sealed class StepRunner
 
     /// <param name="Root">The path the step copies: links inside it stay links.</param>
     /// <param name="CopyUnsafeLinks">Copy what a link outside <paramref name="Root"/> points to, rather than the link.</param>
+    /// <param name="Owner">The owner every copied entry gets; null keeps the source's.</param>
     /// <param name="Chain">The targets of the links followed to reach the entry being copied, outermost first.</param>
-    private sealed record CopyScope(string View, string Source, string Root, bool Overwrite, UnixFileMode? Mode, bool CopyUnsafeLinks)
+    private sealed record CopyScope(
+        string View, string Source, string Root, bool Overwrite, UnixFileMode? Mode, (uint Uid, uint Gid)? Owner, bool CopyUnsafeLinks)
     {
         public IReadOnlyList<string> Chain { get; init; } = [];
     }

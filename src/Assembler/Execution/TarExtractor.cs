@@ -122,6 +122,7 @@ internal sealed class TarExtractor
         }
 
         var modified = Time(entry.ModificationTime);
+        var owner = ((uint)entry.Uid, (uint)entry.Gid);
         switch (entry.EntryType)
         {
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
@@ -132,7 +133,7 @@ internal sealed class TarExtractor
                 }
 
                 var before = _tree.FileBytes;
-                await _tree.WriteFileAsync(name, components, entry.DataStream, entry.Length, _tree.Sanitize(entry.Mode), modified, cancellationToken)
+                await _tree.WriteFileAsync(name, components, entry.DataStream, entry.Length, owner, _tree.Sanitize(entry.Mode), modified, cancellationToken)
                     .ConfigureAwait(false);
                 if (_tree.FileBytes - before != entry.Length)
                 {
@@ -145,10 +146,10 @@ internal sealed class TarExtractor
                 // "./" or "/": the target directory itself, whose mode and time are the caller's.
                 break;
             case TarEntryType.Directory:
-                _tree.CreateDirectory(name, components, _tree.Sanitize(entry.Mode), modified);
+                _tree.CreateDirectory(name, components, owner, _tree.Sanitize(entry.Mode), modified);
                 break;
             case TarEntryType.SymbolicLink:
-                _tree.CreateSymbolicLink(name, components, entry.LinkName, modified);
+                _tree.CreateSymbolicLink(name, components, entry.LinkName, owner, modified);
                 break;
             case TarEntryType.HardLink when EntryPath.Normalize(entry.LinkName, "the hard link target", _limits, out _) is { } target
                 && _skipped.Contains(EntryPath.Join(target)):

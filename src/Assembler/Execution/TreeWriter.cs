@@ -34,11 +34,12 @@ internal sealed class TreeWriter
     private readonly string[] _scope;
     private readonly string _scopeName;
     private readonly bool _absoluteSymlinks;
+    private readonly Ownership _owners;
 
     // Paths this layer wrote: whiteouts leave them alone, they only hide what lower layers left.
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
-    // Directory modes and times, set when the layer is done: adding a child changes a directory's time, and a
+    // Directory owners, modes and times, set when the layer is done: adding a child changes a directory's time, and a
     // read-only mode would stop the children from being written.
     private readonly Dictionary<string, DirectoryFinish> _directories = new(StringComparer.Ordinal);
 
@@ -46,8 +47,11 @@ internal sealed class TreeWriter
     /// <param name="scope">Components of the directory every entry and link must stay in; empty for the whole tree.</param>
     /// <param name="budget">What the whole build may still write; file data is charged before it is written.</param>
     /// <param name="absoluteSymlinks">Rewrite absolute link targets as relative to the tree's root, rather than refuse them.</param>
-    public TreeWriter(string root, string layerDigest, ExtractionLimits limits, TreeBudget budget, string[] scope, bool absoluteSymlinks)
+    /// <param name="owners">Sets the owners entries ask for, as far as the process may.</param>
+    public TreeWriter(
+        string root, string layerDigest, ExtractionLimits limits, TreeBudget budget, string[] scope, bool absoluteSymlinks, Ownership owners)
     {
+        _owners = owners;
         _root = root;
         _digest = layerDigest;
         _limits = limits;
@@ -60,6 +64,9 @@ internal sealed class TreeWriter
     public long FileBytes { get; private set; }
 
     public long SetuidBitsStripped { get; private set; }
+
+    /// <summary>Whether an entry's owner could not be kept, since the process may not give files away.</summary>
+    public bool OwnersNotKept => _owners.NotKept;
 
     /// <summary>The full path of a directory the caller may apply layers to; throws when it is not one.</summary>
     public static string CheckRoot(string targetDirectory)
@@ -97,7 +104,8 @@ internal sealed class TreeWriter
     }
 
     public async Task WriteFileAsync(
-        string entry, string[] components, Stream? data, long length, UnixFileMode mode, DateTime modified, CancellationToken cancellationToken)
+        string entry, string[] components, Stream? data, long length, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified,
+        CancellationToken cancellationToken)
     {
         if (length > _limits.MaxFileBytes)
         {
@@ -127,17 +135,33 @@ internal sealed class TreeWriter
             }
         }
 
+        // Owner first: chown clears the set-id bits the mode may set.
+        _owners.Set(full, owner);
         File.SetUnixFileMode(full, mode);
         File.SetLastWriteTimeUtc(full, modified);
         _written.Add(path);
     }
 
     /// <summary>
-    /// Puts an existing file (a verified blob) at the entry as a hard link, instead of a copy. Its mode and time
-    /// are the blob's, shared with every other link to it, so they are left as they are.
+    /// Puts an existing file (a verified blob) at the entry as a hard link, instead of a copy, when the blob already
+    /// has the owner and mode the entry must have: they are shared with every other link to it, and are never changed
+    /// through the tree. Otherwise the entry is a copy of the blob with them. The time of a link is the blob's.
     /// </summary>
-    public void LinkFile(string entry, string[] components, string existingFile, long length)
+    public async Task LinkFileAsync(
+        string entry, string[] components, string existingFile, long length, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified,
+        CancellationToken cancellationToken)
     {
+        if (IO.FileIdentity.Owner(existingFile) != _owners.Effective(owner) || File.GetUnixFileMode(existingFile) != mode)
+        {
+            var blob = new FileStream(existingFile, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+            await using (blob.ConfigureAwait(false))
+            {
+                await WriteFileAsync(entry, components, blob, length, owner, mode, modified, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (length > _limits.MaxFileBytes)
         {
             throw Unsafe(entry, $"the file is {length} bytes, over the limit of {_limits.MaxFileBytes} bytes per file");
@@ -150,7 +174,7 @@ internal sealed class TreeWriter
         _written.Add(path);
     }
 
-    public void CreateDirectory(string entry, string[] components, UnixFileMode mode, DateTime modified)
+    public void CreateDirectory(string entry, string[] components, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified)
     {
         var path = EnsureParents(entry, components);
         var kind = Probe(path);
@@ -166,11 +190,11 @@ internal sealed class TreeWriter
             Directory.CreateDirectory(Full(path), OwnerOnly);
         }
 
-        _directories[path] = new DirectoryFinish(mode, modified);
+        _directories[path] = new DirectoryFinish(owner, mode, modified);
         _written.Add(path);
     }
 
-    public void CreateSymbolicLink(string entry, string[] components, string target, DateTime modified)
+    public void CreateSymbolicLink(string entry, string[] components, string target, (uint Uid, uint Gid) owner, DateTime modified)
     {
         // The target is read from where the link really lands, which is where the kernel will resolve it.
         var landed = Resolved(entry, components);
@@ -179,6 +203,7 @@ internal sealed class TreeWriter
         var path = PrepareReplace(entry, landed);
         var full = Full(path);
         File.CreateSymbolicLink(full, stored);
+        _owners.Set(full, owner);
 
         // Sets the link's own time: the runtime does not follow the link here.
         File.SetLastWriteTimeUtc(full, modified);
@@ -286,7 +311,7 @@ internal sealed class TreeWriter
         }
     }
 
-    /// <summary>Gives directories their final modes and times; call once, after the last entry.</summary>
+    /// <summary>Gives directories their final owners, modes and times; call once, after the last entry.</summary>
     public void Finish()
     {
         foreach (var (path, finish) in _directories)
@@ -298,6 +323,11 @@ internal sealed class TreeWriter
             }
 
             var full = Full(path);
+            if (finish.Owner is { } owner)
+            {
+                _owners.Set(full, owner);
+            }
+
             if (finish.Mode is { } mode)
             {
                 File.SetUnixFileMode(full, mode);
@@ -400,7 +430,7 @@ internal sealed class TreeWriter
                 case EntryKind.Missing:
                     Touch(Parent(parent));
                     Directory.CreateDirectory(Full(parent), OwnerOnly);
-                    _directories[parent] = new DirectoryFinish(ImplicitDirectoryMode, FixedTime);
+                    _directories[parent] = new DirectoryFinish(Ownership.Root, ImplicitDirectoryMode, FixedTime);
                     _written.Add(parent);
                     break;
                 case EntryKind.Symlink:
@@ -471,7 +501,7 @@ internal sealed class TreeWriter
         // The root's own time and mode belong to the caller.
         if (directory.Length > 0 && !_directories.ContainsKey(directory))
         {
-            _directories[directory] = new DirectoryFinish(null, Directory.GetLastWriteTimeUtc(Full(directory)));
+            _directories[directory] = new DirectoryFinish(null, null, Directory.GetLastWriteTimeUtc(Full(directory)));
         }
     }
 
@@ -553,5 +583,6 @@ internal sealed class TreeWriter
 
     private UnsafeLayerException Unsafe(string? entry, string reason) => new(_digest, entry, reason);
 
-    private readonly record struct DirectoryFinish(UnixFileMode? Mode, DateTime Modified);
+    /// <param name="Owner">Null for a directory the layer only changes: it keeps its owner and mode.</param>
+    private readonly record struct DirectoryFinish((uint Uid, uint Gid)? Owner, UnixFileMode? Mode, DateTime Modified);
 }

@@ -30,6 +30,19 @@ internal static partial class FileIdentity
         return (inode, links, (long)blocks * 512, (mode & 0xF000) == 0x4000);
     }
 
+    /// <summary>The entry's own owner and group (a link's, not its target's); null when the entry is gone.</summary>
+    public static (uint Uid, uint Gid)? Owner(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(CurrentDirectory, path, NoFollow, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        // struct statx: stx_uid at 20 (u32), stx_gid at 24 (u32).
+        return (MemoryMarshal.Read<uint>(buffer[20..]), MemoryMarshal.Read<uint>(buffer[24..]));
+    }
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 }

@@ -5,7 +5,8 @@ namespace OrasAssemble.IO;
 
 /// <summary>
 /// Gives a composed tree a second name outside the cache without copying its bytes: directories are created with the
-/// same permission bits, regular files are hard-linked, symbolic links are made anew with the same target. The clone
+/// same permission bits, owners and times, regular files are hard-linked, symbolic links are made anew with the same
+/// target, owner and time (owners as far as the process may give files away). The clone
 /// is built in a temporary directory beside the destination and renamed into place, so the destination is either
 /// absent (or the empty directory it was) or complete.
 /// </summary>
@@ -56,7 +57,7 @@ public static class TreeCloner
         try
         {
             Directory.CreateDirectory(temp);
-            var copy = new Cloning();
+            var copy = new Cloning(Ownership.ForProcess());
             copy.CloneDirectory(Path.GetFullPath(source), temp);
             if (Directory.Exists(target))
             {
@@ -73,7 +74,7 @@ public static class TreeCloner
         }
     }
 
-    private sealed class Cloning
+    private sealed class Cloning(Ownership owners)
     {
         private bool _copyFiles;
 
@@ -85,6 +86,8 @@ public static class TreeCloner
                 if (entry.LinkTarget is { } linkTarget)
                 {
                     File.CreateSymbolicLink(destination, linkTarget);
+                    owners.Set(destination, OwnerOf(entry.FullName));
+                    File.SetLastWriteTimeUtc(destination, entry.LastWriteTimeUtc);
                 }
                 else if (entry is DirectoryInfo)
                 {
@@ -97,8 +100,11 @@ public static class TreeCloner
                 }
             }
 
-            // Last, so that a read-only directory did not stop its own entries from being made.
+            // Last, so that a read-only directory did not stop its own entries from being made, and its time is not
+            // changed by them.
+            owners.Set(to, OwnerOf(from));
             File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+            Directory.SetLastWriteTimeUtc(to, Directory.GetLastWriteTimeUtc(from));
         }
 
         private void CloneFile(string from, string to)
@@ -117,7 +123,12 @@ public static class TreeCloner
             }
 
             File.Copy(from, to);
+            owners.Set(to, OwnerOf(from));
             File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+            File.SetLastWriteTimeUtc(to, File.GetLastWriteTimeUtc(from));
         }
+
+        private static (uint Uid, uint Gid) OwnerOf(string path) =>
+            FileIdentity.Owner(path) ?? throw new IOException($"{path} disappeared while it was cloned");
     }
 }

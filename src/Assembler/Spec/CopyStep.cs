@@ -39,4 +39,10 @@ public sealed record CopyStep : StepSpec
     /// null) copies what it points to; <c>refuse</c> copies the link itself, which must then stay inside the tree.
     /// </summary>
     public string? Links { get; init; }
+
+    /// <summary>
+    /// Owner and group for every entry copied, as numeric <c>uid:gid</c> (like Dockerfile <c>COPY --chown</c> with
+    /// numbers); null keeps the source's.
+    /// </summary>
+    public string? Owner { get; init; }
 }

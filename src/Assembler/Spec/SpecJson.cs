@@ -97,6 +97,7 @@ public static class SpecJson
 
                 // The default is left out, spelled or not, so both spellings have one digest.
                 Put(body, "links", copy.Links == CopyStep.CopyLinks ? null : copy.Links);
+                Put(body, "owner", Owner(copy.Owner));
                 break;
             case RenameStep rename:
                 Put(body, "path", rename.Path);
@@ -155,6 +156,8 @@ public static class SpecJson
             target[key] = value!;
         }
     }
+
+    private static string? Owner(string? text) => SpecOwner.TryParse(text, out var owner) ? SpecOwner.Format(owner.Value) : text;
 
     private static string? Mode(string? text) => SpecMode.TryParse(text, out var mode) ? SpecMode.Format(mode.Value) : text;
 

@@ -92,6 +92,7 @@ internal static class SpecModelBuilder
                 Mode = String(body.Get("mode")),
                 Overwrite = Boolean(body.Get("overwrite")),
                 Links = String(body.Get("links")),
+                Owner = String(body.Get("owner")),
             },
             RenameStep.KindName => new RenameStep
             {

@@ -30,6 +30,7 @@ internal sealed class CopyRules : AbstractValidator<CopyStep>
             .WithMessage("with include or exclude, to names a directory and must end with '/'")
             .OverridePropertyName("copy.to");
         RuleFor(step => step.Mode!).Satisfies(mode => ModeRule.Problem(mode, spec.Options)).When(step => step.Mode is not null).OverridePropertyName("copy.mode");
+        RuleFor(step => step.Owner!).Satisfies(SpecOwner.Problem).When(step => step.Owner is not null).OverridePropertyName("copy.owner");
     }
 
     private static string? SourceProblem(IReadOnlyList<string> names, string from)

@@ -40,9 +40,19 @@ public static class CliProcess
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin, string? workingDirectory = null)
+    public static Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin, string? workingDirectory = null) =>
+        RunAsync(args, stdin, workingDirectory, asNobody: null);
+
+    /// <summary>
+    /// Runs the binary as the unprivileged user nobody (65534), through setpriv, with <paramref name="home"/> (which
+    /// that user must be able to write) as its home.
+    /// </summary>
+    public static Task<CliResult> RunAsNobodyAsync(string home, params string[] args) => RunAsync(args, null, home, asNobody: home);
+
+    private static async Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin, string? workingDirectory, string? asNobody)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(asNobody is null ? dotnet : "setpriv")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -50,6 +60,17 @@ public static class CliProcess
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (asNobody is not null)
+        {
+            foreach (var argument in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", dotnet })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["HOME"] = asNobody;
+            start.Environment["DOTNET_CLI_HOME"] = asNobody;
+        }
+
         start.ArgumentList.Add(DllPath);
         foreach (var arg in args)
         {

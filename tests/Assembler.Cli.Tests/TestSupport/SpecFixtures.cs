@@ -62,6 +62,16 @@ public static class SpecFixtures
         return image;
     }
 
+    /// <summary>Pushes a one-layer image of the given tar, tagged.</summary>
+    public static async Task<Descriptor> PushTarImageAsync(ITarget repository, string tag, byte[] tar)
+    {
+        var layer = await repository.PushBytesAsync(MediaTypes.ImageLayerGzip, TestBlobs.Gzip(tar));
+        var config = await PushConfigAsync(repository);
+        var image = await repository.PushBytesAsync(MediaTypes.ImageManifest, OciJson.Serialize(new Manifest { Config = config, Layers = [layer] }));
+        await repository.TagAsync(image, tag);
+        return image;
+    }
+
     private static Task<Descriptor> PushConfigAsync(ITarget repository) => repository.PushBytesAsync(MediaTypes.ImageConfig,
         """{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"""u8.ToArray());
 

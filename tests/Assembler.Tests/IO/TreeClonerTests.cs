@@ -52,6 +52,27 @@ public sealed class TreeClonerTests : IDisposable
     }
 
     [Fact]
+    public void The_clone_keeps_owners_and_times_of_directories_and_links()
+    {
+        var source = Source();
+        var time = new DateTime(2021, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        foreach (var path in new[] { "bin", "bin/sh", "locked" })
+        {
+            OrasAssemble.Execution.NativeMethods.SetOwner(Path.Combine(source, path), 1000, 1001);
+            File.SetLastWriteTimeUtc(Path.Combine(source, path), time);
+        }
+
+        TreeCloner.Clone(source, _dir.Combine("out"));
+
+        var seconds = new DateTimeOffset(time).ToUnixTimeSeconds();
+        var clone = OwnerSnapshot.Take(_dir.Combine("out"));
+        Assert.Equal($"d 1000:1001 755 {seconds}", clone["bin"]);
+        Assert.Equal($"l 1000:1001 777 {seconds}", clone["bin/sh"]);
+        Assert.Equal($"d 1000:1001 555 {seconds}", clone["locked"]);
+        Assert.Equal(OwnerSnapshot.Take(source), clone);
+    }
+
+    [Fact]
     public void Files_are_hard_links_so_a_change_to_one_shows_in_the_other()
     {
         var source = Source();
