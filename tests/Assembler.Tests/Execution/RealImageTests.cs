@@ -16,22 +16,26 @@ public sealed class RealImageTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     // Device nodes are left out, zstd layers read, entries under usr-merge links placed where the links lead, and a tar
-    // without end blocks read whole: every image of the corpus is held to the same comparison.
+    // without end blocks read whole: every image of the corpus is held to the same comparison, owners and times
+    // included. The umoci-insert layer lists no parent directories: umoci gives them and the directory they are added
+    // to the time of the unpack, the executor the epoch and the directory's own time, so that one tree is the same on
+    // every node (spec: "How sources are read"); there times are not compared.
     [Theory]
-    [InlineData(ImageCorpus.Minbase)]
-    [InlineData(ImageCorpus.Openjdk)]
-    [InlineData(ImageCorpus.Python)]
-    [InlineData(ImageCorpus.UsrMergeWrite)]
-    [InlineData(ImageCorpus.UmociInsert)]
-    [InlineData(ImageCorpus.Zstd)]
-    public async Task A_whole_image_copied_to_the_root_is_what_umoci_unpacks_but_for_the_documented_exceptions(string tag)
+    [InlineData(ImageCorpus.Minbase, true)]
+    [InlineData(ImageCorpus.Openjdk, true)]
+    [InlineData(ImageCorpus.Python, true)]
+    [InlineData(ImageCorpus.UsrMergeWrite, true)]
+    [InlineData(ImageCorpus.UmociInsert, false)]
+    [InlineData(ImageCorpus.Zstd, true)]
+    public async Task A_whole_image_copied_to_the_root_is_what_umoci_unpacks_but_for_the_documented_exceptions(string tag, bool timesCompared)
     {
         var image = await ImageCorpus.GetAsync(tag);
 
         var tree = await AssembleWholeAsync(image);
         var reference = await ReferenceExtraction.UnpackAsync(await ImageCorpus.GetAsync(ImageCorpus.ReferenceTagFor(tag)), _dir.Combine("bundle"));
 
-        var differences = TreeComparison.Compare(reference, tree.Path, TreeComparisonExceptions.Current);
+        var exceptions = TreeComparisonExceptions.All with { OwnersIgnored = false, MtimesIgnored = !timesCompared };
+        var differences = TreeComparison.Compare(reference, tree.Path, exceptions);
         Assert.True(differences.Count == 0, TreeComparison.Describe(differences));
     }
 

@@ -31,10 +31,10 @@ internal sealed record TreeComparisonExceptions
     public static TreeComparisonExceptions None { get; } = new();
 
     /// <summary>
-    /// What the executor does today: setuid/setgid cleared, absolute links rewritten, special files skipped, and
-    /// owners and modification times not (yet) kept.
+    /// Every exception: setuid/setgid cleared, absolute links rewritten, special files skipped, owners and
+    /// modification times not compared. Tests turn off what they hold the executor to.
     /// </summary>
-    public static TreeComparisonExceptions Current { get; } = new()
+    public static TreeComparisonExceptions All { get; } = new()
     {
         SetuidCleared = true,
         AbsoluteLinksRewritten = true,
