@@ -32,10 +32,6 @@ internal sealed class TreePreparer(
     private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
 
     private readonly ParsedSpecs _parsed = new();
-    private int _inFlight;
-
-    /// <summary>How many volumes are being prepared right now.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
 
     public async Task<IDisposable> HoldAsync(PreparedTree tree, CancellationToken cancellationToken)
     {
@@ -50,19 +46,6 @@ internal sealed class TreePreparer(
     }
 
     public async Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _inFlight);
-        try
-        {
-            return await PrepareCountedAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _inFlight);
-        }
-    }
-
-    private async Task<PreparedTree> PrepareCountedAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var attributes = request.Attributes;
