@@ -53,7 +53,7 @@ internal sealed class ArtifactInspector(IReadOnlyList<IArtifactDetailProvider> p
         if (manifest.ArtifactType is null && manifest.Config.MediaType is MediaTypes.ImageConfig or MediaTypes.DockerConfig)
         {
             var platforms = await BaseImagePlatforms.ReadAsync(
-                new LocatedTarget(target.Store, target.ContentReference), target.Reference.ToString(), ManifestReader.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+                new LocatedTarget(target.Store, target.ContentReference), target.Reference.ToString(), OciLimits.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
             report = report with { Type = ContainerImage, Platform = platforms.Platforms.Count == 0 ? null : platforms.Describe() };
         }
 

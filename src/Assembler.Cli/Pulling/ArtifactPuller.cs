@@ -42,7 +42,7 @@ internal sealed class ArtifactPuller(ITransferTracker progress)
             }
 
             descriptor = ManifestResolver.SelectPlatform(index, platform);
-            bytes = await target.Store.FetchAllAsync(descriptor, ManifestReader.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+            bytes = await target.Store.FetchAllAsync(descriptor, OciLimits.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         }
 
         if (!MediaTypes.IsManifest(descriptor.MediaType))

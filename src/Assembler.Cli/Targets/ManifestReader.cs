@@ -6,8 +6,6 @@ namespace OrasAssemble.Cli.Targets;
 /// <summary>Reads the manifest or index a reference names, verified against its digest and bounded in size.</summary>
 internal static class ManifestReader
 {
-    public const long MaxManifestBytes = 4 * 1024 * 1024;
-
     public static async Task<(Descriptor Descriptor, byte[] Content)> FetchAsync(ArtifactTarget target, CancellationToken cancellationToken)
     {
         Descriptor descriptor;
@@ -24,9 +22,9 @@ internal static class ManifestReader
 
         await using (content.ConfigureAwait(false))
         {
-            if (descriptor.Size > MaxManifestBytes)
+            if (descriptor.Size > OciLimits.MaxManifestBytes)
             {
-                throw new SizeLimitExceededException($"{target.Reference}: the manifest is {descriptor.Size} bytes, over the limit of {MaxManifestBytes}");
+                throw new SizeLimitExceededException($"{target.Reference}: the manifest is {descriptor.Size} bytes, over the limit of {OciLimits.MaxManifestBytes}");
             }
 
             var bytes = await ContentExtensions.ReadVerifiedAsync(content, descriptor, cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace OrasAssemble.Artifacts;
 public static class SpecArtifactReader
 {
     /// <summary>The largest manifest read while looking for a spec.</summary>
-    public const long MaxManifestBytes = 4 * 1024 * 1024;
+    public const long MaxManifestBytes = OciLimits.MaxManifestBytes;
 
     /// <summary>Whether a manifest says it is a spec artifact; clients that also take other artifacts branch on this.</summary>
     public static bool IsSpecArtifact(Manifest manifest)

@@ -34,7 +34,7 @@ public static class Copier
         var root = await source.ResolveAsync(sourceReference, cancellationToken).ConfigureAwait(false);
         if (options.Platform is not null)
         {
-            root = await SelectPlatformAsync(source, root, options.Platform, options.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+            root = await SelectPlatformAsync(source, root, options.Platform, options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         }
 
         if (Digest.IsValid(tag) && explicitDestination && tag != root.Digest)
@@ -232,7 +232,7 @@ public static class Copier
 
             if (isManifest)
             {
-                var content = await WithSlotAsync(() => _source.FetchAllAsync(node, _options.MaxManifestSize, token)).ConfigureAwait(false);
+                var content = await WithSlotAsync(() => _source.FetchAllAsync(node, _options.MaxManifestBytes, token)).ConfigureAwait(false);
                 await Task.WhenAll(Successors(content, node).Select(Start)).ConfigureAwait(false);
                 await WithSlotAsync(async () =>
                 {

@@ -22,7 +22,7 @@ public sealed record CopyOptions
     public Platform? Platform { get; init; }
 
     /// <summary>Largest manifest, index or image config read to find what a node references.</summary>
-    public long MaxManifestSize { get; init; } = 4 * 1024 * 1024;
+    public long MaxManifestBytes { get; init; } = OciLimits.MaxManifestBytes;
 
     /// <summary>Called after a node was copied. May be called from several threads at once.</summary>
     public Action<Descriptor>? OnCopied { get; init; }
@@ -40,9 +40,9 @@ public sealed record CopyOptions
             throw new ArgumentOutOfRangeException(nameof(Concurrency), Concurrency, "Concurrency must be at least 1");
         }
 
-        if (MaxManifestSize <= 0)
+        if (MaxManifestBytes <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxManifestSize), MaxManifestSize, "MaxManifestSize must be positive");
+            throw new ArgumentOutOfRangeException(nameof(MaxManifestBytes), MaxManifestBytes, "MaxManifestBytes must be positive");
         }
     }
 }

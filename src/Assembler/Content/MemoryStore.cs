@@ -15,7 +15,7 @@ public sealed class MemoryStore : ITarget, IDeletable, IReferrerLister, ITagList
     private readonly Dictionary<string, ReferrerInfo> _manifests = new(StringComparer.Ordinal);
 
     /// <summary>Largest manifest or index accepted, since its bytes are parsed.</summary>
-    public long MaxManifestSize { get; init; } = 4 * 1024 * 1024;
+    public long MaxManifestBytes { get; init; } = OciLimits.MaxManifestBytes;
 
     public Task<bool> ExistsAsync(Descriptor target, CancellationToken cancellationToken = default)
     {
@@ -44,9 +44,9 @@ public sealed class MemoryStore : ITarget, IDeletable, IReferrerLister, ITagList
             return;
         }
 
-        if (MediaTypes.IsManifestOrIndex(expected.MediaType) && expected.Size > MaxManifestSize)
+        if (MediaTypes.IsManifestOrIndex(expected.MediaType) && expected.Size > MaxManifestBytes)
         {
-            throw new SizeLimitExceededException($"manifest {expected.Digest} is {expected.Size} bytes, over the limit of {MaxManifestSize}");
+            throw new SizeLimitExceededException($"manifest {expected.Digest} is {expected.Size} bytes, over the limit of {MaxManifestBytes}");
         }
 
         if (expected.Size < 0 || expected.Size > Array.MaxLength)

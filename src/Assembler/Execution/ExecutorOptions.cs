@@ -15,7 +15,7 @@ public sealed record ExecutorOptions
     /// <summary>The platform for sources and bases that name none; the machine's own when null.</summary>
     public Platform? DefaultPlatform { get; init; }
 
-    public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
+    public long MaxManifestBytes { get; init; } = OciLimits.MaxManifestBytes;
 
     /// <summary>
     /// Where a relative <c>oci-layout://</c> source is found. Null refuses such sources: a node plugin reads registries only.

@@ -321,10 +321,10 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
 
     private void CheckManifestSize(Descriptor descriptor)
     {
-        if (MediaTypes.IsManifestOrIndex(descriptor.MediaType) && descriptor.Size > _options.MaxManifestSize)
+        if (MediaTypes.IsManifestOrIndex(descriptor.MediaType) && descriptor.Size > _options.MaxManifestBytes)
         {
             throw new SizeLimitExceededException(
-                $"manifest {descriptor.Digest} is {descriptor.Size} bytes, over the limit of {_options.MaxManifestSize}");
+                $"manifest {descriptor.Digest} is {descriptor.Size} bytes, over the limit of {_options.MaxManifestBytes}");
         }
     }
 
@@ -404,13 +404,13 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
             throw new NotFoundException($"{digest} not found in OCI layout {Root}");
         }
 
-        if (info.Length > _options.MaxManifestSize)
+        if (info.Length > _options.MaxManifestBytes)
         {
             throw new NotFoundException($"{digest} in OCI layout {Root} is {info.Length} bytes, too large to be a manifest");
         }
 
         var probe = new Descriptor { MediaType = "application/octet-stream", Digest = digest, Size = info.Length };
-        var bytes = await _blobs.FetchAllAsync(probe, _options.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+        var bytes = await _blobs.FetchAllAsync(probe, _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         var mediaType = OciJson.PeekMediaType(bytes) ?? InferManifestType(bytes);
         return MediaTypes.IsManifestOrIndex(mediaType)
             ? probe with { MediaType = mediaType! }
@@ -449,7 +449,7 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         byte[] bytes;
         try
         {
-            bytes = await _blobs.FetchAllAsync(entry.Basic(), _options.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+            bytes = await _blobs.FetchAllAsync(entry.Basic(), _options.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (NotFoundException)
         {

@@ -1,3 +1,5 @@
+using OrasAssemble.Oci;
+
 namespace OrasAssemble.Layout;
 
 /// <summary>How an <see cref="OciLayoutStore"/> opens and guards its directory.</summary>
@@ -7,7 +9,7 @@ public sealed record OciLayoutStoreOptions
     public bool CreateIfMissing { get; init; } = true;
 
     /// <summary>Largest manifest or index the store reads or accepts, since their bytes are parsed in memory.</summary>
-    public long MaxManifestSize { get; init; } = 4 * 1024 * 1024;
+    public long MaxManifestBytes { get; init; } = OciLimits.MaxManifestBytes;
 
     /// <summary>
     /// Hash blobs again when they are read. On by default because other tools write into layouts too, and
@@ -20,9 +22,9 @@ public sealed record OciLayoutStoreOptions
 
     internal void Validate()
     {
-        if (MaxManifestSize <= 0)
+        if (MaxManifestBytes <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxManifestSize), MaxManifestSize, "MaxManifestSize must be positive");
+            throw new ArgumentOutOfRangeException(nameof(MaxManifestBytes), MaxManifestBytes, "MaxManifestBytes must be positive");
         }
 
         if (LockTimeout < TimeSpan.Zero)

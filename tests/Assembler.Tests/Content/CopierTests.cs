@@ -288,7 +288,7 @@ public sealed class CopierTests : IDisposable
         var destination = new MemoryStore();
 
         await Assert.ThrowsAsync<SizeLimitExceededException>(() =>
-            Copier.CopyGraphAsync(source, destination, manifest, new CopyOptions { MaxManifestSize = manifest.Size - 1 }));
+            Copier.CopyGraphAsync(source, destination, manifest, new CopyOptions { MaxManifestBytes = manifest.Size - 1 }));
 
         Assert.False(await destination.ExistsAsync(manifest));
     }

@@ -110,7 +110,7 @@ public sealed class MemoryStoreTests
     [Fact]
     public async Task ManifestsOverTheCapAreRefusedBeforeTheyAreRead()
     {
-        var store = new MemoryStore { MaxManifestSize = 64 };
+        var store = new MemoryStore { MaxManifestBytes = 64 };
         var big = new Manifest { Config = Descriptor.Empty, Annotations = new Dictionary<string, string> { ["pad"] = new string('x', 100) } };
         var bytes = OciJson.Serialize(big);
 

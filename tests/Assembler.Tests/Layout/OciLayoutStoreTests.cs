@@ -461,7 +461,7 @@ public sealed class OciLayoutStoreTests : IDisposable
         }
 
         var before = IndexJson;
-        using var small = await OpenAsync(new OciLayoutStoreOptions { MaxManifestSize = 100 });
+        using var small = await OpenAsync(new OciLayoutStoreOptions { MaxManifestBytes = 100 });
         var other = Descriptor.Create([.. manifestBytes, (byte)' '], MediaTypes.ImageManifest);
 
         await Assert.ThrowsAsync<SizeLimitExceededException>(() => small.PushAsync(other, new MemoryStream([.. manifestBytes, (byte)' '])));

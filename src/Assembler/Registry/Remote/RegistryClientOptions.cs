@@ -1,3 +1,4 @@
+using OrasAssemble.Oci;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 
@@ -19,7 +20,7 @@ public sealed record RegistryClientOptions
     public string UserAgent { get; init; } = "oras-assemble/1";
 
     /// <summary>Manifests larger than this are refused before they are read (distribution's own limit is 4 MiB).</summary>
-    public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
+    public long MaxManifestBytes { get; init; } = OciLimits.MaxManifestBytes;
 
     /// <summary>Blobs up to this size go up in one PUT; larger ones in PATCH chunks of <see cref="ChunkSize"/>.</summary>
     public long MonolithicUploadLimit { get; init; } = 64 * 1024 * 1024;
