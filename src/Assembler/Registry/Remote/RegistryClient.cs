@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Registry.Remote.Blobs;
 using OrasAssemble.Text;
 using OrasAssemble.Threading;
 

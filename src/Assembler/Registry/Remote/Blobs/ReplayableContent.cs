@@ -2,7 +2,7 @@ using System.Net;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Registry.Remote;
+namespace OrasAssemble.Registry.Remote.Blobs;
 
 /// <summary>
 /// Request content over a stream from a fixed position, so a retried request can send the same bytes again

@@ -1,7 +1,7 @@
 using System.Net;
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Registry.Remote;
+namespace OrasAssemble.Registry.Remote.Blobs;
 
 /// <summary>
 /// A blob body that survives dropped connections and stalls: when a read fails (or the idle timeout ends it) it asks

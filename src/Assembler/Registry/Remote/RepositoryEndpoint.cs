@@ -1,0 +1,141 @@
+using OrasAssemble.Content;
+using OrasAssemble.Oci;
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Text;
+
+namespace OrasAssemble.Registry.Remote;
+
+/// <summary>
+/// What the blob store, the manifest store and the referrers of one repository share: its URLs, the scopes its
+/// requests ask for, and sending them (reads through the registry's mirrors first).
+/// </summary>
+internal sealed class RepositoryEndpoint
+{
+    private readonly IReadOnlyList<Reference> _mirrors;
+
+    public RepositoryEndpoint(Reference reference, RegistryClient client)
+    {
+        Reference = reference;
+        Client = client;
+        Pull = [Scopes.Repository(reference.Repository, "pull")];
+        PullPush = [Scopes.Repository(reference.Repository, "pull", "push")];
+        Delete = [Scopes.Repository(reference.Repository, "delete")];
+        _mirrors = client.Options.Hosts.For(reference.Registry).Mirrors
+            .Select(mirror => Registry.Reference.Parse($"{mirror}/{reference.Repository}"))
+            .ToList();
+    }
+
+    public Reference Reference { get; }
+
+    public RegistryClient Client { get; }
+
+    public RegistryClientOptions Options => Client.Options;
+
+    public IReadOnlyList<string> Pull { get; }
+
+    public IReadOnlyList<string> PullPush { get; }
+
+    public IReadOnlyList<string> Delete { get; }
+
+    /// <summary><c>registry/repository</c>, as messages name it.</summary>
+    public string Name => $"{Reference.Registry}/{Reference.Repository}";
+
+    public Uri Url(string path) => Url(Reference, path);
+
+    public Uri Url(Reference at, string path) => new(Client.BaseUri(at), $"{at.Repository}/{path}");
+
+    public Task<HttpResponseMessage> SendAsync(IReadOnlyList<string> scopes, Func<HttpRequestMessage> create, CancellationToken cancellationToken) =>
+        Client.SendAsync(Reference, scopes, create, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+    /// <summary>
+    /// Sends a read through the registry's mirrors first, in order, then the registry itself. A mirror that fails
+    /// or lacks the content is passed over; whatever it serves is digest-checked like anything else.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendPullAsync(Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken)
+    {
+        foreach (var mirror in _mirrors)
+        {
+            try
+            {
+                var response = await Client.SendAsync(mirror, Pull, () => create(mirror), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+
+                response.Dispose();
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or RegistryException)
+            {
+            }
+        }
+
+        return await SendAsync(Pull, () => create(Reference), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A tag or digest from what a caller passed: a bare tag, a digest, or a full reference to this repository.</summary>
+    public string ContentReference(string reference)
+    {
+        if (Oci.Digest.IsValid(reference))
+        {
+            return reference;
+        }
+
+        if (reference.Contains('/', StringComparison.Ordinal))
+        {
+            var parsed = Registry.Reference.Parse(reference);
+            if (parsed.Registry != Reference.Registry || parsed.Repository != Reference.Repository)
+            {
+                throw new ArgumentException($"reference {reference} is not in repository {Name}", nameof(reference));
+            }
+
+            return parsed.ContentReference;
+        }
+
+        return Reference.WithTag(reference).Tag!;
+    }
+
+    public static string Separator(string target) => Oci.Digest.IsValid(target) ? "@" : ":";
+
+    public static string? HeaderDigest(HttpResponseMessage response, string operation)
+    {
+        if (!response.Headers.TryGetValues("Docker-Content-Digest", out var values))
+        {
+            return null;
+        }
+
+        var digest = values.First().Trim();
+        return Oci.Digest.IsValid(digest)
+            ? digest
+            : throw ErrorResponse.Protocol(operation, response, $"the registry sent an invalid Docker-Content-Digest {QuotedValue.Of(digest)}");
+    }
+
+    public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long limit, string operation, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength is { } length && length > limit)
+        {
+            throw new SizeLimitExceededException($"{operation}: the registry sends {length} bytes, over the limit of {limit}");
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > limit)
+            {
+                throw new SizeLimitExceededException($"{operation}: the answer is over the limit of {limit} bytes");
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static Uri? NextPage(HttpResponseMessage response, Uri current) =>
+        response.Headers.TryGetValues("Link", out var links) && LinkHeader.Next(links) is { } next
+            ? new Uri(current, next)
+            : null;
+}
