@@ -113,11 +113,20 @@ public sealed class BlobStore : IStorage, IDeletable
             var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                var verifying = new VerifyingStream(content, expected, leaveOpen: true);
-                await using (verifying.ConfigureAwait(false))
+                // CopyToAsync reads until the end, which is where the digest is checked. Content that already checks
+                // itself against this descriptor (a registry's body, another store's blob) is not hashed a second
+                // time: it throws on the read that passes its last byte or ends short, before anything is published.
+                if (content is VerifyingStream own && own.VerifiesAllOf(expected))
                 {
-                    // CopyToAsync reads until the end, which is where the digest is checked.
-                    await verifying.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+                    await own.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var verifying = new VerifyingStream(content, expected, leaveOpen: true);
+                    await using (verifying.ConfigureAwait(false))
+                    {
+                        await verifying.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 file.Flush(flushToDisk: true);

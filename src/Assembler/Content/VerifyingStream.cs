@@ -26,6 +26,13 @@ public sealed class VerifyingStream : Stream
 
     public long BytesRead => _read;
 
+    /// <summary>
+    /// Whether reading this stream to its end checks all of <paramref name="expected"/>'s bytes: it verifies the same
+    /// digest and size and nothing has been read from it yet. A store it is pushed into then need not hash them again.
+    /// </summary>
+    public bool VerifiesAllOf(Descriptor expected) =>
+        _read == 0 && _expected.Size == expected.Size && string.Equals(_expected.Digest, expected.Digest, StringComparison.Ordinal);
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -64,6 +71,10 @@ public sealed class VerifyingStream : Stream
         }
 
         _hash.AppendData(chunk);
+        if (!chunk.IsEmpty)
+        {
+            ContentMetrics.VerifiedBytes.Add(chunk.Length);
+        }
 
         // Check as soon as the stated size is reached, so a reader that stops there has verified bytes;
         // a further read still notices trailing bytes, and end-of-stream notices missing ones.
