@@ -8,21 +8,8 @@ using OrasAssemble.Tests.Fixtures;
 namespace OrasAssemble.Tests.Registry.Remote.Blobs;
 
 /// <summary>Blobs through a repository against a real CNCF Distribution registry, anonymous access.</summary>
-public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable
+public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : RegistryRepositoryTests(fixture), IClassFixture<AnonymousRegistryFixture>
 {
-    private readonly RegistryClient _client = new(new RegistryClientOptions
-    {
-        Hosts = TestHosts.PlainHttp,
-        MonolithicUploadLimit = 4 * 1024 * 1024,
-        ChunkSize = 1024 * 1024,
-    });
-
-    private RegistryServer Server => fixture.Server;
-
-    public void Dispose() => _client.Dispose();
-
-    private Repository Repo(string name) => _client.GetRepository($"{Server.Host}/{name}");
-
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -31,7 +18,7 @@ public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : I
     public async Task Blob_round_trip_keeps_every_byte(int size)
     {
         var repo = Repo($"blobs/size-{size}");
-        var content = RepositoryRegistryTests.RandomBytes(size, size);
+        var content = RandomBytes(size, size);
         var descriptor = Descriptor.Create(content, "application/octet-stream");
 
         await using (var source = new MemoryStream(content))
@@ -40,14 +27,14 @@ public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : I
         }
 
         Assert.True(await repo.ExistsAsync(descriptor));
-        Assert.Equal(content, await RepositoryRegistryTests.ReadAllAsync(repo, descriptor));
+        Assert.Equal(content, await ReadAllAsync(repo, descriptor));
     }
 
     [Fact]
     public async Task Large_blob_goes_up_in_PATCH_chunks_from_a_one_way_stream()
     {
         var repo = Repo("blobs/chunked");
-        var content = RepositoryRegistryTests.RandomBytes(5 * 1024 * 1024 + 123, 7);
+        var content = RandomBytes(5 * 1024 * 1024 + 123, 7);
         var descriptor = Descriptor.Create(content, "application/octet-stream");
         Server.ClearRequests();
 
@@ -58,7 +45,7 @@ public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : I
 
         Assert.Equal(6, Server.Count("PATCH", "/v2/blobs/chunked/blobs/uploads/"));
         Assert.Equal(1, Server.Count("PUT", "/v2/blobs/chunked/blobs/uploads/"));
-        Assert.Equal(content, await RepositoryRegistryTests.ReadAllAsync(repo, descriptor));
+        Assert.Equal(content, await ReadAllAsync(repo, descriptor));
     }
 
     [Fact]
@@ -97,7 +84,7 @@ public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : I
     {
         var source = Repo("mount/source");
         var target = Repo("mount/target");
-        var content = RepositoryRegistryTests.RandomBytes(512 * 1024, 11);
+        var content = RandomBytes(512 * 1024, 11);
         var descriptor = await source.PushBytesAsync("application/octet-stream", content);
         Server.ClearRequests();
 
@@ -107,18 +94,18 @@ public sealed class BlobStoreRegistryTests(AnonymousRegistryFixture fixture) : I
         Assert.Equal(201, post.StatusCode);
         Assert.Contains("mount=", post.Path, StringComparison.Ordinal);
         Assert.Equal(0, Server.Count("PUT", "/v2/mount/target/"));
-        Assert.Equal(content, await RepositoryRegistryTests.ReadAllAsync(target, descriptor));
+        Assert.Equal(content, await ReadAllAsync(target, descriptor));
     }
 
     [Fact]
     public async Task Mount_from_a_repository_without_the_blob_falls_back_to_uploading_it()
     {
         var target = Repo("mount/fallback");
-        var content = RepositoryRegistryTests.RandomBytes(1000, 12);
+        var content = RandomBytes(1000, 12);
         var descriptor = Descriptor.Create(content, "application/octet-stream");
 
         await target.MountAsync(descriptor, "mount/nowhere", _ => Task.FromResult<Stream>(new MemoryStream(content)));
 
-        Assert.Equal(content, await RepositoryRegistryTests.ReadAllAsync(target, descriptor));
+        Assert.Equal(content, await ReadAllAsync(target, descriptor));
     }
 }

@@ -7,26 +7,13 @@ using OrasAssemble.Tests.Fixtures;
 namespace OrasAssemble.Tests.Registry.Remote.Manifests;
 
 /// <summary>Manifests and tags through a repository against a real CNCF Distribution registry, anonymous access.</summary>
-public sealed class ManifestStoreRegistryTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable
+public sealed class ManifestStoreRegistryTests(AnonymousRegistryFixture fixture) : RegistryRepositoryTests(fixture), IClassFixture<AnonymousRegistryFixture>
 {
-    private readonly RegistryClient _client = new(new RegistryClientOptions
-    {
-        Hosts = TestHosts.PlainHttp,
-        MonolithicUploadLimit = 4 * 1024 * 1024,
-        ChunkSize = 1024 * 1024,
-    });
-
-    private RegistryServer Server => fixture.Server;
-
-    public void Dispose() => _client.Dispose();
-
-    private Repository Repo(string name) => _client.GetRepository($"{Server.Host}/{name}");
-
     [Fact]
     public async Task Manifest_pushed_by_tag_resolves_fetches_and_lists()
     {
         var repo = Repo("manifests/app");
-        var (manifest, bytes) = await RepositoryRegistryTests.PushArtifactAsync(repo, "hello.txt", "hello", artifactType: "application/vnd.example.hello");
+        var (manifest, bytes) = await PushArtifactAsync(repo, "hello.txt", "hello", artifactType: "application/vnd.example.hello");
         await repo.PushAsync(manifest, new MemoryStream(bytes), "v1");
         await repo.TagAsync(manifest, "v1-copy");
 
@@ -56,8 +43,8 @@ public sealed class ManifestStoreRegistryTests(AnonymousRegistryFixture fixture)
     public async Task Index_with_two_platforms_selects_the_one_asked_for()
     {
         var repo = Repo("manifests/multi");
-        var (amd64, _) = await RepositoryRegistryTests.PushArtifactAsync(repo, "a.txt", "amd64 build");
-        var (arm64, _) = await RepositoryRegistryTests.PushArtifactAsync(repo, "a.txt", "arm64 build");
+        var (amd64, _) = await PushArtifactAsync(repo, "a.txt", "amd64 build");
+        var (arm64, _) = await PushArtifactAsync(repo, "a.txt", "arm64 build");
         var index = new Oci.Index
         {
             Manifests =
@@ -76,7 +63,7 @@ public sealed class ManifestStoreRegistryTests(AnonymousRegistryFixture fixture)
             Assert.Equal(MediaTypes.ImageIndex, resolved.MediaType);
         }
 
-        var fetched = OciJson.Deserialize<Oci.Index>(await RepositoryRegistryTests.ReadAllAsync(repo, resolved), "index");
+        var fetched = OciJson.Deserialize<Oci.Index>(await ReadAllAsync(repo, resolved), "index");
         Assert.Equal(arm64.Digest, fetched.SelectPlatform(Platform.Parse("linux/arm64/v8")).Digest);
         var missing = Assert.Throws<PlatformNotFoundException>(() => fetched.SelectPlatform(Platform.Parse("linux/s390x")));
         Assert.Equal("no manifest for platform linux/s390x in the index (it offers: linux/amd64, linux/arm64)", missing.Message);
@@ -86,7 +73,7 @@ public sealed class ManifestStoreRegistryTests(AnonymousRegistryFixture fixture)
     public async Task Deleting_a_manifest_by_digest_makes_it_unknown()
     {
         var repo = Repo("delete/app");
-        var (manifest, bytes) = await RepositoryRegistryTests.PushArtifactAsync(repo, "x", "to be deleted");
+        var (manifest, bytes) = await PushArtifactAsync(repo, "x", "to be deleted");
         await repo.PushAsync(manifest, new MemoryStream(bytes), "gone");
 
         await repo.DeleteAsync(manifest);

@@ -6,28 +6,15 @@ using OrasAssemble.Tests.Fixtures;
 namespace OrasAssemble.Tests.Registry.Remote.Referrers;
 
 /// <summary>Referrers through a repository against a real CNCF Distribution registry (no referrers API: the tag fallback).</summary>
-public sealed class ReferrersRegistryTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable
+public sealed class ReferrersRegistryTests(AnonymousRegistryFixture fixture) : RegistryRepositoryTests(fixture), IClassFixture<AnonymousRegistryFixture>
 {
-    private readonly RegistryClient _client = new(new RegistryClientOptions
-    {
-        Hosts = TestHosts.PlainHttp,
-        MonolithicUploadLimit = 4 * 1024 * 1024,
-        ChunkSize = 1024 * 1024,
-    });
-
-    private RegistryServer Server => fixture.Server;
-
-    public void Dispose() => _client.Dispose();
-
-    private Repository Repo(string name) => _client.GetRepository($"{Server.Host}/{name}");
-
     [Fact]
     public async Task Referrers_are_found_through_the_tag_fallback_and_dropped_on_delete()
     {
         var repo = Repo("referrers/app");
-        var (subject, _) = await RepositoryRegistryTests.PushArtifactAsync(repo, "app.jar", "the application");
-        var (sbom, _) = await RepositoryRegistryTests.PushArtifactAsync(repo, "sbom.json", "{}", artifactType: "application/vnd.example.sbom", subject: subject);
-        var (signature, _) = await RepositoryRegistryTests.PushArtifactAsync(repo, "sig", "signed", artifactType: "application/vnd.example.sig", subject: subject);
+        var (subject, _) = await PushArtifactAsync(repo, "app.jar", "the application");
+        var (sbom, _) = await PushArtifactAsync(repo, "sbom.json", "{}", artifactType: "application/vnd.example.sbom", subject: subject);
+        var (signature, _) = await PushArtifactAsync(repo, "sig", "signed", artifactType: "application/vnd.example.sig", subject: subject);
 
         var all = await ListReferrersAsync(repo, subject, null);
         var sboms = await ListReferrersAsync(repo, subject, "application/vnd.example.sbom");
