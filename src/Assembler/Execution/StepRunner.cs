@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using OrasAssemble.Layers;
 using OrasAssemble.Spec;
 
 namespace OrasAssemble.Execution;

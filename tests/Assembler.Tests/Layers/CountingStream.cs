@@ -1,4 +1,4 @@
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>A read-only, forward-only view of a stream that counts what its reader took.</summary>
 internal sealed class CountingStream(Stream inner) : Stream

@@ -1,7 +1,7 @@
 using System.Runtime.Versioning;
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Writes the layers of plain ORAS artifacts, as the <c>oras</c> CLI pushes them: a file layer is one blob named by

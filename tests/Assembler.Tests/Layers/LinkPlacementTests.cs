@@ -1,9 +1,10 @@
 using System.Runtime.Versioning;
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>
 /// Image layer entries whose parents go through links that lower layers made land where the links lead, as containerd,

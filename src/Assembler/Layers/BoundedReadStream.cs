@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// The decompressed bytes of one layer as they stream: counted, optionally hashed, and cut off as soon as a

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>What applying one layer did.</summary>
 /// <param name="Entries">Tar entries read, whiteouts and skipped metadata included; 1 for a single-file layer.</param>

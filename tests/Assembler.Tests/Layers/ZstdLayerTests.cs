@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>zstd layers as containerd and podman pull them, compressed by the real <c>zstd</c> tool.</summary>
 [UnsupportedOSPlatform("windows")]

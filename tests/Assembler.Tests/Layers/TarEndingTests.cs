@@ -1,9 +1,10 @@
 using System.Runtime.Versioning;
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>
 /// How a tar may end. Some writers (umoci insert among them) stop right after the last entry's data, without its

@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Gives entries their owners, when the process may (root, as the node plugin runs); otherwise everything belongs to

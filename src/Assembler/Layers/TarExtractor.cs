@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Runtime.Versioning;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>Reads one tar stream entry by entry and has the tree writer apply each, in order.</summary>
 [UnsupportedOSPlatform("windows")]

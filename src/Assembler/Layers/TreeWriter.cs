@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.Versioning;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Changes one directory tree for one layer, and only inside it. A path whose parents go through symbolic links the

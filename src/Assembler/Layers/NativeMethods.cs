@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>The system calls the runtime has no API for.</summary>
 internal static partial class NativeMethods

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>A given number of zero bytes, never held in memory: the body of a decompression bomb.</summary>
 internal sealed class ZeroStream(long length) : Stream

@@ -4,7 +4,7 @@ using OrasAssemble.Text;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Turns a layer blob into its tar stream. The bytes decide, not the media type: Docker and mislabelled

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Resolves paths through the symbolic links already inside a tree, the way container runtimes place layer entries

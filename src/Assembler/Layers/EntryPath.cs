@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// The rules for names inside a layer. A name is taken relative to the target directory: a leading "/" or "./"

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// A layer could not be put on disk. The message names the layer's digest, the tar entry when there is one,

@@ -1,6 +1,6 @@
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Applies container image layers (tar or tar+gzip) to a directory with the OCI image-spec's changeset rules:

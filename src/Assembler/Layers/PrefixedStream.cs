@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>Gives back bytes already read from a stream (to sniff its format), then the rest of it. Never closes the inner stream.</summary>
 internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream

@@ -1,10 +1,11 @@
 using System.Formats.Tar;
 using System.Runtime.Versioning;
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 [UnsupportedOSPlatform("windows")]
 public sealed class LayerApplierTests : IDisposable

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// A tar stream as the tar reader sees it, for archives whose writer stopped right after the last entry's data:

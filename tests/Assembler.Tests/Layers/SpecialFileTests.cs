@@ -3,11 +3,13 @@ using System.Runtime.Versioning;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>
 /// Device nodes and FIFOs, which every image made from a rootfs tarball carries under <c>/dev</c>: left out of the

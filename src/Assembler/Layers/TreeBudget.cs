@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// What one build may put on disk, whatever puts it there: file data extracted from layers, ORAS files linked from

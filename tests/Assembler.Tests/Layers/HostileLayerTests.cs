@@ -2,11 +2,12 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Execution;
+namespace OrasAssemble.Tests.Layers;
 
 /// <summary>
 /// Layers built to escape or exhaust: each is refused with a message naming the layer, the entry and the reason,

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>The layer's data is damaged or contradicts itself.</summary>
 public sealed class InvalidLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)

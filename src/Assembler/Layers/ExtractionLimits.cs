@@ -1,4 +1,4 @@
-namespace OrasAssemble.Execution;
+namespace OrasAssemble.Layers;
 
 /// <summary>
 /// Bounds on what one layer may put on disk. Every bound is checked while the layer streams, so a layer that
