@@ -18,6 +18,9 @@ namespace OrasAssemble.Layers;
 /// </remarks>
 public sealed class ArtifactLayerWriter
 {
+    // Octal 0644: C# has no octal literals, binary keeps the rwx groups visible.
+    private const UnixFileMode OrasFileMode = (UnixFileMode)0b110_100_100;
+
     private readonly ExtractionLimits _limits;
     private readonly TreeBudget? _budget;
     private readonly bool _mayChown;
@@ -56,7 +59,7 @@ public sealed class ArtifactLayerWriter
             throw new PlatformNotSupportedException("layers are written on Unix file systems only");
         }
 
-        var root = TreeWriter.CheckRoot(targetDirectory);
+        var root = ConfinedTree.CheckRoot(targetDirectory);
         var title = TitlePath(layer);
         var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false, new Ownership(_mayChown));
         var summary = IsPackedDirectory(layer)
@@ -86,12 +89,12 @@ public sealed class ArtifactLayerWriter
             throw new InvalidLayerException(layer.Digest, layer.Title, "a packed directory is unpacked, not linked");
         }
 
-        var root = TreeWriter.CheckRoot(targetDirectory);
+        var root = ConfinedTree.CheckRoot(targetDirectory);
         var title = TitlePath(layer);
         var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: title, absoluteSymlinks: false, new Ownership(_mayChown));
         tree.CountEntry(layer.Title!);
         await tree.LinkFileAsync(
-            layer.Title!, title, blobPath, layer.Size, Ownership.Root, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
+            layer.Title!, title, blobPath, layer.Size, Ownership.Root, OrasFileMode, ConfinedTree.FixedTime, cancellationToken)
             .ConfigureAwait(false);
         tree.Finish();
         return new ExtractionSummary(1, tree.FileBytes, 0, 0, 0, tree.OwnersNotKept);
@@ -109,7 +112,7 @@ public sealed class ArtifactLayerWriter
 
         tree.CountEntry(name);
         var bounded = new BoundedReadStream(content, layer.Digest, _limits.MaxTotalBytes) { CurrentEntry = name };
-        await tree.WriteFileAsync(name, title, bounded, layer.Size, Ownership.Root, TreeWriter.ArtifactFileMode, TreeWriter.FixedTime, cancellationToken)
+        await tree.WriteFileAsync(name, title, bounded, layer.Size, Ownership.Root, OrasFileMode, ConfinedTree.FixedTime, cancellationToken)
             .ConfigureAwait(false);
         if (bounded.BytesRead != layer.Size)
         {

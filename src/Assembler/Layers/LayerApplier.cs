@@ -62,7 +62,7 @@ public sealed class LayerApplier
             throw new PlatformNotSupportedException("layers are applied on Unix file systems only");
         }
 
-        var root = TreeWriter.CheckRoot(targetDirectory);
+        var root = ConfinedTree.CheckRoot(targetDirectory);
         var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: [], _limits.RewriteAbsoluteSymlinks, new Ownership(_mayChown));
         var decompressed = await LayerDecompression.OpenAsync(layer, content, cancellationToken).ConfigureAwait(false);
         await using (decompressed.ConfigureAwait(false))

@@ -4,29 +4,21 @@ using System.Runtime.Versioning;
 namespace OrasAssemble.Layers;
 
 /// <summary>
-/// Changes one directory tree for one layer, and only inside it. A path whose parents go through symbolic links the
-/// tree already holds is placed where those links lead, as container runtimes place image layers, as long as that
-/// stays inside the tree (a writer confined to a directory, for an ORAS folder, follows no links); the real path is then checked to be real directories all
-/// the way before anything is created, replaced or removed under it, so no write passes through a link to anywhere
-/// else. Whatever already sits at a path is removed first and the entry created anew, so no write lands in an
-/// existing inode either (hard-linked files, which may be shared, stay intact).
+/// Changes one directory tree for one layer, and only inside it: the tar semantics over a <see cref="ConfinedTree"/>.
+/// A path whose parents go through symbolic links the tree already holds is placed where those links lead, as
+/// container runtimes place image layers, as long as that stays inside the tree (a writer confined to a directory,
+/// for an ORAS folder, follows no links); the real path is then checked to be real directories all the way before
+/// anything is created, replaced or removed under it, so no write passes through a link to anywhere else. Whatever
+/// already sits at a path is removed first and the entry created anew, so no write lands in an existing inode either
+/// (hard-linked files, which may be shared, stay intact).
 /// The tree must belong to the caller alone while this runs: the checks do not guard against a concurrent writer.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class TreeWriter
 {
-    /// <summary>The time given to what the layer does not date: implicit parent directories and ORAS files.</summary>
-    public static readonly DateTime FixedTime = DateTime.UnixEpoch;
-
-    // Octal 0755, 0644 and 07777: C# has no octal literals, binary keeps the rwx groups visible.
-    public const UnixFileMode ImplicitDirectoryMode = (UnixFileMode)0b111_101_101;
-    public const UnixFileMode ArtifactFileMode = (UnixFileMode)0b110_100_100;
-
     private const int CopyBufferSize = 128 * 1024;
-    private const UnixFileMode PermissionBits = (UnixFileMode)0b111_111_111_111;
-    private const UnixFileMode SetId = UnixFileMode.SetUser | UnixFileMode.SetGroup;
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
+    private readonly ConfinedTree _tree;
     private readonly string _root;
     private readonly string _digest;
     private readonly ExtractionLimits _limits;
@@ -34,14 +26,9 @@ internal sealed class TreeWriter
     private readonly string[] _scope;
     private readonly string _scopeName;
     private readonly bool _absoluteSymlinks;
-    private readonly Ownership _owners;
 
     // Paths this layer wrote: whiteouts leave them alone, they only hide what lower layers left.
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
-
-    // Directory owners, modes and times, set when the layer is done: adding a child changes a directory's time, and a
-    // read-only mode would stop the children from being written.
-    private readonly Dictionary<string, DirectoryFinish> _directories = new(StringComparer.Ordinal);
 
     /// <param name="root">The target directory, a full path.</param>
     /// <param name="scope">Components of the directory every entry and link must stay in; empty for the whole tree.</param>
@@ -51,7 +38,7 @@ internal sealed class TreeWriter
     public TreeWriter(
         string root, string layerDigest, ExtractionLimits limits, TreeBudget budget, string[] scope, bool absoluteSymlinks, Ownership owners)
     {
-        _owners = owners;
+        _tree = new ConfinedTree(root, owners, limits.AllowSetuid);
         _root = root;
         _digest = layerDigest;
         _limits = limits;
@@ -63,45 +50,13 @@ internal sealed class TreeWriter
 
     public long FileBytes { get; private set; }
 
-    public long SetuidBitsStripped { get; private set; }
+    public long SetuidBitsStripped => _tree.SetuidBitsStripped;
 
     /// <summary>Whether an entry's owner could not be kept, since the process may not give files away.</summary>
-    public bool OwnersNotKept => _owners.NotKept;
-
-    /// <summary>The full path of a directory the caller may apply layers to; throws when it is not one.</summary>
-    public static string CheckRoot(string targetDirectory)
-    {
-        var full = Path.GetFullPath(targetDirectory);
-        FileAttributes attributes;
-        try
-        {
-            attributes = File.GetAttributes(full);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ArgumentException($"target directory {targetDirectory} does not exist", nameof(targetDirectory), e);
-        }
-
-        if ((attributes & FileAttributes.Directory) == 0 || (attributes & FileAttributes.ReparsePoint) != 0)
-        {
-            throw new ArgumentException($"target {targetDirectory} is not a directory (a symbolic link is not taken)", nameof(targetDirectory));
-        }
-
-        return full;
-    }
+    public bool OwnersNotKept => _tree.Owners.NotKept;
 
     /// <summary>Permission, sticky and (if allowed) set-id bits of a tar mode; nothing else reaches the disk.</summary>
-    public UnixFileMode Sanitize(UnixFileMode mode)
-    {
-        mode &= PermissionBits;
-        if (!_limits.AllowSetuid && (mode & SetId) != 0)
-        {
-            mode &= ~SetId;
-            SetuidBitsStripped++;
-        }
-
-        return mode;
-    }
+    public UnixFileMode Sanitize(UnixFileMode mode) => _tree.Sanitize(mode);
 
     public async Task WriteFileAsync(
         string entry, string[] components, Stream? data, long length, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified,
@@ -135,9 +90,7 @@ internal sealed class TreeWriter
             }
         }
 
-        // Owner first: chown clears the set-id bits the mode may set.
-        _owners.Set(full, owner);
-        File.SetUnixFileMode(full, mode);
+        _tree.SetOwnerAndMode(path, owner, mode);
         File.SetLastWriteTimeUtc(full, modified);
         _written.Add(path);
     }
@@ -151,7 +104,7 @@ internal sealed class TreeWriter
         string entry, string[] components, string existingFile, long length, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified,
         CancellationToken cancellationToken)
     {
-        if (IO.FileIdentity.Owner(existingFile) != _owners.Effective(owner) || File.GetUnixFileMode(existingFile) != mode)
+        if (IO.FileIdentity.Owner(existingFile) != _tree.Owners.Effective(owner) || File.GetUnixFileMode(existingFile) != mode)
         {
             var blob = new FileStream(existingFile, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
             await using (blob.ConfigureAwait(false))
@@ -181,16 +134,15 @@ internal sealed class TreeWriter
         if (kind != EntryKind.Directory)
         {
             // Directory over directory merges (the spec keeps the lower contents); over anything else, replaces.
-            Touch(Parent(path));
             if (kind != EntryKind.Missing)
             {
-                Remove(path, kind);
+                _tree.Remove(path, kind);
             }
 
-            Directory.CreateDirectory(Full(path), OwnerOnly);
+            _tree.CreateDirectory(path);
         }
 
-        _directories[path] = new DirectoryFinish(owner, mode, modified);
+        _tree.FinishDirectory(path, owner, mode, modified);
         _written.Add(path);
     }
 
@@ -203,7 +155,7 @@ internal sealed class TreeWriter
         var path = PrepareReplace(entry, landed);
         var full = Full(path);
         File.CreateSymbolicLink(full, stored);
-        _owners.Set(full, owner);
+        _tree.SetOwnerAndMode(path, owner, null);
 
         // Sets the link's own time: the runtime does not follow the link here.
         File.SetLastWriteTimeUtc(full, modified);
@@ -239,18 +191,12 @@ internal sealed class TreeWriter
 
         var targetPath = EntryPath.Join(target);
         var missing = $"{what} does not exist; a hard link may only point at an entry already extracted";
-        for (var i = 1; i < target.Length; i++)
+        switch (_tree.FirstNonDirectory(target.AsSpan(0, target.Length - 1)))
         {
-            var parent = EntryPath.Join(target.AsSpan(0, i));
-            switch (Probe(parent))
-            {
-                case EntryKind.Directory:
-                    continue;
-                case EntryKind.Symlink:
-                    throw Unsafe(entry, $"{what} lies under the symbolic link \"{LayerException.Printable(parent)}\"");
-                default:
-                    throw Unsafe(entry, missing);
-            }
+            case { Kind: EntryKind.Symlink } link:
+                throw Unsafe(entry, $"{what} lies under the symbolic link \"{LayerException.Printable(EntryPath.Join(target.AsSpan(0, link.Length)))}\"");
+            case not null:
+                throw Unsafe(entry, missing);
         }
 
         switch (Probe(targetPath))
@@ -297,8 +243,7 @@ internal sealed class TreeWriter
             return;
         }
 
-        Touch(EntryPath.Join(directory));
-        Remove(path, kind);
+        _tree.Remove(path, kind);
     }
 
     /// <summary>Removes everything lower layers left under <paramref name="directory"/>, wherever this layer's entries fall in the tar.</summary>
@@ -312,30 +257,7 @@ internal sealed class TreeWriter
     }
 
     /// <summary>Gives directories their final owners, modes and times; call once, after the last entry.</summary>
-    public void Finish()
-    {
-        foreach (var (path, finish) in _directories)
-        {
-            // Later entries may have replaced the directory, or a parent of it with a link: check the whole path again.
-            if (!IsDirectory(null, EntryPath.Components(path), refuseLinks: false))
-            {
-                continue;
-            }
-
-            var full = Full(path);
-            if (finish.Owner is { } owner)
-            {
-                _owners.Set(full, owner);
-            }
-
-            if (finish.Mode is { } mode)
-            {
-                File.SetUnixFileMode(full, mode);
-            }
-
-            Directory.SetLastWriteTimeUtc(full, finish.Modified);
-        }
-    }
+    public void Finish() => _tree.Finish();
 
     /// <summary>Counts one more entry of the tree; throws naming the entry when the tree may hold no more.</summary>
     public void CountEntry(string entry)
@@ -390,11 +312,11 @@ internal sealed class TreeWriter
     private string PrepareReplace(string entry, string[] components)
     {
         var path = EnsureParents(entry, components);
-        Touch(Parent(path));
+        _tree.Touch(ConfinedTree.Parent(path));
         var kind = Probe(path);
         if (kind != EntryKind.Missing)
         {
-            Remove(path, kind);
+            _tree.Remove(path, kind);
         }
 
         return path;
@@ -420,47 +342,30 @@ internal sealed class TreeWriter
     private string EnsureParents(string entry, string[] components)
     {
         components = Resolved(entry, components);
-        for (var i = 1; i < components.Length; i++)
+        if (_tree.EnsureParents(components, _written) is { } blocked)
         {
-            var parent = EntryPath.Join(components.AsSpan(0, i));
-            switch (Probe(parent))
-            {
-                case EntryKind.Directory:
-                    break;
-                case EntryKind.Missing:
-                    Touch(Parent(parent));
-                    Directory.CreateDirectory(Full(parent), OwnerOnly);
-                    _directories[parent] = new DirectoryFinish(Ownership.Root, ImplicitDirectoryMode, FixedTime);
-                    _written.Add(parent);
-                    break;
-                case EntryKind.Symlink:
-                    throw Unsafe(entry, $"its parent \"{LayerException.Printable(parent)}\" is a symbolic link, and entries are never written through links");
-                default:
-                    throw new InvalidLayerException(_digest, entry, $"its parent \"{LayerException.Printable(parent)}\" is not a directory");
-            }
+            var parent = LayerException.Printable(EntryPath.Join(components.AsSpan(0, blocked.Length)));
+            throw blocked.Kind == EntryKind.Symlink
+                ? Unsafe(entry, $"its parent \"{parent}\" is a symbolic link, and entries are never written through links")
+                : new InvalidLayerException(_digest, entry, $"its parent \"{parent}\" is not a directory");
         }
 
         return EntryPath.Join(components);
     }
 
     /// <summary>Whether all of <paramref name="components"/> are real directories; a link on the way is refused.</summary>
-    private bool IsDirectory(string? entry, string[] components, bool refuseLinks = true)
+    private bool IsDirectory(string entry, string[] components)
     {
-        for (var i = 1; i <= components.Length; i++)
+        switch (_tree.FirstNonDirectory(components))
         {
-            var path = EntryPath.Join(components.AsSpan(0, i));
-            switch (Probe(path))
-            {
-                case EntryKind.Directory:
-                    continue;
-                case EntryKind.Symlink when refuseLinks:
-                    throw Unsafe(entry, $"its directory \"{LayerException.Printable(path)}\" is a symbolic link, and whiteouts are never applied through links");
-                default:
-                    return false;
-            }
+            case null:
+                return true;
+            case { Kind: EntryKind.Symlink } link:
+                var path = EntryPath.Join(components.AsSpan(0, link.Length));
+                throw Unsafe(entry, $"its directory \"{LayerException.Printable(path)}\" is a symbolic link, and whiteouts are never applied through links");
+            default:
+                return false;
         }
-
-        return true;
     }
 
     private void ClearLower(string directory)
@@ -471,37 +376,13 @@ internal sealed class TreeWriter
             var kind = Probe(path);
             if (!_written.Contains(path))
             {
-                Touch(directory);
-                Remove(path, kind);
+                _tree.Remove(path, kind);
             }
             else if (kind == EntryKind.Directory)
             {
                 // Kept because this layer wrote it, but what lower layers left inside it is hidden all the same.
                 ClearLower(path);
             }
-        }
-    }
-
-    private void Remove(string path, EntryKind kind)
-    {
-        // The runtime's recursive delete removes links it meets and never descends through them.
-        if (kind == EntryKind.Directory)
-        {
-            Directory.Delete(Full(path), recursive: true);
-        }
-        else
-        {
-            File.Delete(Full(path));
-        }
-    }
-
-    /// <summary>Remembers a directory's time before its children change, to put it back at the end.</summary>
-    private void Touch(string directory)
-    {
-        // The root's own time and mode belong to the caller.
-        if (directory.Length > 0 && !_directories.ContainsKey(directory))
-        {
-            _directories[directory] = new DirectoryFinish(null, null, Directory.GetLastWriteTimeUtc(Full(directory)));
         }
     }
 
@@ -571,18 +452,9 @@ internal sealed class TreeWriter
         return target;
     }
 
-    private EntryKind Probe(string path) => DiskEntry.Probe(Full(path));
+    private EntryKind Probe(string path) => _tree.Probe(path);
 
-    private string Full(string path) => path.Length == 0 ? _root : Path.Join(_root, path);
-
-    private static string Parent(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        return slash < 0 ? "" : path[..slash];
-    }
+    private string Full(string path) => _tree.Full(path);
 
     private UnsafeLayerException Unsafe(string? entry, string reason) => new(_digest, entry, reason);
-
-    /// <param name="Owner">Null for a directory the layer only changes: it keeps its owner and mode.</param>
-    private readonly record struct DirectoryFinish((uint Uid, uint Gid)? Owner, UnixFileMode? Mode, DateTime Modified);
 }
