@@ -372,7 +372,8 @@ internal sealed class TreeWriter
     {
         foreach (var child in Directory.EnumerateFileSystemEntries(Full(directory)).ToList())
         {
-            var path = directory + "/" + Path.GetFileName(child);
+            // Spelled as the layer's own paths are, "name" at the root, so what this layer wrote is found.
+            var path = EntryPath.Join([.. EntryPath.Components(directory), Path.GetFileName(child)]);
             var kind = Probe(path);
             if (!_written.Contains(path))
             {

@@ -112,6 +112,36 @@ public sealed class LayerApplierTests : IDisposable
         Assert.Equal(["a", "a/b", "a/b/c", "a/b/c/foo"], TreeSnapshot.Take(_target).Keys);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Opaque_whiteout_at_the_root_hides_lower_contents_and_keeps_what_the_layer_wrote(bool markerLast)
+    {
+        await ApplyAsync(new TarBuilder().File("old", "old").Directory("d/").File("d/x", "x").File("kept", "lower").ToTar());
+        var upper = new TarBuilder();
+        if (!markerLast)
+        {
+            upper.Whiteout(".wh..wh..opq");
+        }
+
+        upper.File("kept", "upper").Directory("e/").File("e/y", "y");
+        if (markerLast)
+        {
+            upper.Whiteout("./.wh..wh..opq");
+        }
+
+        await ApplyAsync(upper.ToTar());
+
+        Assert.Equal(
+            new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["e"] = "dir 0755",
+                ["e/y"] = "file 0644 y",
+                ["kept"] = "file 0644 upper",
+            },
+            TreeSnapshot.Take(_target));
+    }
+
     [Fact]
     public async Task Whiteout_of_a_directory_removes_it_without_following_links_inside()
     {
