@@ -4,6 +4,7 @@ using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.IO;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Text;
 

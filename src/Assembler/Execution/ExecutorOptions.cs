@@ -1,3 +1,4 @@
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Execution;

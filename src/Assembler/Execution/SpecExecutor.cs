@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
+using OrasAssemble.Layers;
 using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;

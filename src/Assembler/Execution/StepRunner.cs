@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using OrasAssemble.Layers;
 using OrasAssemble.Spec;
 
 namespace OrasAssemble.Execution;
@@ -15,20 +16,16 @@ namespace OrasAssemble.Execution;
 /// step puts a link somewhere, no link in a finished tree leads out of it.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-internal sealed class StepRunner
+internal sealed partial class StepRunner
 {
-    private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;
-    private const UnixFileMode PermissionBits = (UnixFileMode)0b111_111_111_111;
-
     private readonly string _root;
     private readonly IReadOnlyDictionary<string, string> _views;
-    private readonly bool _allowSetuid;
     private readonly TreeBudget _budget;
     private readonly Ownership _owners;
 
-    // Times of the tree's directories, by tree path: set when the steps are done, as later writes change them. The
-    // root's time is the cache's: it tells when the tree was built.
-    private readonly Dictionary<string, DateTime> _directoryTimes = new(StringComparer.Ordinal);
+    // Times of the tree's directories are set when the steps are done, as later writes change them. The root's time
+    // is the cache's: it tells when the tree was built.
+    private readonly ConfinedTree _tree;
 
     // Tree paths of files that share their inode with something else (a view, a blob, another tree path).
     private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
@@ -41,14 +38,14 @@ internal sealed class StepRunner
         _owners = owners;
         _root = root;
         _views = views;
-        _allowSetuid = allowSetuid;
         _budget = budget;
+        _tree = new ConfinedTree(root, owners, allowSetuid);
     }
 
     public void Run(IReadOnlyList<StepSpec> steps, CancellationToken cancellationToken)
     {
         // The root starts as a 0755 directory; a mode step may change it.
-        File.SetUnixFileMode(_root, DirectoryMode);
+        File.SetUnixFileMode(_root, ConfinedTree.DirectoryMode);
         for (var i = 0; i < steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -89,182 +86,7 @@ internal sealed class StepRunner
             }
         }
 
-        foreach (var (path, time) in _directoryTimes)
-        {
-            if (DiskEntry.Probe(Full(path)) == EntryKind.Directory)
-            {
-                Directory.SetLastWriteTimeUtc(Full(path), time);
-            }
-        }
-    }
-
-    // ---- copy --------------------------------------------------------------------------------------------------
-
-    private void Copy(CopyStep step)
-    {
-        var view = _views.TryGetValue(step.From, out var v) ? v : throw new StepException($"source \"{step.From}\" is not defined");
-        var named = SpecPath.Normalize(step.Path ?? SpecPath.Root);
-        var from = InSource(view, named, step.From);
-        var fromFull = InView(view, from);
-        var kind = DiskEntry.Probe(fromFull);
-        if (kind == EntryKind.Missing)
-        {
-            throw new StepException($"path {named} does not exist in source {step.From}");
-        }
-
-        UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        (uint, uint)? owner = step.Owner is null ? null : SpecOwner.Parse(step.Owner);
-        var scope = new CopyScope(view, step.From, from, step.Overwrite, mode, owner, step.Links != CopyStep.RefuseLinks);
-        if (step.Include.Count == 0 && step.Exclude.Count == 0)
-        {
-            var to = SpecPath.IsDirectoryForm(step.To)
-                ? (from == SpecPath.Root ? SpecPath.Normalize(step.To) : SpecPath.Combine(step.To, SpecPath.Name(from)))
-                : SpecPath.Normalize(step.To);
-            CopyEntry(scope, from, to, kind);
-            return;
-        }
-
-        if (kind != EntryKind.Directory)
-        {
-            throw new StepException($"path {from} in source {step.From} is not a directory, so include and exclude cannot select in it");
-        }
-
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
-        var selected = 0;
-        foreach (var (relative, entryKind) in Walk(fromFull, ""))
-        {
-            if (entryKind == EntryKind.Directory
-                || (include.Count > 0 && !include.Any(g => g.IsMatch(relative)))
-                || exclude.Any(g => g.IsMatch(relative)))
-            {
-                continue;
-            }
-
-            selected++;
-            CopyEntry(scope, Join(from, relative), SpecPath.Combine(step.To, relative), entryKind);
-        }
-
-        if (selected == 0)
-        {
-            throw new StepException($"include and exclude select no file under {from} in source {step.From}");
-        }
-    }
-
-    private void CopyEntry(CopyScope scope, string from, string to, EntryKind kind)
-    {
-        if (kind == EntryKind.Symlink && scope.CopyUnsafeLinks && Referent(scope, from) is { } referent)
-        {
-            CopyEntry(scope with { Chain = [.. scope.Chain, referent.Path] }, referent.Path, to, referent.Kind);
-            return;
-        }
-
-        if (_budget.TryChargeEntry() is { } full)
-        {
-            throw new StepException($"copying {from} from source {scope.Source}: {full}");
-        }
-
-        var source = InView(scope.View, from);
-        EnsureParents(to);
-        var target = Full(to);
-        var existing = DiskEntry.Probe(target);
-        if (existing != EntryKind.Missing && !(existing == EntryKind.Directory && kind == EntryKind.Directory))
-        {
-            if (!scope.Overwrite)
-            {
-                throw new StepException($"{to} already exists; set overwrite: true to replace it");
-            }
-
-            Delete(to, existing);
-        }
-
-        switch (kind)
-        {
-            case EntryKind.File:
-                NativeMethods.CreateHardLink(source, target);
-                _shared.Add(to);
-                if (scope.Owner is { } owner)
-                {
-                    Chown(to, owner);
-                }
-
-                if (scope.Mode is { } mode)
-                {
-                    Chmod(to, mode);
-                }
-
-                break;
-            case EntryKind.Symlink:
-                // Views hold relative links only: reading an image turns an absolute target into the relative link to
-                // the same entry, and ORAS folders may not hold absolute links at all. Where it lands is checked after the step.
-                var link = new FileInfo(source);
-                File.CreateSymbolicLink(target, link.LinkTarget!);
-                _owners.Set(target, scope.Owner ?? OwnerOf(source));
-                File.SetLastWriteTimeUtc(target, link.LastWriteTimeUtc);
-                _placed.Add(to);
-                break;
-            case EntryKind.Directory:
-                if (existing == EntryKind.Missing)
-                {
-                    Directory.CreateDirectory(target);
-                    _owners.Set(target, scope.Owner ?? OwnerOf(source));
-                    File.SetUnixFileMode(target, Sanitize(File.GetUnixFileMode(source)));
-                    _directoryTimes[to] = Directory.GetLastWriteTimeUtc(source);
-                }
-                else if (scope.Owner is { } merged)
-                {
-                    Chown(to, merged);
-                }
-
-                foreach (var (relative, childKind) in Walk(source, "", recursive: false))
-                {
-                    CopyEntry(scope, Join(from, relative), Join(to, relative), childKind);
-                }
-
-                break;
-        }
-    }
-
-    /// <summary>
-    /// For a link whose target lies outside the path the step copies, what it points to (the way rsync's
-    /// --copy-unsafe-links copies it); null for a link that stays inside, which is copied as a link. The target must
-    /// exist inside the source: one that leaves the source or is missing is an error.
-    /// </summary>
-    private static (string Path, EntryKind Kind)? Referent(CopyScope scope, string from)
-    {
-        var text = new FileInfo(InView(scope.View, from)).LinkTarget ?? "";
-        var lands = SpecPath.ResolveLinkTarget(from, text);
-        if (lands is not null && SpecPath.IsWithin(lands, scope.Root))
-        {
-            return null;
-        }
-
-        var what = $"link {from} in source {scope.Source} points to \"{SpecPath.Show(text)}\"";
-        if (lands is null)
-        {
-            throw new StepException($"{what}, which is outside the source; set links: refuse to keep such links as links");
-        }
-
-        if (scope.Chain.Count >= InTreeLinks.MaxLinks)
-        {
-            throw new StepException($"{what}: more than {InTreeLinks.MaxLinks} links followed from one copied entry");
-        }
-
-        var real = InTreeLinks.Resolve(scope.View, SpecPath.Segments(lands), 0, $"source {scope.Source}", out var problem)
-            ?? throw new StepException($"{what}: {problem}");
-        var path = SpecPath.Root + string.Join('/', real);
-
-        // What is being copied already (the step's path, and each link's target on the way here) must not be copied
-        // again inside itself: that would never end.
-        if (scope.Chain.Prepend(scope.Root).FirstOrDefault(copying => SpecPath.IsWithin(copying, path)) is { } cycle)
-        {
-            throw new StepException($"{what}, which holds {cycle}, already being copied: the links make a cycle");
-        }
-
-        var kind = DiskEntry.Probe(InView(scope.View, path));
-        return kind != EntryKind.Missing
-            ? (path, kind)
-            : throw new StepException($"{what}, which does not exist in the source; set links: refuse to keep such links as links");
+        _tree.Finish();
     }
 
     // ---- rename, remove, link, mode ------------------------------------------------------------------------------
@@ -308,11 +130,7 @@ internal sealed class StepRunner
                 _shared.Add(to + moved[from.Length..]);
             }
 
-            foreach (var (moved, time) in _directoryTimes.Where(d => SpecPath.IsWithin(d.Key, from)).ToList())
-            {
-                _directoryTimes.Remove(moved);
-                _directoryTimes[to + moved[from.Length..]] = time;
-            }
+            _tree.MoveDirectories(InTree(from), InTree(to));
         }
     }
 
@@ -364,7 +182,7 @@ internal sealed class StepRunner
 
         File.CreateSymbolicLink(Full(path), target);
         _owners.Set(Full(path), Ownership.Root);
-        File.SetLastWriteTimeUtc(Full(path), TreeWriter.FixedTime);
+        File.SetLastWriteTimeUtc(Full(path), ConfinedTree.FixedTime);
         _placed.Add(path);
     }
 
@@ -396,7 +214,10 @@ internal sealed class StepRunner
 
     // ---- the tree on disk -------------------------------------------------------------------------------------
 
-    private string Full(string path) => path == SpecPath.Root ? _root : _root + path;
+    private string Full(string path) => _tree.Full(InTree(path));
+
+    /// <summary>A tree path ("/a/b") as the confined tree names it ("a/b"; "" for the root).</summary>
+    private static string InTree(string path) => path.TrimStart('/');
 
     private static string InView(string view, string path) => path == SpecPath.Root ? view : view + path;
 
@@ -406,7 +227,12 @@ internal sealed class StepRunner
     /// <summary>The kind of an entry that must exist, reached through real directories only.</summary>
     private EntryKind Existing(string path)
     {
-        RequireRealParents(_root, path, path);
+        var segments = SpecPath.Segments(path).ToArray();
+        if (_tree.FirstNonDirectory(segments.AsSpan(0, Math.Max(segments.Length - 1, 0))) is { Kind: EntryKind.Symlink } link)
+        {
+            throw new StepException($"{path} lies under a link ({SpecPath.Root + string.Join('/', segments.Take(link.Length))}); links are never followed");
+        }
+
         var kind = DiskEntry.Probe(Full(path));
         return kind != EntryKind.Missing ? kind : throw new StepException($"{path} does not exist");
     }
@@ -424,65 +250,29 @@ internal sealed class StepRunner
         return SpecPath.Root + string.Join('/', resolved);
     }
 
-    private static void RequireRealParents(string root, string path, string what)
-    {
-        var current = root;
-        var segments = SpecPath.Segments(path);
-        for (var i = 0; i < segments.Count - 1; i++)
-        {
-            current += "/" + segments[i];
-            var kind = DiskEntry.Probe(current);
-            if (kind == EntryKind.Symlink)
-            {
-                throw new StepException($"{what} lies under a link ({SpecPath.Root + string.Join('/', segments.Take(i + 1))}); links are never followed");
-            }
-
-            if (kind != EntryKind.Directory)
-            {
-                return;
-            }
-        }
-    }
-
     /// <summary>Creates missing parents (0755); a parent that is a link or a file makes the step fail.</summary>
     private void EnsureParents(string path)
     {
-        var segments = SpecPath.Segments(path);
-        var current = "";
-        for (var i = 0; i < segments.Count - 1; i++)
+        var segments = SpecPath.Segments(path).ToArray();
+        if (_tree.EnsureParents(segments) is { } blocked)
         {
-            current += "/" + segments[i];
-            switch (DiskEntry.Probe(Full(current)))
-            {
-                case EntryKind.Missing:
-                    Directory.CreateDirectory(Full(current));
-                    _owners.Set(Full(current), Ownership.Root);
-                    File.SetUnixFileMode(Full(current), DirectoryMode);
-                    _directoryTimes[current] = TreeWriter.FixedTime;
-                    break;
-                case EntryKind.Symlink:
-                    throw new StepException($"cannot write {path}: {current} is a link, and links are never followed");
-                case EntryKind.File:
-                    throw new StepException($"cannot write {path}: {current} is a file, not a directory");
-            }
+            var current = SpecPath.Root + string.Join('/', segments.Take(blocked.Length));
+            throw new StepException(blocked.Kind == EntryKind.Symlink
+                ? $"cannot write {path}: {current} is a link, and links are never followed"
+                : $"cannot write {path}: {current} is a file, not a directory");
         }
     }
 
     private void Delete(string path, EntryKind kind)
     {
+        _tree.Remove(InTree(path), kind);
         if (kind == EntryKind.Directory)
         {
-            // Directory.Delete removes links inside without following them.
-            Directory.Delete(Full(path), recursive: true);
             _shared.RemoveWhere(p => SpecPath.IsWithin(p, path));
-            foreach (var gone in _directoryTimes.Keys.Where(p => SpecPath.IsWithin(p, path)).ToList())
-            {
-                _directoryTimes.Remove(gone);
-            }
+            _tree.ForgetDirectories(InTree(path));
         }
         else
         {
-            File.Delete(Full(path));
             _shared.Remove(path);
         }
     }
@@ -490,7 +280,7 @@ internal sealed class StepRunner
     private void Chmod(string path, UnixFileMode mode)
     {
         MakePrivate(path, "mode");
-        File.SetUnixFileMode(Full(path), mode);
+        _tree.SetOwnerAndMode(InTree(path), null, mode);
     }
 
     /// <summary>Gives an entry of the tree its owner; a file first gets an inode of its own, as for a mode.</summary>
@@ -505,11 +295,9 @@ internal sealed class StepRunner
         }
 
         MakePrivate(path, "owner");
-        var mode = File.GetUnixFileMode(full);
-        _owners.Set(full, owner);
 
         // chown clears the set-id bits of a file; the spec decided them, so they are put back.
-        File.SetUnixFileMode(full, mode);
+        _tree.SetOwnerAndMode(InTree(path), owner, File.GetUnixFileMode(full));
     }
 
     /// <summary>
@@ -585,11 +373,7 @@ internal sealed class StepRunner
         }
     }
 
-    private UnixFileMode Sanitize(UnixFileMode mode)
-    {
-        mode &= PermissionBits;
-        return _allowSetuid ? mode : mode & ~SpecMode.SpecialBits;
-    }
+    private UnixFileMode Sanitize(UnixFileMode mode) => _tree.Sanitize(mode);
 
     /// <summary>Entries below a directory, parents before children, names in ordinal order, links not followed.</summary>
     private static IEnumerable<(string Relative, EntryKind Kind)> Walk(string directory, string prefix, bool recursive = true)
@@ -612,16 +396,6 @@ internal sealed class StepRunner
                 }
             }
         }
-    }
-
-    /// <param name="Root">The path the step copies: links inside it stay links.</param>
-    /// <param name="CopyUnsafeLinks">Copy what a link outside <paramref name="Root"/> points to, rather than the link.</param>
-    /// <param name="Owner">The owner every copied entry gets; null keeps the source's.</param>
-    /// <param name="Chain">The targets of the links followed to reach the entry being copied, outermost first.</param>
-    private sealed record CopyScope(
-        string View, string Source, string Root, bool Overwrite, UnixFileMode? Mode, (uint Uid, uint Gid)? Owner, bool CopyUnsafeLinks)
-    {
-        public IReadOnlyList<string> Chain { get; init; } = [];
     }
 
     private sealed class StepException(string message) : Exception(message);

@@ -1,5 +1,5 @@
 using System.Runtime.Versioning;
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 
 namespace OrasAssemble.IO;
 

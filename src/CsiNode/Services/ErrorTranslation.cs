@@ -3,6 +3,7 @@ using Grpc.Core;
 using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;

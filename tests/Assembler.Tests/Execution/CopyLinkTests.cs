@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
 using OrasAssemble.Tests.TestSupport;

@@ -4,6 +4,7 @@ using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
 using OrasAssemble.Tests.TestSupport;

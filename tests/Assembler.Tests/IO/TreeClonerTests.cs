@@ -58,7 +58,7 @@ public sealed class TreeClonerTests : IDisposable
         var time = new DateTime(2021, 2, 3, 4, 5, 6, DateTimeKind.Utc);
         foreach (var path in new[] { "bin", "bin/sh", "locked" })
         {
-            OrasAssemble.Execution.NativeMethods.SetOwner(Path.Combine(source, path), 1000, 1001);
+            OrasAssemble.Layers.NativeMethods.SetOwner(Path.Combine(source, path), 1000, 1001);
             File.SetLastWriteTimeUtc(Path.Combine(source, path), time);
         }
 

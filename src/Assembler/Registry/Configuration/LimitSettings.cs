@@ -1,4 +1,4 @@
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 
 namespace OrasAssemble.Registry.Configuration;
 

@@ -1,4 +1,4 @@
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,4 +1,4 @@
-using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Registry.Configuration;
 
 namespace OrasAssemble.Tests.Registry.Configuration;

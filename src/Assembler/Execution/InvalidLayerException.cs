@@ -1,5 +1,0 @@
-namespace OrasAssemble.Execution;
-
-/// <summary>The layer's data is damaged or contradicts itself.</summary>
-public sealed class InvalidLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
-    : LayerException(layerDigest, entryName, reason, innerException);

@@ -1,5 +1,0 @@
-namespace OrasAssemble.Execution;
-
-/// <summary>The layer tries something that could reach outside the target directory or past a configured bound; nothing of it may be used.</summary>
-public sealed class UnsafeLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
-    : LayerException(layerDigest, entryName, reason, innerException);
