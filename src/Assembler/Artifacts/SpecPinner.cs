@@ -1,4 +1,5 @@
 using OrasAssemble.Execution;
+using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
@@ -78,7 +79,7 @@ public sealed class SpecPinner(ITargetLocator locator, long maxManifestBytes = S
         {
             return await resolve().ConfigureAwait(false);
         }
-        catch (Exception e) when (ResolutionFailure.Is(e))
+        catch (Exception e) when (Failure.IsAboutInput(e))
         {
             throw new AssemblyException(field, e.Message, e);
         }

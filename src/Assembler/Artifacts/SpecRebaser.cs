@@ -1,4 +1,5 @@
 using OrasAssemble.Execution;
+using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
@@ -90,7 +91,7 @@ public sealed class SpecRebaser(ITargetLocator locator, long maxManifestBytes = 
         {
             return await read().ConfigureAwait(false);
         }
-        catch (Exception e) when (ResolutionFailure.Is(e))
+        catch (Exception e) when (Failure.IsAboutInput(e))
         {
             throw new AssemblyException(field, e.Message, e);
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.Content;
+using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
@@ -164,26 +165,38 @@ internal sealed class SpecResolver
 
     private SpecResolutionException Translate(Exception e, Reference spec, bool timedOut)
     {
-        const SpecResolutionFailure invalid = SpecResolutionFailure.Invalid;
-        const SpecResolutionFailure unavailable = SpecResolutionFailure.Unavailable;
-        var prefix = $"cannot resolve spec {spec}";
-        return e switch
+        if (e is SpecResolutionException resolution)
         {
-            SpecResolutionException resolution => resolution,
-            OperationCanceledException when timedOut =>
-                new(unavailable, $"{prefix}: registry {spec.Registry} did not answer within {Seconds(options.Timeout)}", e),
-            InvalidReferenceException => new(invalid, $"{prefix}: {e.Message}", e),
-            RegistryNotFoundException => new(invalid, $"{prefix}: not found: {e.Message}", e),
-            RegistryAuthenticationException or RegistryAccessDeniedException =>
-                new(unavailable, $"{prefix}: the registry refused the webhook's credentials: {e.Message}", e),
-            RegistryException => new(unavailable, $"{prefix}: {e.Message}", e),
-            InvalidSpecException => new(invalid, $"spec {spec} cannot be used: {e.Message}", e),
-            SizeLimitExceededException or InvalidDataException => new(invalid, $"spec {spec} cannot be used: {e.Message}", e),
-            ContentVerificationException => new(unavailable, $"{prefix}: the registry served content that does not match its digest: {e.Message}", e),
-            CredentialConfigException or CredentialHelperException => new(unavailable, $"{prefix}: cannot read the webhook's registry credentials: {e.Message}", e),
-            TimeoutException => new(unavailable, $"{prefix}: {e.Message}", e),
-            HttpRequestException or IOException => new(unavailable, $"{prefix}: cannot reach registry {spec.Registry}: {e.Message}", e),
-            _ => new(unavailable, $"{prefix}: {e.GetType().Name}: {e.Message}", e),
+            return resolution;
+        }
+
+        var kind = Failure.KindOf(e);
+        return new SpecResolutionException(Whose(kind), Describe(e, kind, spec, timedOut), e);
+    }
+
+    /// <summary>The pod's problem (the failure policy does not apply) or the registry's (it does).</summary>
+    private static SpecResolutionFailure Whose(FailureKind kind) => kind switch
+    {
+        FailureKind.InvalidInput or FailureKind.Unusable or FailureKind.NotFound or FailureKind.Limit => SpecResolutionFailure.Invalid,
+        _ => SpecResolutionFailure.Unavailable,
+    };
+
+    private string Describe(Exception e, FailureKind kind, Reference spec, bool timedOut)
+    {
+        var prefix = $"cannot resolve spec {spec}";
+        return kind switch
+        {
+            _ when timedOut && e is OperationCanceledException => $"{prefix}: registry {spec.Registry} did not answer within {Seconds(options.Timeout)}",
+            FailureKind.InvalidInput when e is InvalidReferenceException => $"{prefix}: {e.Message}",
+            FailureKind.InvalidInput or FailureKind.Unusable or FailureKind.Limit => $"spec {spec} cannot be used: {e.Message}",
+            FailureKind.NotFound => $"{prefix}: not found: {e.Message}",
+            FailureKind.Unauthenticated or FailureKind.Denied => $"{prefix}: the registry refused the webhook's credentials: {e.Message}",
+            FailureKind.Integrity => $"{prefix}: the registry served content that does not match its digest: {e.Message}",
+            FailureKind.Configuration => $"{prefix}: cannot read the webhook's registry credentials: {e.Message}",
+            FailureKind.Unavailable when e is CredentialHelperException => $"{prefix}: cannot read the webhook's registry credentials: {e.Message}",
+            _ when e is HttpRequestException or IOException => $"{prefix}: cannot reach registry {spec.Registry}: {e.Message}",
+            FailureKind.Unavailable => $"{prefix}: {e.Message}",
+            _ => $"{prefix}: {e.GetType().Name}: {e.Message}",
         };
     }
 
