@@ -1,6 +1,5 @@
 using System.Net.Http;
 using System.Net.Sockets;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
@@ -9,6 +8,7 @@ using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Failures;
 

@@ -245,7 +245,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
     [Fact]
     public async Task A_spec_whose_source_is_missing_is_not_found_naming_the_source()
     {
-        await SpecArtifacts.PushAsync(_registry.GetRepository($"{Server.Host}/broken/spec"), "1.0", $$"""
+        await SpecArtifactPusher.PushAsync(_registry.GetRepository($"{Server.Host}/broken/spec"), "1.0", $$"""
             apiVersion: assemble.oras.land/v1
             kind: Assembly
             metadata: { name: broken }

@@ -4,7 +4,7 @@ using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Pins the references of a spec to digests where they are read from: the base image for the artifact's

@@ -4,7 +4,7 @@ using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Makes the next revision of a spec artifact on another base image: the same spec with only <c>base.image</c>

@@ -2,7 +2,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Reads a spec artifact back: its manifest (which must carry the spec artifact type), its one spec layer (at most

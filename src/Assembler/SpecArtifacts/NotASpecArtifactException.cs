@@ -1,4 +1,4 @@
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// A reference that was to name an assembly spec names something else (another artifact, an image, an index), or a
