@@ -294,7 +294,7 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
 
         Assert.False(answer.Allowed);
         Assert.Equal(403, answer.Code);
-        Assert.Contains("it is not an assembly spec: its manifest has artifactType application/vnd.unknown.artifact.v1, expected application/vnd.oras-assemble.spec.v1",
+        Assert.Contains("cannot be used: this is not an assembly spec: its artifact type is application/vnd.unknown.artifact.v1, not application/vnd.oras-assemble.spec.v1",
             answer.Message, StringComparison.Ordinal);
     }
 

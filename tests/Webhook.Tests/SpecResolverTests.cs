@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
@@ -144,6 +145,22 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_spec_artifact_without_its_spec_layer_is_refused_as_the_spec_reader_words_it()
+    {
+        var reference = $"{Server.Host}/resolve/layerless:1.0";
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("l", null, "/app"),
+            new Dictionary<string, string>(), layerMediaType: "application/json");
+
+        var error = await Assert.ThrowsAsync<SpecResolutionException>(() => Resolver().ResolveAsync(Reference.Parse(reference), default));
+
+        Assert.Equal(SpecResolutionFailure.Invalid, error.Failure);
+        Assert.Matches(
+            $"^spec {Regex.Escape(reference)}@sha256:[0-9a-f]{{64}} cannot be used: an assembly spec has exactly one layer of type application/vnd\\.oras-assemble\\.spec\\.v1\\+json; this one has 0$",
+            error.Message);
+        Assert.Equal(1, metrics.Count(SpecResolutionResult.Invalid));
+    }
+
+    [Fact]
     public async Task A_base_annotation_that_is_not_pinned_is_refused()
     {
         var reference = $"{Server.Host}/resolve/unpinned:1.0";
@@ -168,7 +185,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
         var error = await Assert.ThrowsAsync<SpecResolutionException>(() => Resolver().ResolveAsync(Reference.Parse(reference), default));
 
         Assert.Equal(SpecResolutionFailure.Invalid, error.Failure);
-        Assert.Contains("it is a application/vnd.oci.image.index.v1+json, not an assembly spec artifact", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be used: this is an image index (application/vnd.oci.image.index.v1+json), not an assembly spec", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

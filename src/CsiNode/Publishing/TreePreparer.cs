@@ -14,6 +14,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Publishing;
@@ -159,9 +160,10 @@ internal sealed class TreePreparer(
         }
 
         if (MediaTypes.IsManifest(descriptor.MediaType)
-            && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpec(manifest))
+            && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpecArtifact(manifest))
         {
-            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, _parsed, repository, cancellationToken).ConfigureAwait(false);
+            var spec = await SpecArtifactReader.ReadSpecAsync(new CachedBlobSource(cache, repository), manifest, reference.ToString(), _parsed, cancellationToken)
+                .ConfigureAwait(false);
             return (spec, descriptor.Digest);
         }
 
