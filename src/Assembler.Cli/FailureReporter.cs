@@ -1,8 +1,6 @@
 using System.Security.Authentication;
-using OrasAssemble.Artifacts;
+using OrasAssemble.Failures;
 using OrasAssemble.Registry;
-using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Spec;
 
 namespace OrasAssemble.Cli;
@@ -13,12 +11,10 @@ namespace OrasAssemble.Cli;
 /// </summary>
 internal static class FailureReporter
 {
-    public static int ExitCodeFor(Exception error) => Unwrap(error) switch
+    public static int ExitCodeFor(Exception error) => Failure.KindOf(error) switch
     {
-        UsageException or InvalidReferenceException or HostSettingsException or CredentialConfigException or InvalidSpecException
-            or NotASpecArtifactException or BasePlatformMismatchException
-            => ExitCodes.InvalidInput,
-        OperationCanceledException => ExitCodes.Interrupted,
+        FailureKind.InvalidInput or FailureKind.Configuration => ExitCodes.InvalidInput,
+        FailureKind.Cancelled => ExitCodes.Interrupted,
         _ => ExitCodes.Failure,
     };
 

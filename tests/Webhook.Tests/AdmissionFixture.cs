@@ -45,11 +45,11 @@ public sealed class AdmissionFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         registry = await RegistryServer.StartAsync(RegistryAuth.Anonymous);
-        HelloManifest = await SpecArtifacts.PushAsync(
-            Client.GetRepository(HelloSpec), "1.0", SpecArtifacts.SpecJson("hello-java", HelloBase, "/app"),
+        HelloManifest = await SpecArtifactPusher.PushAsync(
+            Client.GetRepository(HelloSpec), "1.0", SpecArtifactPusher.SpecJson("hello-java", HelloBase, "/app"),
             new Dictionary<string, string> { [SpecArtifact.BaseAnnotation] = HelloBase, [SpecArtifact.MountPathAnnotation] = "/app" });
-        await SpecArtifacts.PushAsync(Client.GetRepository(FilesSpec), "1.0", SpecArtifacts.SpecJson("files", null, null), new Dictionary<string, string>());
-        await SpecArtifacts.PushAsync(
+        await SpecArtifactPusher.PushAsync(Client.GetRepository(FilesSpec), "1.0", SpecArtifactPusher.SpecJson("files", null, null), new Dictionary<string, string>());
+        await SpecArtifactPusher.PushAsync(
             Client.GetRepository(PlainArtifact), "1.0", "not a spec"u8.ToArray(), new Dictionary<string, string>(),
             artifactType: "application/vnd.unknown.artifact.v1", layerMediaType: "application/vnd.oci.image.layer.v1.tar");
 

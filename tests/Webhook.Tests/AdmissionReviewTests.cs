@@ -114,7 +114,7 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
     {
         var spec = $"{fixture.Registry.Host}/apps/moving-spec:1.0";
         var repository = fixture.Client.GetRepository(spec);
-        var first = await SpecArtifacts.PushAsync(repository, "1.0", SpecArtifacts.SpecJson("moving", null, "/app"),
+        var first = await SpecArtifactPusher.PushAsync(repository, "1.0", SpecArtifactPusher.SpecJson("moving", null, "/app"),
             new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
         var review = Review("deployment-pod", spec);
         Reviews.Annotate(review, "assemble.oras.land/rebase", "false");
@@ -123,7 +123,7 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
         var mutated = once.ApplyTo(review);
 
         // A new revision under the same tag: the pod keeps the revision it was first wired to.
-        var second = await SpecArtifacts.PushAsync(repository, "1.0", SpecArtifacts.SpecJson("moving", null, "/srv"),
+        var second = await SpecArtifactPusher.PushAsync(repository, "1.0", SpecArtifactPusher.SpecJson("moving", null, "/srv"),
             new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/srv" });
         Assert.NotEqual(first.Digest, second.Digest);
         review["request"]!["object"] = JsonNode.Parse(mutated.ToString());
@@ -294,7 +294,7 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
 
         Assert.False(answer.Allowed);
         Assert.Equal(403, answer.Code);
-        Assert.Contains("it is not an assembly spec: its manifest has artifactType application/vnd.unknown.artifact.v1, expected application/vnd.oras-assemble.spec.v1",
+        Assert.Contains("cannot be used: this is not an assembly spec: its artifact type is application/vnd.unknown.artifact.v1, not application/vnd.oras-assemble.spec.v1",
             answer.Message, StringComparison.Ordinal);
     }
 

@@ -91,7 +91,7 @@ public sealed class RegistryFailureTests : IAsyncLifetime
         var push = new StaticCredentialProvider([new(registry.Host, new Credential(registry.Username, registry.Password))]);
         using (var pusher = new RegistryClient(new RegistryClientOptions { Hosts = hosts, Credentials = push }))
         {
-            await SpecArtifacts.PushAsync(pusher.GetRepository(spec), "1.0", SpecArtifacts.SpecJson("p", null, "/app"),
+            await SpecArtifactPusher.PushAsync(pusher.GetRepository(spec), "1.0", SpecArtifactPusher.SpecJson("p", null, "/app"),
                 new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
         }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
@@ -41,7 +42,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     {
         var reference = $"{Server.Host}/resolve/annotated:1.0";
         var baseImage = $"{Server.Host}/library/openjdk:17-jre@sha256:{new string('a', 64)}";
-        var manifest = await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("a", baseImage, "/app"),
+        var manifest = await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("a", baseImage, "/app"),
             Summary(baseImage, "/app"));
         Server.ClearRequests();
 
@@ -60,9 +61,9 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     public async Task Without_annotations_the_spec_layer_says_base_and_mount_and_a_tagged_base_is_pinned()
     {
         var reference = $"{Server.Host}/resolve/bare:1.0";
-        var image = await SpecArtifacts.PushImageAsync(pusher.GetRepository($"{Server.Host}/library/busybox:1.36"), "1.36");
-        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0",
-            SpecArtifacts.SpecJson("bare", $"{Server.Host}/library/busybox:1.36", "/opt/tools"), new Dictionary<string, string>());
+        var image = await SpecArtifactPusher.PushImageAsync(pusher.GetRepository($"{Server.Host}/library/busybox:1.36"), "1.36");
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0",
+            SpecArtifactPusher.SpecJson("bare", $"{Server.Host}/library/busybox:1.36", "/opt/tools"), new Dictionary<string, string>());
         Server.ClearRequests();
 
         var spec = await Resolver().ResolveAsync(Reference.Parse(reference), default);
@@ -76,7 +77,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     public async Task A_spec_without_base_reads_its_layer_to_find_that_out()
     {
         var reference = $"{Server.Host}/resolve/files:1.0";
-        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("files", null, "/data"),
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("files", null, "/data"),
             new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/data" });
 
         var spec = await Resolver().ResolveAsync(Reference.Parse(reference), default);
@@ -89,7 +90,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     public async Task A_revision_is_read_once_then_only_its_tag_is_resolved_until_the_cache_entry_expires()
     {
         var reference = $"{Server.Host}/resolve/cached:1.0";
-        var manifest = await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("c", null, "/app"),
+        var manifest = await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("c", null, "/app"),
             new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
         var resolver = Resolver(ttl: TimeSpan.FromMinutes(10));
         await resolver.ResolveAsync(Reference.Parse(reference), default);
@@ -116,7 +117,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     public async Task Concurrent_admissions_of_a_new_revision_read_its_manifest_once()
     {
         var reference = $"{Server.Host}/resolve/burst:1.0";
-        var manifest = await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("b", null, null),
+        var manifest = await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("b", null, null),
             new Dictionary<string, string>());
         var resolver = Resolver();
         Server.ClearRequests();
@@ -133,7 +134,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     {
         var reference = $"{Server.Host}/resolve/invalid:1.0";
         var broken = Encoding.UTF8.GetBytes("""{"apiVersion":"assemble.oras.land/v1","kind":"Assembly","metadata":{"name":"x"},"mount":{"path":"relative"},"sources":{},"steps":[]}""");
-        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", broken, new Dictionary<string, string>());
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", broken, new Dictionary<string, string>());
 
         var error = await Assert.ThrowsAsync<SpecResolutionException>(() => Resolver().ResolveAsync(Reference.Parse(reference), default));
 
@@ -144,10 +145,26 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_spec_artifact_without_its_spec_layer_is_refused_as_the_spec_reader_words_it()
+    {
+        var reference = $"{Server.Host}/resolve/layerless:1.0";
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("l", null, "/app"),
+            new Dictionary<string, string>(), layerMediaType: "application/json");
+
+        var error = await Assert.ThrowsAsync<SpecResolutionException>(() => Resolver().ResolveAsync(Reference.Parse(reference), default));
+
+        Assert.Equal(SpecResolutionFailure.Invalid, error.Failure);
+        Assert.Matches(
+            $"^spec {Regex.Escape(reference)}@sha256:[0-9a-f]{{64}} cannot be used: an assembly spec has exactly one layer of type application/vnd\\.oras-assemble\\.spec\\.v1\\+json; this one has 0$",
+            error.Message);
+        Assert.Equal(1, metrics.Count(SpecResolutionResult.Invalid));
+    }
+
+    [Fact]
     public async Task A_base_annotation_that_is_not_pinned_is_refused()
     {
         var reference = $"{Server.Host}/resolve/unpinned:1.0";
-        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("u", "busybox:1.36", "/app"),
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("u", "busybox:1.36", "/app"),
             Summary("busybox:1.36", "/app"));
 
         var error = await Assert.ThrowsAsync<SpecResolutionException>(() => Resolver().ResolveAsync(Reference.Parse(reference), default));
@@ -160,7 +177,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     public async Task An_image_index_is_not_a_spec()
     {
         var reference = $"{Server.Host}/resolve/index:1.0";
-        var image = await SpecArtifacts.PushImageAsync(pusher.GetRepository(reference), "image");
+        var image = await SpecArtifactPusher.PushImageAsync(pusher.GetRepository(reference), "image");
         var index = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"{{image.MediaType}}","digest":"{{image.Digest}}","size":{{image.Size}}}]}""");
         var descriptor = Oci.Descriptor.Create(index, Oci.MediaTypes.ImageIndex);
         await pusher.GetRepository(reference).PushAsync(descriptor, new MemoryStream(index), "1.0");
@@ -168,7 +185,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
         var error = await Assert.ThrowsAsync<SpecResolutionException>(() => Resolver().ResolveAsync(Reference.Parse(reference), default));
 
         Assert.Equal(SpecResolutionFailure.Invalid, error.Failure);
-        Assert.Contains("it is a application/vnd.oci.image.index.v1+json, not an assembly spec artifact", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be used: this is an image index (application/vnd.oci.image.index.v1+json), not an assembly spec", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -205,7 +222,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
         var reference = $"{Server.Host}/resolve/late:1.0";
         var resolver = Resolver();
         var missing = await Assert.ThrowsAsync<SpecResolutionException>(() => resolver.ResolveAsync(Reference.Parse(reference), default));
-        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("late", null, "/app"),
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("late", null, "/app"),
             new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
 
         var spec = await resolver.ResolveAsync(Reference.Parse(reference), default);
@@ -224,7 +241,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
         var credentials = new StaticCredentialProvider([new(registry.Host, new Credential(registry.Username, registry.Password))]);
         using (var privatePusher = new RegistryClient(new RegistryClientOptions { Hosts = PlainHttp, Credentials = credentials }))
         {
-            await SpecArtifacts.PushAsync(privatePusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("p", null, "/app"),
+            await SpecArtifactPusher.PushAsync(privatePusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("p", null, "/app"),
                 new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
         }
 
@@ -246,7 +263,7 @@ public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClass
     public async Task A_registry_config_file_that_does_not_exist_means_anonymous_access()
     {
         var reference = $"{Server.Host}/resolve/public:1.0";
-        await SpecArtifacts.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifacts.SpecJson("p", null, "/app"),
+        await SpecArtifactPusher.PushAsync(pusher.GetRepository(reference), "1.0", SpecArtifactPusher.SpecJson("p", null, "/app"),
             new Dictionary<string, string> { [SpecArtifact.MountPathAnnotation] = "/app" });
         using var temp = new TempDirectory();
         using var withMissingConfig = new RegistryClient(new RegistryClientOptions

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Cache;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Specs;
 using OrasAssemble.Execution;
 using OrasAssemble.IO;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Cli.Revisions;
 using OrasAssemble.Content;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Cli.Specs;
 using OrasAssemble.Layout;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Commands;
 

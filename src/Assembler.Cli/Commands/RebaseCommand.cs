@@ -1,8 +1,8 @@
 using System.CommandLine;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Cli.Revisions;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Execution;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Commands;
 

@@ -1,7 +1,7 @@
-using OrasAssemble.Artifacts;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Inspection;
 

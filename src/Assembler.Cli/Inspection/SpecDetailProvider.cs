@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Inspection;
 

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OrasAssemble.Artifacts;
+using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Revisions;
 

@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
+using OrasAssemble.Failures;
 using OrasAssemble.Layers;
 using OrasAssemble.Layout;
 using OrasAssemble.Oci;
@@ -123,7 +124,7 @@ public sealed class SpecExecutor
             Report($"{where}: {source.Ref} is {descriptor.Digest} ({(isImage ? "image" : "artifact")}, {layers.Count} layer(s))");
             return new ResolvedSource(name, source, shown, located, descriptor, isImage, layers);
         }
-        catch (Exception e) when (ResolutionFailure.Is(e))
+        catch (Exception e) when (Failure.IsAboutInput(e))
         {
             throw new AssemblyException(where, e.Message, e);
         }
@@ -206,7 +207,7 @@ public sealed class SpecExecutor
                 }, cancellationToken).ConfigureAwait(false);
                 Report($"sources.{x.Source.Name}: have {x.Layer.Digest} ({x.Layer.Size} bytes)");
             }
-            catch (Exception e) when (e is NotFoundException or RegistryException or ContentVerificationException or HttpRequestException or IOException or TimeoutException)
+            catch (Exception e) when (Failure.IsAboutInput(e))
             {
                 throw new AssemblyException($"sources.{x.Source.Name}", $"fetching layer {x.Layer.Digest}: {e.Message}", e);
             }

@@ -7,12 +7,14 @@ using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
 using OrasAssemble.Execution;
+using OrasAssemble.Failures;
 using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Publishing;
@@ -42,7 +44,7 @@ internal sealed class TreePreparer(
         }
 
         hold.Dispose();
-        throw new VolumeException(VolumeErrorKind.Pending, $"tree {tree.Key} was removed to make room just after it was found; the next attempt builds it again");
+        throw new VolumeException(FailureKind.Pending, $"tree {tree.Key} was removed to make room just after it was found; the next attempt builds it again");
     }
 
     public async Task<PreparedTree> PrepareAsync(PublishRequest request, CancellationToken cancellationToken)
@@ -51,12 +53,12 @@ internal sealed class TreePreparer(
         var attributes = request.Attributes;
         if (attributes.PlainHttp && !config.Tenancy.AllowPlainHttp)
         {
-            throw new VolumeException(VolumeErrorKind.Refused, $"volume attribute {VolumeContextKeys.PlainHttp}: this node does not allow plain HTTP per volume (tenancy.allowPlainHttp)");
+            throw new VolumeException(FailureKind.Denied, $"volume attribute {VolumeContextKeys.PlainHttp}: this node does not allow plain HTTP per volume (tenancy.allowPlainHttp)");
         }
 
         if (attributes.Insecure && !config.Tenancy.AllowInsecure)
         {
-            throw new VolumeException(VolumeErrorKind.Refused, $"volume attribute {VolumeContextKeys.Insecure}: this node does not allow skipping TLS verification per volume (tenancy.allowInsecure)");
+            throw new VolumeException(FailureKind.Denied, $"volume attribute {VolumeContextKeys.Insecure}: this node does not allow skipping TLS verification per volume (tenancy.allowInsecure)");
         }
 
         var inline = attributes.InlineSpec is { } text ? ParseInline(text) : null;
@@ -73,7 +75,7 @@ internal sealed class TreePreparer(
         }
         catch (CredentialConfigException e)
         {
-            throw new VolumeException(VolumeErrorKind.InvalidRequest, $"nodePublishSecretRef: {e.Message}", e);
+            throw new VolumeException(FailureKind.InvalidInput, $"nodePublishSecretRef: {e.Message}", e);
         }
 
         var canonical = VolumeCredentials.Canonical(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
@@ -158,9 +160,10 @@ internal sealed class TreePreparer(
         }
 
         if (MediaTypes.IsManifest(descriptor.MediaType)
-            && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpec(manifest))
+            && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpecArtifact(manifest))
         {
-            var spec = await SpecArtifactReader.ReadAsync(manifest, reference.ToString(), cache, _parsed, repository, cancellationToken).ConfigureAwait(false);
+            var spec = await SpecArtifactReader.ReadSpecAsync(new CachedBlobSource(cache, repository), manifest, reference.ToString(), _parsed, cancellationToken)
+                .ConfigureAwait(false);
             return (spec, descriptor.Digest);
         }
 
@@ -171,7 +174,7 @@ internal sealed class TreePreparer(
         }
         catch (InvalidSpecException e)
         {
-            throw new VolumeException(VolumeErrorKind.InvalidRequest,
+            throw new VolumeException(FailureKind.InvalidInput,
                 $"volume attribute {VolumeContextKeys.LayerMediaTypes}: {string.Join("; ", e.Errors.Select(x => x.Message))}", e);
         }
     }
@@ -275,7 +278,7 @@ internal sealed class TreePreparer(
     {
         if (policy.Refusal(pod.Namespace, reference) is { } refusal)
         {
-            throw new VolumeException(VolumeErrorKind.Refused, refusal);
+            throw new VolumeException(FailureKind.Denied, refusal);
         }
     }
 
@@ -290,7 +293,7 @@ internal sealed class TreePreparer(
         }
         catch (InvalidSpecException e)
         {
-            throw new VolumeException(VolumeErrorKind.InvalidRequest, e.Message, e);
+            throw new VolumeException(FailureKind.InvalidInput, e.Message, e);
         }
     }
 
@@ -302,7 +305,7 @@ internal sealed class TreePreparer(
             if (OciLayoutReference.IsLayoutReference(source.Ref))
             {
                 throw new VolumeException(
-                    VolumeErrorKind.InvalidRequest,
+                    FailureKind.InvalidInput,
                     $"sources.{name}: {QuotedValue.Of(source.Ref)} names a local OCI layout; the node plugin reads registries only");
             }
         }

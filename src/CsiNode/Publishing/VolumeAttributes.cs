@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using OrasAssemble.Execution;
+using OrasAssemble.Failures;
 using OrasAssemble.Registry;
 using OrasAssemble.Text;
 
@@ -62,7 +63,7 @@ internal sealed partial record VolumeAttributes
         if (spec is not null && Value(context, VolumeContextKeys.LayerMediaTypes) is not null)
         {
             // Ignoring it would mount more than the pod asked for.
-            throw new VolumeException(VolumeErrorKind.InvalidRequest,
+            throw new VolumeException(FailureKind.InvalidInput,
                 $"volume attribute {VolumeContextKeys.LayerMediaTypes} cannot be combined with {VolumeContextKeys.InlineSpec}: it filters a whole " +
                 $"artifact named by {VolumeContextKeys.Reference}; in a spec, give each source its mediaTypes");
         }
@@ -131,5 +132,5 @@ internal sealed partial record VolumeAttributes
     private static partial Regex MediaType();
 
     private static VolumeException Invalid(string key, string problem) =>
-        new(VolumeErrorKind.InvalidRequest, $"volume attribute {QuotedValue.Bare(key)}: {problem}");
+        new(FailureKind.InvalidInput, $"volume attribute {QuotedValue.Bare(key)}: {problem}");
 }

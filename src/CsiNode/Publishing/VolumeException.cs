@@ -1,7 +1,9 @@
+using OrasAssemble.Failures;
+
 namespace OrasAssemble.CsiNode.Publishing;
 
-/// <summary>A volume operation failed for a reason the node service reports with a specific status.</summary>
-internal sealed class VolumeException(VolumeErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+/// <summary>A volume operation failed for a reason of the node's own (its policy, its mounts, the target's state), of the given kind.</summary>
+internal sealed class VolumeException(FailureKind kind, string message, Exception? inner = null) : Exception(message, inner), IClassifiedFailure
 {
-    public VolumeErrorKind Kind { get; } = kind;
+    public FailureKind Kind { get; } = kind;
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.State;
+using OrasAssemble.Failures;
 
 namespace OrasAssemble.CsiNode.Publishing;
 
@@ -71,7 +72,7 @@ internal sealed partial class VolumePublisher(
         var record = records.Find(targetPath);
         if (record is not null && record.VolumeId != volumeId)
         {
-            throw new VolumeException(VolumeErrorKind.NotPublished, $"{targetPath} holds volume {record.VolumeId}, not {volumeId}");
+            throw new VolumeException(FailureKind.NotFound, $"{targetPath} holds volume {record.VolumeId}, not {volumeId}");
         }
 
         try
@@ -89,7 +90,7 @@ internal sealed partial class VolumePublisher(
         }
         catch (IOException e)
         {
-            throw new VolumeException(VolumeErrorKind.NodeFailure, $"unpublish {targetPath}: {e.Message}", e);
+            throw new VolumeException(FailureKind.Internal, $"unpublish {targetPath}: {e.Message}", e);
         }
 
         if (record is not null)
@@ -105,7 +106,7 @@ internal sealed partial class VolumePublisher(
         var record = Path.IsPathRooted(volumePath) ? records.Find(volumePath) : null;
         if (record is null || record.VolumeId != volumeId || !mounter.MountPoints().Contains(volumePath))
         {
-            throw new VolumeException(VolumeErrorKind.NotPublished, $"volume {volumeId} is not published at {volumePath}");
+            throw new VolumeException(FailureKind.NotFound, $"volume {volumeId} is not published at {volumePath}");
         }
 
         // Trees never change, so one walk per tree serves every pod that mounts it.
@@ -156,13 +157,13 @@ internal sealed partial class VolumePublisher(
         if (record is null)
         {
             return mounted
-                ? throw new VolumeException(VolumeErrorKind.Conflict, $"something this plugin did not mount is already mounted at {request.TargetPath}")
+                ? throw new VolumeException(FailureKind.Conflict, $"something this plugin did not mount is already mounted at {request.TargetPath}")
                 : null;
         }
 
         if (record.VolumeId != request.VolumeId)
         {
-            throw new VolumeException(VolumeErrorKind.Conflict, $"{request.TargetPath} already holds volume {record.VolumeId}");
+            throw new VolumeException(FailureKind.Conflict, $"{request.TargetPath} already holds volume {record.VolumeId}");
         }
 
         // A record without its mount is a publish that did not finish: do it again.
@@ -189,7 +190,7 @@ internal sealed partial class VolumePublisher(
         }
         catch (TimeoutException)
         {
-            throw new VolumeException(VolumeErrorKind.Pending,
+            throw new VolumeException(FailureKind.Pending,
                 $"the content of volume {request.VolumeId} ({request.Attributes.Describe()}) is still being prepared" +
                 $"{entry.Progress.Describe()}; the next attempt will find it");
         }
@@ -277,7 +278,7 @@ internal sealed partial class VolumePublisher(
             // The one place a half-finished publish is undone.
             records.Delete(target);
             TryRemoveEmptyDirectory(target);
-            throw new VolumeException(VolumeErrorKind.NodeFailure, $"mount {prepared.Path} at {target}: {e.Message}", e);
+            throw new VolumeException(FailureKind.Internal, $"mount {prepared.Path} at {target}: {e.Message}", e);
         }
         finally
         {

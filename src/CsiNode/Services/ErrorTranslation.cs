@@ -1,13 +1,6 @@
 using System.Text;
 using Grpc.Core;
-using OrasAssemble.Content;
-using OrasAssemble.CsiNode.Publishing;
-using OrasAssemble.Execution;
-using OrasAssemble.Layers;
-using OrasAssemble.Oci;
-using OrasAssemble.Registry;
-using OrasAssemble.Registry.Auth;
-using OrasAssemble.Spec;
+using OrasAssemble.Failures;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Services;
@@ -24,15 +17,24 @@ internal static class ErrorTranslation
     public static RpcException ToRpc(Exception error) => error switch
     {
         RpcException rpc => rpc,
-        VolumeException volume => Rpc(Code(volume.Kind), volume.Message, volume),
-        AssemblyException assembly when assembly.InnerException is { } inner && Code(inner) is { } code => Rpc(code, assembly.Message, assembly),
+        _ => Rpc(Code(Failure.KindOf(error)), Describe(error), error),
+    };
 
-        // A source or step of the spec cannot be carried out: the volume asks for something that does not work.
-        AssemblyException assembly => Rpc(StatusCode.InvalidArgument, assembly.Message, assembly),
-        OperationCanceledException { InnerException: TimeoutException } => Rpc(StatusCode.Unavailable, $"the registry did not answer in time: {error.Message}", error),
-        OperationCanceledException => Rpc(StatusCode.Cancelled, "the call was cancelled", error),
-        _ when Code(error) is { } code => Rpc(code, error.Message, error),
-        _ => Rpc(StatusCode.Internal, error.Message, error),
+    /// <summary>The status each kind of failure gets, as the CSI spec gives its cases.</summary>
+    public static StatusCode Code(FailureKind kind) => kind switch
+    {
+        // The volume asks for something that does not work: a bad reference, spec or secret, content that cannot be used.
+        FailureKind.InvalidInput or FailureKind.Unusable or FailureKind.Configuration => StatusCode.InvalidArgument,
+        FailureKind.NotFound => StatusCode.NotFound,
+        FailureKind.Unauthenticated => StatusCode.Unauthenticated,
+        FailureKind.Denied => StatusCode.PermissionDenied,
+        FailureKind.Unavailable => StatusCode.Unavailable,
+        FailureKind.Integrity => StatusCode.DataLoss,
+        FailureKind.Limit => StatusCode.ResourceExhausted,
+        FailureKind.Conflict => StatusCode.AlreadyExists,
+        FailureKind.Pending => StatusCode.Aborted,
+        FailureKind.Cancelled => StatusCode.Cancelled,
+        _ => StatusCode.Internal,
     };
 
     /// <summary><c>INVALID_ARGUMENT</c> for <see cref="StatusCode.InvalidArgument"/>: the names the gRPC docs use, for labels and logs.</summary>
@@ -56,29 +58,10 @@ internal static class ErrorTranslation
     private static RpcException Rpc(StatusCode code, string message, Exception error) =>
         new(new Status(code, QuotedValue.Bounded(message, MaxMessageCharacters), error));
 
-    private static StatusCode Code(VolumeErrorKind kind) => kind switch
+    private static string Describe(Exception error) => error switch
     {
-        VolumeErrorKind.InvalidRequest => StatusCode.InvalidArgument,
-        VolumeErrorKind.Conflict => StatusCode.AlreadyExists,
-        VolumeErrorKind.Refused => StatusCode.PermissionDenied,
-        VolumeErrorKind.Pending => StatusCode.Aborted,
-        VolumeErrorKind.NotPublished => StatusCode.NotFound,
-        _ => StatusCode.Internal,
-    };
-
-    private static StatusCode? Code(Exception error) => error switch
-    {
-        RegistryAuthenticationException => StatusCode.Unauthenticated,
-        RegistryAccessDeniedException => StatusCode.PermissionDenied,
-        RegistryRateLimitException => StatusCode.Unavailable,
-        NotFoundException => StatusCode.NotFound,
-        PlatformNotFoundException => StatusCode.NotFound,
-        RegistryException => StatusCode.Unavailable,
-        InvalidReferenceException or InvalidSpecException or CredentialConfigException or InvalidDataException => StatusCode.InvalidArgument,
-        LayerException => StatusCode.InvalidArgument,
-        SizeLimitExceededException => StatusCode.ResourceExhausted,
-        ContentVerificationException => StatusCode.DataLoss,
-        HttpRequestException or TimeoutException => StatusCode.Unavailable,
-        _ => null,
+        OperationCanceledException { InnerException: TimeoutException } => $"the registry did not answer in time: {error.Message}",
+        OperationCanceledException => "the call was cancelled",
+        _ => error.Message,
     };
 }

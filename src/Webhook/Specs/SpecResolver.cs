@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.Content;
+using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Text;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
@@ -15,7 +17,8 @@ namespace OrasAssemble.Webhook.Specs;
 /// <summary>
 /// Turns a spec reference into the revision it names now: the tag is resolved to a digest at the registry on every
 /// call (so a pod gets the revision current when it is admitted), and what that digest's manifest says is cached.
-/// The manifest's annotations are enough when they say both base and mount path; otherwise the spec layer is read.
+/// The manifest's annotations are enough when they say both base and mount path; otherwise the spec layer is read
+/// (both by <see cref="SpecArtifactReader"/>).
 /// Every call is bounded by <see cref="SpecResolverOptions.Timeout"/>.
 /// </summary>
 internal sealed class SpecResolver
@@ -90,57 +93,15 @@ internal sealed class SpecResolver
             bytes = await ContentExtensions.ReadVerifiedAsync(content, descriptor, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!MediaTypes.IsManifest(descriptor.MediaType))
-        {
-            throw Invalid(pinned, $"it is a {descriptor.MediaType}, not an assembly spec artifact (an image manifest with artifactType {SpecArtifact.ArtifactType})");
-        }
+        var origin = pinned.ToString();
+        var manifest = SpecArtifactReader.ReadManifest(descriptor, bytes, origin);
+        var summary = await SpecArtifactReader.ReadSummaryAsync(repository, manifest, origin, cancellationToken).ConfigureAwait(false);
 
-        var manifest = OciJson.Deserialize<Manifest>(bytes, $"the manifest of {pinned}");
-        if (manifest.ArtifactType != SpecArtifact.ArtifactType)
-        {
-            var found = manifest.ArtifactType is null ? "no artifactType" : $"artifactType {manifest.ArtifactType}";
-            throw Invalid(pinned, $"it is not an assembly spec: its manifest has {found}, expected {SpecArtifact.ArtifactType}");
-        }
-
-        string? baseImage = null;
-        string? mountPath = null;
-        manifest.Annotations?.TryGetValue(SpecArtifact.BaseAnnotation, out baseImage);
-        manifest.Annotations?.TryGetValue(SpecArtifact.MountPathAnnotation, out mountPath);
-        if (baseImage is null || mountPath is null)
-        {
-            // A spec pushed without the summary annotations (by an older or other tool): its layer says the rest.
-            var spec = await ReadSpecLayerAsync(repository, pinned, manifest, cancellationToken).ConfigureAwait(false);
-            if (baseImage is null && spec.Base is { } declared)
-            {
-                baseImage = await PinAsync(declared.Image, pinned, cancellationToken).ConfigureAwait(false);
-            }
-
-            mountPath ??= spec.Mount?.Path;
-        }
-
-        if (baseImage is not null && (!Reference.TryParse(baseImage, out var baseReference) || baseReference.Digest is null))
-        {
-            throw Invalid(pinned, $"its {SpecArtifact.BaseAnnotation} annotation {QuotedValue.Of(baseImage)} is not an image reference pinned by digest");
-        }
-
-        if (mountPath is not null && SpecPath.TreePathProblem(mountPath) is { } problem)
-        {
-            throw Invalid(pinned, $"its mount path is unusable: {problem}");
-        }
-
-        return new SpecSummary(baseImage, mountPath);
-    }
-
-    private async Task<AssemblySpec> ReadSpecLayerAsync(Repository repository, Reference pinned, Manifest manifest, CancellationToken cancellationToken)
-    {
-        var layers = manifest.Layers.Where(l => l.MediaType == SpecArtifact.LayerMediaType).ToList();
-        if (layers.Count != 1)
-        {
-            throw Invalid(pinned, $"its manifest has {layers.Count} layers of media type {SpecArtifact.LayerMediaType}, expected exactly one");
-        }
-
-        var bytes = await repository.FetchAllAsync(layers[0], options.MaxSpecLayerBytes, cancellationToken).ConfigureAwait(false);
-        return SpecJson.Deserialize(bytes, pinned.ToString());
+        // A base read from the spec layer (no annotation gave it) may be a tag: it is pinned to what it names now.
+        var baseImage = summary.BaseImage is { } declared && manifest.Annotations?.ContainsKey(SpecArtifact.BaseAnnotation) != true
+            ? await PinAsync(declared, pinned, cancellationToken).ConfigureAwait(false)
+            : summary.BaseImage;
+        return new SpecSummary(baseImage, summary.MountPath);
     }
 
     private async Task<string> PinAsync(string image, Reference spec, CancellationToken cancellationToken)
@@ -164,26 +125,39 @@ internal sealed class SpecResolver
 
     private SpecResolutionException Translate(Exception e, Reference spec, bool timedOut)
     {
-        const SpecResolutionFailure invalid = SpecResolutionFailure.Invalid;
-        const SpecResolutionFailure unavailable = SpecResolutionFailure.Unavailable;
-        var prefix = $"cannot resolve spec {spec}";
-        return e switch
+        if (e is SpecResolutionException resolution)
         {
-            SpecResolutionException resolution => resolution,
-            OperationCanceledException when timedOut =>
-                new(unavailable, $"{prefix}: registry {spec.Registry} did not answer within {Seconds(options.Timeout)}", e),
-            InvalidReferenceException => new(invalid, $"{prefix}: {e.Message}", e),
-            RegistryNotFoundException => new(invalid, $"{prefix}: not found: {e.Message}", e),
-            RegistryAuthenticationException or RegistryAccessDeniedException =>
-                new(unavailable, $"{prefix}: the registry refused the webhook's credentials: {e.Message}", e),
-            RegistryException => new(unavailable, $"{prefix}: {e.Message}", e),
-            InvalidSpecException => new(invalid, $"spec {spec} cannot be used: {e.Message}", e),
-            SizeLimitExceededException or InvalidDataException => new(invalid, $"spec {spec} cannot be used: {e.Message}", e),
-            ContentVerificationException => new(unavailable, $"{prefix}: the registry served content that does not match its digest: {e.Message}", e),
-            CredentialConfigException or CredentialHelperException => new(unavailable, $"{prefix}: cannot read the webhook's registry credentials: {e.Message}", e),
-            TimeoutException => new(unavailable, $"{prefix}: {e.Message}", e),
-            HttpRequestException or IOException => new(unavailable, $"{prefix}: cannot reach registry {spec.Registry}: {e.Message}", e),
-            _ => new(unavailable, $"{prefix}: {e.GetType().Name}: {e.Message}", e),
+            return resolution;
+        }
+
+        var kind = Failure.KindOf(e);
+        return new SpecResolutionException(Whose(kind), Describe(e, kind, spec, timedOut), e);
+    }
+
+    /// <summary>The pod's problem (the failure policy does not apply) or the registry's (it does).</summary>
+    private static SpecResolutionFailure Whose(FailureKind kind) => kind switch
+    {
+        FailureKind.InvalidInput or FailureKind.Unusable or FailureKind.NotFound or FailureKind.Limit => SpecResolutionFailure.Invalid,
+        _ => SpecResolutionFailure.Unavailable,
+    };
+
+    private string Describe(Exception e, FailureKind kind, Reference spec, bool timedOut)
+    {
+        var prefix = $"cannot resolve spec {spec}";
+        return kind switch
+        {
+            _ when timedOut && e is OperationCanceledException => $"{prefix}: registry {spec.Registry} did not answer within {Seconds(options.Timeout)}",
+            FailureKind.InvalidInput when e is InvalidReferenceException => $"{prefix}: {e.Message}",
+            FailureKind.InvalidInput when e is NotASpecArtifactException artifact => $"spec {spec} cannot be used: {artifact.Problem}",
+            FailureKind.InvalidInput or FailureKind.Unusable or FailureKind.Limit => $"spec {spec} cannot be used: {e.Message}",
+            FailureKind.NotFound => $"{prefix}: not found: {e.Message}",
+            FailureKind.Unauthenticated or FailureKind.Denied => $"{prefix}: the registry refused the webhook's credentials: {e.Message}",
+            FailureKind.Integrity => $"{prefix}: the registry served content that does not match its digest: {e.Message}",
+            FailureKind.Configuration => $"{prefix}: cannot read the webhook's registry credentials: {e.Message}",
+            FailureKind.Unavailable when e is CredentialHelperException => $"{prefix}: cannot read the webhook's registry credentials: {e.Message}",
+            _ when e is HttpRequestException or IOException => $"{prefix}: cannot reach registry {spec.Registry}: {e.Message}",
+            FailureKind.Unavailable => $"{prefix}: {e.Message}",
+            _ => $"{prefix}: {e.GetType().Name}: {e.Message}",
         };
     }
 

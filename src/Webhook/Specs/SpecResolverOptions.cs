@@ -12,7 +12,4 @@ internal sealed record SpecResolverOptions
     public TimeSpan CacheTtl { get; init; } = TimeSpan.FromMinutes(10);
 
     public int MaxCacheEntries { get; init; } = 1024;
-
-    /// <summary>The spec layer is read only when the manifest's annotations do not say enough; it is small, so refuse anything big.</summary>
-    public long MaxSpecLayerBytes { get; init; } = 1024 * 1024;
 }

@@ -3,6 +3,7 @@ using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tests.TestSupport;
+using OrasAssemble.Failures;
 using OrasAssemble.Registry;
 using OrasAssemble.Tests.TestSupport;
 
@@ -41,7 +42,7 @@ public sealed class VolumePublisherTests : IDisposable
 
         var thrown = await Assert.ThrowsAsync<VolumeException>(() => _publisher.PublishAsync(request, null, CancellationToken.None));
 
-        Assert.Equal(VolumeErrorKind.NodeFailure, thrown.Kind);
+        Assert.Equal(FailureKind.Internal, thrown.Kind);
         Assert.Contains("mount refused", thrown.Message, StringComparison.Ordinal);
         Assert.Null(_records.Find(request.TargetPath));
         Assert.Empty(_mounter.Mounts);
@@ -77,7 +78,7 @@ public sealed class VolumePublisherTests : IDisposable
         _preparer.Release();
         var result = await _publisher.PublishAsync(request, null, CancellationToken.None);
 
-        Assert.Equal(VolumeErrorKind.Pending, pending.Kind);
+        Assert.Equal(FailureKind.Pending, pending.Kind);
         Assert.True(result.Mounted);
         Assert.Equal(1, _preparer.Calls);
     }
@@ -85,7 +86,7 @@ public sealed class VolumePublisherTests : IDisposable
     [Fact]
     public async Task A_failed_preparation_is_reported_and_not_remembered()
     {
-        _preparer.FailWith = new VolumeException(VolumeErrorKind.Refused, "no");
+        _preparer.FailWith = new VolumeException(FailureKind.Denied, "no");
         var request = Request();
 
         await Assert.ThrowsAsync<VolumeException>(() => _publisher.PublishAsync(request, null, CancellationToken.None));
@@ -103,7 +104,7 @@ public sealed class VolumePublisherTests : IDisposable
 
         var thrown = await Assert.ThrowsAsync<VolumeException>(() => _publisher.PublishAsync(request, null, CancellationToken.None));
 
-        Assert.Equal(VolumeErrorKind.Conflict, thrown.Kind);
+        Assert.Equal(FailureKind.Conflict, thrown.Kind);
         Assert.Equal(0, _preparer.Calls);
     }
 
@@ -115,7 +116,7 @@ public sealed class VolumePublisherTests : IDisposable
 
         var thrown = await Assert.ThrowsAsync<VolumeException>(() => _publisher.UnpublishAsync("csi-other", request.TargetPath, CancellationToken.None));
 
-        Assert.Equal(VolumeErrorKind.NotPublished, thrown.Kind);
+        Assert.Equal(FailureKind.NotFound, thrown.Kind);
         Assert.True(_mounter.Mounts.ContainsKey(request.TargetPath));
     }
 

@@ -1,9 +1,14 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using OrasAssemble.CsiNode.Csi;
 using Grpc.Core;
+using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
+using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
@@ -245,7 +250,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
     [Fact]
     public async Task A_spec_whose_source_is_missing_is_not_found_naming_the_source()
     {
-        await SpecArtifacts.PushAsync(_registry.GetRepository($"{Server.Host}/broken/spec"), "1.0", $$"""
+        await SpecArtifactPusher.PushAsync(_registry.GetRepository($"{Server.Host}/broken/spec"), "1.0", $$"""
             apiVersion: assemble.oras.land/v1
             kind: Assembly
             metadata: { name: broken }
@@ -302,5 +307,54 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
         Assert.EndsWith($"the title \"{title}\" {reason}", thrown.Detail, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(Plugin.Root, "trees")));
+    }
+
+    [Fact]
+    public async Task A_spec_artifact_without_exactly_one_spec_layer_is_invalid_argument_as_the_spec_reader_words_it()
+    {
+        var repository = _registry.GetRepository($"{Server.Host}/doubled/spec");
+        var spec = SpecDocument.Load("""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: doubled }
+            sources:
+              app: { ref: registry.example/apps/app:1.0 }
+            steps:
+              - copy: { from: app, path: app.jar, to: /app.jar }
+            """).GetValidSpec("doubled");
+        var artifact = SpecArtifactBuilder.Build(spec, null, DateTimeOffset.UnixEpoch);
+        await SpecArtifactBuilder.PushAsync(repository, artifact, "one");
+        await ContentBuilder.PushManifestAsync(repository, "two", artifact.Manifest with { Layers = [artifact.Layer, artifact.Layer] });
+        var pod = TestPod.Create("doubled");
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(pod, Volume($"{Server.Host}/doubled/spec:two")));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(
+            $"{Server.Host}/doubled/spec:two: an assembly spec has exactly one layer of type application/vnd.oras-assemble.spec.v1+json; this one has 2",
+            thrown.Detail);
+        Assert.False(Directory.Exists(Kubelet.TargetPath(pod.Uid, pod.VolumeName)));
+    }
+
+    [Fact]
+    public async Task A_spec_artifact_whose_layer_is_not_a_valid_spec_is_invalid_argument_naming_the_field()
+    {
+        var repository = _registry.GetRepository($"{Server.Host}/broken/layer");
+        var broken = Encoding.UTF8.GetBytes("""{"apiVersion":"assemble.oras.land/v1","kind":"Assembly","metadata":{"name":"x"},"mount":{"path":"relative"},"sources":{},"steps":[]}""");
+        var layer = await repository.PushBytesAsync(SpecArtifact.LayerMediaType, broken);
+        await repository.PushBytesAsync(MediaTypes.Empty, "{}"u8.ToArray());
+        await ContentBuilder.PushManifestAsync(repository, "1.0", new Manifest
+        {
+            ArtifactType = SpecArtifact.ArtifactType,
+            Config = Descriptor.Empty with { Data = null },
+            Layers = [layer],
+        });
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(TestPod.Create("broken-layer"), Volume($"{Server.Host}/broken/layer:1.0")));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.StartsWith("invalid assembly spec (", thrown.Detail, StringComparison.Ordinal);
+        Assert.Contains($"{Server.Host}/broken/layer:1.0", thrown.Detail, StringComparison.Ordinal);
+        Assert.Contains("mount.path", thrown.Detail, StringComparison.Ordinal);
     }
 }

@@ -54,7 +54,7 @@ public sealed class RememberedReadsTests(TokenRegistryFixture fixture) : IClassF
     {
         await ContentBuilder.PushArtifactAsync(_pusher.GetRepository($"{Server.Host}/private/{name}"), "1.0",
             [("secret.txt", $"private bytes of {name}", "text/plain")]);
-        await SpecArtifacts.PushAsync(_pusher.GetRepository($"{Server.Host}/public/{name}-spec"), "1.0", $$"""
+        await SpecArtifactPusher.PushAsync(_pusher.GetRepository($"{Server.Host}/public/{name}-spec"), "1.0", $$"""
             apiVersion: assemble.oras.land/v1
             kind: Assembly
             metadata: { name: {{name}} }

@@ -33,7 +33,7 @@ internal static class SampleContent
         await ContentBuilder.PushImageAsync(client.GetRepository($"{host}/{prefix}/tools"), "1.0",
             new TarBuilder().Directory("bin").File("bin/tool", "tool v1", mode: "755").File("bin/old", "old"),
             new TarBuilder().Whiteout("bin/.wh.old").File("bin/tool", "tool v2", mode: "755"));
-        await SpecArtifacts.PushAsync(client.GetRepository($"{host}/{prefix}/spec"), "1.0", $$"""
+        await SpecArtifactPusher.PushAsync(client.GetRepository($"{host}/{prefix}/spec"), "1.0", $$"""
             apiVersion: assemble.oras.land/v1
             kind: Assembly
             metadata: { name: sample }

@@ -2,7 +2,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// The lineage of a spec artifact. Each revision made by a rebase names the one it was made from in <c>subject</c>, so

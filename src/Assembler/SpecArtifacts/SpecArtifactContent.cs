@@ -1,7 +1,7 @@
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>A spec artifact: the spec, its manifest and its one layer, each with the exact bytes stored.</summary>
 public sealed record SpecArtifactContent(

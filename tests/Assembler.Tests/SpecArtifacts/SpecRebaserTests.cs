@@ -1,12 +1,12 @@
 using System.Text;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 
-namespace OrasAssemble.Tests.Artifacts;
+namespace OrasAssemble.Tests.SpecArtifacts;
 
 /// <summary>The rebase guard's platform rules and the history walk, on an in-memory store.</summary>
 public sealed class SpecRebaserTests

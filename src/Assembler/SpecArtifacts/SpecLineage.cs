@@ -1,4 +1,4 @@
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>A spec revision and those it descends from, newest first.</summary>
 /// <param name="Revisions">The revision asked about, then its predecessor, and so on.</param>

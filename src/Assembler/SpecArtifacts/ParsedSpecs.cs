@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.CsiNode.Publishing;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Specs already parsed and validated, by the digest of the blob they were read from: the same bytes always give the
-/// same spec, so a warm publish need not load and validate them again. Only valid specs are kept; bounded by starting
-/// over when full, which costs one parse per spec in use.
+/// same spec, so a host that reads the same specs again (the node plugin, on every warm publish) need not validate them
+/// again. Only valid specs are kept; bounded by starting over when full, which costs one parse per spec in use.
 /// </summary>
-internal sealed class ParsedSpecs
+public sealed class ParsedSpecs
 {
     public const int MaxEntries = 256;
 

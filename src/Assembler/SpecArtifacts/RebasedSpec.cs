@@ -1,6 +1,6 @@
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>A new spec revision made by <see cref="SpecRebaser"/>, ready to push.</summary>
 /// <param name="Artifact">The new revision; its manifest's <c>subject</c> is the previous revision.</param>

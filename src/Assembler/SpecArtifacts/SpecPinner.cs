@@ -1,9 +1,10 @@
 using OrasAssemble.Execution;
+using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Pins the references of a spec to digests where they are read from: the base image for the artifact's
@@ -78,7 +79,7 @@ public sealed class SpecPinner(ITargetLocator locator, long maxManifestBytes = S
         {
             return await resolve().ConfigureAwait(false);
         }
-        catch (Exception e) when (ResolutionFailure.Is(e))
+        catch (Exception e) when (Failure.IsAboutInput(e))
         {
             throw new AssemblyException(field, e.Message, e);
         }

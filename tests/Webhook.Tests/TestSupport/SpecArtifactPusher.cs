@@ -11,7 +11,7 @@ namespace OrasAssemble.Webhook.Tests.TestSupport;
 /// Pushes spec artifacts built by hand, field by field as spec/assembly-spec.md describes them, so the webhook is
 /// tested against the format rather than against whatever our own pusher happens to write.
 /// </summary>
-internal static class SpecArtifacts
+internal static class SpecArtifactPusher
 {
     /// <summary>A valid spec as JSON, with keys in canonical order.</summary>
     public static byte[] SpecJson(string name, string? baseImage, string? mountPath)

@@ -1,12 +1,12 @@
 using System.Text;
-using OrasAssemble.Artifacts;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 
-namespace OrasAssemble.Tests.Artifacts;
+namespace OrasAssemble.Tests.SpecArtifacts;
 
 /// <summary>The spec artifact as spec/assembly-spec.md describes it, written and read back through a store.</summary>
 public sealed class SpecArtifactTests

@@ -1,6 +1,6 @@
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>One revision of a spec artifact, as its manifest summarises it.</summary>
 /// <param name="Descriptor">The revision's manifest.</param>

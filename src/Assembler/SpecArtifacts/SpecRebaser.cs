@@ -1,9 +1,10 @@
 using OrasAssemble.Execution;
+using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Makes the next revision of a spec artifact on another base image: the same spec with only <c>base.image</c>
@@ -90,7 +91,7 @@ public sealed class SpecRebaser(ITargetLocator locator, long maxManifestBytes = 
         {
             return await read().ConfigureAwait(false);
         }
-        catch (Exception e) when (ResolutionFailure.Is(e))
+        catch (Exception e) when (Failure.IsAboutInput(e))
         {
             throw new AssemblyException(field, e.Message, e);
         }

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// A rebase was refused: the new base image does not provide a platform the spec runs on (its <c>base.platform</c>,

@@ -1,11 +1,11 @@
-using OrasAssemble.Artifacts;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 
-namespace OrasAssemble.Tests.Artifacts;
+namespace OrasAssemble.Tests.SpecArtifacts;
 
 /// <summary>Pinning the base for the annotation, and <c>push --lock</c>'s rewriting of tags to digests.</summary>
 public sealed class SpecPinnerTests

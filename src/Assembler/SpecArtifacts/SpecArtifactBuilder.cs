@@ -5,7 +5,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 using OrasAssemble.Text;
 
-namespace OrasAssemble.Artifacts;
+namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>
 /// Makes the spec artifact of spec/assembly-spec.md ("The spec artifact"): an OCI 1.1 image manifest with the spec

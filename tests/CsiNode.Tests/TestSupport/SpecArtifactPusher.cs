@@ -6,7 +6,7 @@ using OrasAssemble.Tests.Execution;
 namespace OrasAssemble.CsiNode.Tests.TestSupport;
 
 /// <summary>Pushes a spec as a spec artifact, laid out as spec/assembly-spec.md says.</summary>
-internal static class SpecArtifacts
+internal static class SpecArtifactPusher
 {
     public static async Task<Descriptor> PushAsync(ITarget target, string tag, string specYaml)
     {
