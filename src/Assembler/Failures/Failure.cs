@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
+using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
