@@ -4,6 +4,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Cli;
 

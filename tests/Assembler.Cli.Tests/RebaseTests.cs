@@ -4,6 +4,8 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 

@@ -5,9 +5,10 @@ using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
-using OrasAssemble.TestSupport;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Tests.TestSupport;
 

@@ -6,6 +6,7 @@ using OrasAssemble.Cli.Specs;
 using OrasAssemble.Execution;
 using OrasAssemble.IO;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.Cli.Commands;
 

@@ -5,6 +5,9 @@ using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Cli.Inspection;
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Cli.Specs;
 

@@ -3,6 +3,9 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.Artifacts;

@@ -1,6 +1,9 @@
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Artifacts;
 

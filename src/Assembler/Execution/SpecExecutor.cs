@@ -6,6 +6,8 @@ using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.Execution;

@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.Execution;
 

@@ -1,5 +1,7 @@
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Execution;
 

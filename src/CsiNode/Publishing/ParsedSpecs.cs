@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.CsiNode.Publishing;
 

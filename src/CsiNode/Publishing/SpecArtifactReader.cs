@@ -2,6 +2,9 @@ using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.CsiNode.Publishing;
 

@@ -13,6 +13,9 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Publishing;

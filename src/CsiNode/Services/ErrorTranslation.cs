@@ -7,6 +7,7 @@ using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Services;

@@ -4,6 +4,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Execution;
 
 namespace OrasAssemble.Tests.Artifacts;

@@ -3,6 +3,7 @@ using OrasAssemble.Cache;
 using OrasAssemble.Execution;
 using OrasAssemble.Layout;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;

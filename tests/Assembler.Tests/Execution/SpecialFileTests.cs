@@ -5,6 +5,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;

@@ -5,6 +5,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;

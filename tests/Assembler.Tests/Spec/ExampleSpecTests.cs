@@ -1,5 +1,5 @@
 using OrasAssemble.Spec;
-
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Spec;

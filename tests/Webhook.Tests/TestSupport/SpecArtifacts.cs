@@ -4,6 +4,8 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 
 namespace OrasAssemble.Webhook.Tests.TestSupport;
 
