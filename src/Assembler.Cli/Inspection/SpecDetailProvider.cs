@@ -28,7 +28,7 @@ internal sealed class SpecDetailProvider(ITargetLocator locator, Platform defaul
         AssemblySpec spec;
         try
         {
-            spec = await SpecArtifactReader.ReadSpecAsync(target.Store, manifest, target.Reference.ToString(), cancellationToken).ConfigureAwait(false);
+            spec = (await SpecArtifactReader.ReadSpecAsync(target.Store, manifest, target.Reference.ToString(), cancellationToken).ConfigureAwait(false)).Model;
         }
         catch (InvalidSpecException invalid)
         {

@@ -31,11 +31,7 @@ public static class SpecArtifactBuilder
     public static SpecArtifactContent Build(AssemblySpec spec, string? pinnedBase, DateTimeOffset created, Descriptor? subject = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = SpecValidator.Validate(spec);
-        if (errors.Count > 0)
-        {
-            throw new InvalidSpecException(errors);
-        }
+        var valid = SpecValidator.Require(spec);
 
         var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -61,7 +57,7 @@ public static class SpecArtifactBuilder
             annotations[SpecArtifact.MountPathAnnotation] = mount.Path;
         }
 
-        var layerBytes = SpecJson.Serialize(spec);
+        var layerBytes = valid.Json.ToArray();
         var layer = Descriptor.Create(layerBytes, SpecArtifact.LayerMediaType) with
         {
             Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal) { [Annotations.Title] = SpecArtifact.LayerTitle },
@@ -75,7 +71,7 @@ public static class SpecArtifactBuilder
             Annotations = annotations,
         };
         var manifestBytes = OciJson.Serialize(manifest);
-        return new SpecArtifactContent(spec, Descriptor.Create(manifestBytes, MediaTypes.ImageManifest), manifest, manifestBytes, layer, layerBytes);
+        return new SpecArtifactContent(valid, Descriptor.Create(manifestBytes, MediaTypes.ImageManifest), manifest, manifestBytes, layer, layerBytes);
     }
 
     /// <summary>

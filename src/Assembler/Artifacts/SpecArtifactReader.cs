@@ -59,10 +59,10 @@ public static class SpecArtifactReader
     /// <summary>The spec a spec artifact's manifest holds, read from its layer.</summary>
     /// <exception cref="NotASpecArtifactException">The manifest is not a spec artifact, or its spec layer is missing, doubled or too large.</exception>
     /// <exception cref="InvalidSpecException">The spec layer does not hold a valid spec.</exception>
-    public static async Task<AssemblySpec> ReadSpecAsync(IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken = default) =>
+    public static async Task<ValidSpec> ReadSpecAsync(IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken = default) =>
         (await ReadLayerAsync(store, manifest, origin, cancellationToken).ConfigureAwait(false)).Spec;
 
-    private static async Task<(Descriptor Layer, byte[] Json, AssemblySpec Spec)> ReadLayerAsync(
+    private static async Task<(Descriptor Layer, byte[] Json, ValidSpec Spec)> ReadLayerAsync(
         IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);

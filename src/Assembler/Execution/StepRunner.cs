@@ -46,7 +46,7 @@ internal sealed class StepRunner
         _budget = budget;
     }
 
-    public void Run(IReadOnlyList<StepSpec> steps, CancellationToken cancellationToken)
+    public void Run(IReadOnlyList<ValidStep> steps, CancellationToken cancellationToken)
     {
         // The root starts as a 0755 directory; a mode step may change it.
         File.SetUnixFileMode(_root, DirectoryMode);
@@ -59,19 +59,19 @@ internal sealed class StepRunner
             {
                 switch (step)
                 {
-                    case CopyStep copy:
+                    case ValidCopyStep copy:
                         Copy(copy);
                         break;
-                    case RenameStep rename:
+                    case ValidRenameStep rename:
                         Rename(rename);
                         break;
-                    case RemoveStep remove:
+                    case ValidRemoveStep remove:
                         Remove(remove);
                         break;
-                    case LinkStep link:
+                    case ValidLinkStep link:
                         Link(link);
                         break;
-                    case ModeStep mode:
+                    case ValidModeStep mode:
                         SetMode(mode);
                         break;
                     default:
@@ -101,10 +101,10 @@ internal sealed class StepRunner
 
     // ---- copy --------------------------------------------------------------------------------------------------
 
-    private void Copy(CopyStep step)
+    private void Copy(ValidCopyStep step)
     {
         var view = _views.TryGetValue(step.From, out var v) ? v : throw new StepException($"source \"{step.From}\" is not defined");
-        var named = SpecPath.Normalize(step.Path ?? SpecPath.Root);
+        var named = step.Path;
         var from = InSource(view, named, step.From);
         var fromFull = InView(view, from);
         var kind = DiskEntry.Probe(fromFull);
@@ -113,14 +113,10 @@ internal sealed class StepRunner
             throw new StepException($"path {named} does not exist in source {step.From}");
         }
 
-        UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        (uint, uint)? owner = step.Owner is null ? null : SpecOwner.Parse(step.Owner);
-        var scope = new CopyScope(view, step.From, from, step.Overwrite, mode, owner, step.Links != CopyStep.RefuseLinks);
+        var scope = new CopyScope(view, step.From, from, step.Overwrite, step.Mode, step.Owner, step.CopyLinks);
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
-            var to = SpecPath.IsDirectoryForm(step.To)
-                ? (from == SpecPath.Root ? SpecPath.Normalize(step.To) : SpecPath.Combine(step.To, SpecPath.Name(from)))
-                : SpecPath.Normalize(step.To);
+            var to = step.IntoDirectory && from != SpecPath.Root ? SpecPath.Combine(step.To, SpecPath.Name(from)) : step.To;
             CopyEntry(scope, from, to, kind);
             return;
         }
@@ -130,8 +126,7 @@ internal sealed class StepRunner
             throw new StepException($"path {from} in source {step.From} is not a directory, so include and exclude cannot select in it");
         }
 
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var (include, exclude) = (step.Include, step.Exclude);
         var selected = 0;
         foreach (var (relative, entryKind) in Walk(fromFull, ""))
         {
@@ -270,11 +265,10 @@ internal sealed class StepRunner
 
     // ---- rename, remove, link, mode ------------------------------------------------------------------------------
 
-    private void Rename(RenameStep step)
+    private void Rename(ValidRenameStep step)
     {
-        var from = SpecPath.Normalize(step.Path);
+        var (from, to) = (step.From, step.To);
         var kind = Existing(from);
-        var to = SpecPath.IsDirectoryForm(step.To) ? SpecPath.Combine(step.To, SpecPath.Name(from)) : SpecPath.Normalize(step.To);
         if (SpecPath.IsWithin(to, from))
         {
             throw new StepException($"cannot move {from} into itself ({to})");
@@ -317,17 +311,15 @@ internal sealed class StepRunner
         }
     }
 
-    private void Remove(RemoveStep step)
+    private void Remove(ValidRemoveStep step)
     {
-        if (step.Path is not null)
+        if (step.Path is { } named)
         {
-            var path = SpecPath.Normalize(step.Path);
-            Delete(path, Existing(path));
+            Delete(named, Existing(named));
             return;
         }
 
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var (include, exclude) = (step.Include, step.Exclude);
         var doomed = Walk(_root, "")
             .Where(e => include.Any(g => g.IsMatch(e.Relative)) && !exclude.Any(g => g.IsMatch(e.Relative)))
             .ToList();
@@ -347,10 +339,9 @@ internal sealed class StepRunner
         }
     }
 
-    private void Link(LinkStep step)
+    private void Link(ValidLinkStep step)
     {
-        var path = SpecPath.Normalize(step.Path);
-        var target = step.Target.StartsWith('/') ? SpecPath.RelativeLink(path, SpecPath.Normalize(step.Target)) : step.Target;
+        var (path, target) = (step.Path, step.Target);
         EnsureParents(path);
         var existing = DiskEntry.Probe(Full(path));
         if (existing != EntryKind.Missing)
@@ -369,12 +360,11 @@ internal sealed class StepRunner
         _placed.Add(path);
     }
 
-    private void SetMode(ModeStep step)
+    private void SetMode(ValidModeStep step)
     {
-        var mode = Sanitize(SpecMode.Parse(step.Mode));
-        if (step.Path is not null)
+        var mode = step.Mode;
+        if (step.Path is { } path)
         {
-            var path = SpecPath.Normalize(step.Path);
             if (Existing(path) == EntryKind.Symlink)
             {
                 throw new StepException($"{path} is a link; a link has no mode of its own");
@@ -384,8 +374,7 @@ internal sealed class StepRunner
             return;
         }
 
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var (include, exclude) = (step.Include, step.Exclude);
         foreach (var (relative, kind) in Walk(_root, ""))
         {
             if (kind != EntryKind.Symlink && include.Any(g => g.IsMatch(relative)) && !exclude.Any(g => g.IsMatch(relative)))

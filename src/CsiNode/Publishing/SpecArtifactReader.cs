@@ -20,7 +20,7 @@ internal static class SpecArtifactReader
     /// <param name="origin">Names the artifact in errors, e.g. its reference.</param>
     /// <exception cref="InvalidDataException">The artifact does not have exactly one spec layer, or it is too large.</exception>
     /// <exception cref="InvalidSpecException">The layer is not a valid spec.</exception>
-    public static async Task<AssemblySpec> ReadAsync(
+    public static async Task<ValidSpec> ReadAsync(
         Manifest manifest, string origin, TreeCache cache, ParsedSpecs parsed, IFetchable source, CancellationToken cancellationToken)
     {
         var layers = manifest.Layers.Where(l => l.MediaType == SpecArtifact.LayerMediaType).ToList();

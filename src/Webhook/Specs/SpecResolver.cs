@@ -143,7 +143,7 @@ internal sealed class SpecResolver
         }
 
         var bytes = await repository.FetchAllAsync(layers[0], options.MaxSpecLayerBytes, cancellationToken).ConfigureAwait(false);
-        return SpecJson.Deserialize(bytes, pinned.ToString());
+        return SpecJson.Deserialize(bytes, pinned.ToString()).Model;
     }
 
     private async Task<string> PinAsync(string image, Reference spec, CancellationToken cancellationToken)

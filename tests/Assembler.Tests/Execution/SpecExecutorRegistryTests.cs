@@ -27,7 +27,7 @@ public sealed class SpecExecutorRegistryTests(AnonymousRegistryFixture fixture) 
         _dir.Dispose();
     }
 
-    private async Task<AssemblySpec> PushSourcesAsync(string prefix)
+    private async Task<ValidSpec> PushSourcesAsync(string prefix)
     {
         var host = Server.Host;
         await ContentBuilder.PushArtifactAsync(_client.GetRepository($"{host}/{prefix}/jar"), "1.0",

@@ -41,7 +41,7 @@ public sealed class TreeInvariantTests : IDisposable
             Limits = limits ?? ExtractionLimits.Default,
         });
 
-    private static AssemblySpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
+    private static ValidSpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
 
     private async Task<AssemblyException> FailsLeavingNothingAsync(string body, ExtractionLimits? limits = null)
     {

@@ -111,7 +111,7 @@ public sealed partial class SpecDocumentationTests
     {
         var json = Blocks("json").First(b => b.Block.StartsWith("{\"apiVersion\"", StringComparison.Ordinal)).Block.TrimEnd('\n');
 
-        var spec = SpecJson.Deserialize(Encoding.UTF8.GetBytes(json));
+        var spec = SpecJson.Deserialize(Encoding.UTF8.GetBytes(json)).Model;
 
         Assert.Equal(json, Encoding.UTF8.GetString(SpecJson.Serialize(spec)));
     }

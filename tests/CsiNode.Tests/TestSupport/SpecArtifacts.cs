@@ -12,7 +12,7 @@ internal static class SpecArtifacts
 {
     public static async Task<Descriptor> PushAsync(ITarget target, string tag, string specYaml)
     {
-        var spec = SpecDocument.Load(specYaml).GetValidSpec("test spec");
+        var spec = SpecDocument.Load(specYaml).GetValidSpec("test spec").Model;
         var layer = await target.PushBytesAsync(SpecArtifact.LayerMediaType, SpecJson.Serialize(spec),
             new Dictionary<string, string> { [Annotations.Title] = SpecArtifact.LayerTitle });
         await target.PushBytesAsync(MediaTypes.Empty, "{}"u8.ToArray());

@@ -9,19 +9,21 @@ namespace OrasAssemble.Spec.Parsing;
 /// </summary>
 public sealed class SpecDocument
 {
+    private readonly ValidSpec? _valid;
+
     private SpecDocument(ParsedSpec parsed)
     {
-        Errors = SpecValidator.Validate(parsed);
+        (Errors, var json) = SpecValidator.Check(parsed);
         Positions = parsed.Positions;
-        Spec = Errors.Count == 0 ? parsed.Spec : null;
+        _valid = Errors.Count == 0 ? ValidSpecBuilder.Build(parsed.Spec!, json!) : null;
     }
 
-    /// <summary>The validated spec, or null when <see cref="Errors"/> is not empty.</summary>
-    public AssemblySpec? Spec { get; }
+    /// <summary>The validated spec as a record, or null when <see cref="Errors"/> is not empty.</summary>
+    public AssemblySpec? Spec => _valid?.Model;
 
     public IReadOnlyList<SpecError> Errors { get; }
 
-    public bool IsValid => Spec is not null;
+    public bool IsValid => _valid is not null;
 
     public SpecPositionMap Positions { get; }
 
@@ -49,5 +51,5 @@ public sealed class SpecDocument
     /// <summary>The validated spec.</summary>
     /// <param name="file">Names the spec's origin in the exception message, as in <c>file:line:col: path: message</c>.</param>
     /// <exception cref="InvalidSpecException">The spec has errors; all of them are in the exception.</exception>
-    public AssemblySpec GetValidSpec(string? file = null) => Spec ?? throw new InvalidSpecException(Errors, file);
+    public ValidSpec GetValidSpec(string? file = null) => _valid ?? throw new InvalidSpecException(Errors, file);
 }

@@ -37,7 +37,7 @@ public static class SpecJson
 
     /// <summary>Reads and validates a spec layer.</summary>
     /// <exception cref="InvalidSpecException">The content is not a valid spec; all problems are in the exception.</exception>
-    public static AssemblySpec Deserialize(ReadOnlySpan<byte> json, string? origin = null) =>
+    public static ValidSpec Deserialize(ReadOnlySpan<byte> json, string? origin = null) =>
         SpecDocument.Load(json).GetValidSpec(origin);
 
     private static SortedDictionary<string, object> ToTree(AssemblySpec spec)

@@ -15,6 +15,12 @@ public static class SpecLimits
     /// <summary>Most values (mappings, lists, scalars) in the document, counting every expansion of an alias.</summary>
     public const int MaxNodes = 100_000;
 
+    /// <summary>Most media types one source may list, as the schema says.</summary>
+    public const int MaxMediaTypes = 256;
+
+    /// <summary>Longest media type a source may list, as the schema says.</summary>
+    public const int MaxMediaTypeLength = 255;
+
     /// <summary>Most errors reported for one spec; the rest are summarised in one final error.</summary>
     public const int MaxErrors = 100;
 }

@@ -11,12 +11,34 @@ namespace OrasAssemble.Spec.Validation;
 /// </summary>
 public static class SpecValidator
 {
-    public static IReadOnlyList<SpecError> Validate(ParsedSpec parsed)
+    public static IReadOnlyList<SpecError> Validate(ParsedSpec parsed) => Check(parsed).Errors;
+
+    /// <summary>Validates a spec built in code and gives its <see cref="ValidSpec"/>, whose model is <paramref name="spec"/> itself.</summary>
+    /// <exception cref="InvalidSpecException">The spec has errors; all of them are in the exception.</exception>
+    internal static ValidSpec Require(AssemblySpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        byte[] json;
+        try
+        {
+            json = SpecJson.Serialize(spec);
+        }
+        catch (ArgumentException invalid)
+        {
+            throw new InvalidSpecException([new SpecError(FieldPath.Root, SpecPosition.None, invalid.Message)]);
+        }
+
+        var errors = WithoutPositions(Validate(SpecParser.Parse(json)));
+        return errors.Count == 0 ? ValidSpecBuilder.Build(spec, json) : throw new InvalidSpecException(errors);
+    }
+
+    /// <summary>The errors of a parsed spec and, when there are none, its canonical JSON.</summary>
+    internal static (IReadOnlyList<SpecError> Errors, byte[]? Json) Check(ParsedSpec parsed)
     {
         ArgumentNullException.ThrowIfNull(parsed);
         if (parsed.Errors.Count > 0 || parsed.Root is null || parsed.Spec is null)
         {
-            return Finish(parsed.Errors);
+            return (Finish(parsed.Errors), null);
         }
 
         var errors = new List<SpecError>();
@@ -43,17 +65,19 @@ public static class SpecValidator
             errors.Add(new SpecError(path, parsed.Positions.Find(path), failure.ErrorMessage));
         }
 
-        if (errors.Count == 0)
+        if (errors.Count > 0)
         {
-            // The artifact layer must be readable by the same parser, so its canonical form obeys the same limit.
-            var size = SpecJson.Serialize(parsed.Spec).Length;
-            if (size > SpecLimits.MaxBytes)
-            {
-                errors.Add(new SpecError(FieldPath.Root, SpecPosition.Start, $"the spec's JSON form is {size} bytes; the limit is {SpecLimits.MaxBytes}"));
-            }
+            return (Finish(errors), null);
         }
 
-        return Finish(errors);
+        // The artifact layer must be readable by the same parser, so its canonical form obeys the same limit.
+        var json = SpecJson.Serialize(parsed.Spec);
+        if (json.Length > SpecLimits.MaxBytes)
+        {
+            return (Finish([new SpecError(FieldPath.Root, SpecPosition.Start, $"the spec's JSON form is {json.Length} bytes; the limit is {SpecLimits.MaxBytes}")]), null);
+        }
+
+        return ([], json);
     }
 
     /// <summary>Validates a spec built in code. The errors carry field paths but no positions.</summary>
@@ -71,9 +95,59 @@ public static class SpecValidator
         }
 
         // Going through the canonical JSON checks exactly what would be pushed, with the same two passes.
-        return Validate(SpecParser.Parse(json))
-            .Select(error => error with { Line = 0, Column = 0 })
-            .ToList();
+        return WithoutPositions(Validate(SpecParser.Parse(json)));
+    }
+
+    // Positions in the canonical JSON would point into text nobody wrote.
+    private static List<SpecError> WithoutPositions(IReadOnlyList<SpecError> errors) =>
+        errors.Select(error => error with { Line = 0, Column = 0 }).ToList();
+
+    /// <summary>
+    /// Checks a source's media types as validating a whole spec does, with the same messages (schema limits first, then
+    /// the media type grammar): for a spec made in code whose other parts are typed already.
+    /// </summary>
+    internal static IReadOnlyList<SpecError> ValidateMediaTypes(string path, IReadOnlyList<string> mediaTypes)
+    {
+        var structural = new List<SpecError>();
+        if (mediaTypes.Count > SpecLimits.MaxMediaTypes)
+        {
+            structural.Add(new SpecError(path, SpecPosition.None, $"has more than {SpecLimits.MaxMediaTypes} entries"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var twice = false;
+        for (var i = 0; i < mediaTypes.Count; i++)
+        {
+            var item = FieldPath.Index(path, i);
+            var mediaType = mediaTypes[i];
+            if (mediaType.Length == 0)
+            {
+                structural.Add(new SpecError(item, SpecPosition.None, "must not be empty"));
+            }
+            else if (mediaType.Length > SpecLimits.MaxMediaTypeLength)
+            {
+                structural.Add(new SpecError(item, SpecPosition.None, $"is longer than {SpecLimits.MaxMediaTypeLength} characters"));
+            }
+
+            if (!seen.Add(mediaType) && !twice)
+            {
+                // The schema names the first repeat only.
+                twice = true;
+                structural.Add(new SpecError(item, SpecPosition.None, $"\"{SpecPath.Show(mediaType)}\" is listed twice"));
+            }
+        }
+
+        var errors = new List<SpecError>(structural);
+        for (var i = 0; i < mediaTypes.Count; i++)
+        {
+            var item = FieldPath.Index(path, i);
+            if (NameRules.MediaTypeProblem(mediaTypes[i]) is { } problem && !structural.Any(s => FieldPath.IsWithin(item, s.Path)))
+            {
+                errors.Add(new SpecError(item, SpecPosition.None, problem));
+            }
+        }
+
+        return Finish(errors);
     }
 
     private static IReadOnlyList<SpecError> Finish(IReadOnlyList<SpecError> errors)

@@ -56,8 +56,8 @@ public sealed class SpecJsonTests
               - copy: { from: b, path: y, to: /y }
             """;
 
-        var one = SpecJson.Serialize(SpecDocument.Load(compact).GetValidSpec());
-        var other = SpecJson.Serialize(SpecDocument.Load(spelledOut).GetValidSpec());
+        var one = SpecJson.Serialize(SpecDocument.Load(compact).GetValidSpec().Model);
+        var other = SpecJson.Serialize(SpecDocument.Load(spelledOut).GetValidSpec().Model);
 
         Assert.Equal(Descriptor.Create(one, SpecJson.MediaType).Digest, Descriptor.Create(other, SpecJson.MediaType).Digest);
     }
@@ -101,7 +101,7 @@ public sealed class SpecJsonTests
             "\"annotations\":{\"B\":\"upper sorts first\",\"a\":\"é 日本 😀 </script> \u2028\",\"b\":\"tab\\tquote\\\"backslash\\\\bell\\u0007\",\"\uFF21\":\"fullwidth A sorts after ASCII\"}",
             json,
             StringComparison.Ordinal);
-        Assert.Equal(spec.Metadata.Annotations["b"], SpecJson.Deserialize(Encoding.UTF8.GetBytes(json)).Metadata.Annotations["b"]);
+        Assert.Equal(spec.Metadata.Annotations["b"], SpecJson.Deserialize(Encoding.UTF8.GetBytes(json)).Model.Metadata.Annotations["b"]);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class SpecJsonTests
         Assert.Equal(
             """{"apiVersion":"assemble.oras.land/v1","base":{"image":"registry.example/base:1","platform":"linux/amd64"},"kind":"Assembly","metadata":{"name":"hello"},"mount":{"path":"/app"},"options":{"allowSetuid":true},"sources":{"app":{"annotations":{"k":"v"},"mediaTypes":["text/plain"],"platform":"linux/arm64","ref":"registry.example/app:1"}},"steps":[{"copy":{"exclude":["x.a"],"from":"app","include":["*.a"],"mode":"0755","overwrite":true,"path":"d","to":"/d/"}},{"rename":{"overwrite":true,"path":"/d","to":"/e"}},{"remove":{"exclude":["keep.tmp"],"include":["**/*.tmp"]}},{"remove":{"path":"/e/old"}},{"link":{"overwrite":true,"path":"/l","target":"e"}},{"mode":{"mode":"4755","path":"/e"}},{"mode":{"exclude":["e/x"],"include":["e/**"],"mode":"0644"}}]}""",
             json);
-        Assert.Equal(json, Encoding.UTF8.GetString(SpecJson.Serialize(SpecJson.Deserialize(Encoding.UTF8.GetBytes(json)))));
+        Assert.Equal(json, Encoding.UTF8.GetString(SpecJson.Serialize(SpecJson.Deserialize(Encoding.UTF8.GetBytes(json)).Model)));
     }
 
     [Fact]

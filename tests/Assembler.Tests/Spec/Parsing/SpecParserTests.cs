@@ -29,8 +29,8 @@ public sealed class SpecParserTests
              "steps": [{"copy": {"from": "app", "path": "a.txt", "to": "/a.txt"}}]}
             """;
 
-        var fromJson = SpecDocument.Load(json).GetValidSpec();
-        var fromYaml = SpecDocument.Load(Valid).GetValidSpec();
+        var fromJson = SpecDocument.Load(json).GetValidSpec().Model;
+        var fromYaml = SpecDocument.Load(Valid).GetValidSpec().Model;
 
         Assert.Equal(SpecJson.Serialize(fromYaml), SpecJson.Serialize(fromJson));
     }
@@ -109,7 +109,7 @@ public sealed class SpecParserTests
     {
         var text = Valid.Replace("to: /a.txt", "to: /a.txt\n      overwrite: True\n      mode: !!str 0755", StringComparison.Ordinal);
 
-        var copy = Assert.IsType<CopyStep>(SpecDocument.Load(text).GetValidSpec().Steps[0]);
+        var copy = Assert.IsType<CopyStep>(SpecDocument.Load(text).GetValidSpec().Model.Steps[0]);
 
         Assert.True(copy.Overwrite);
         Assert.Equal("0755", copy.Mode);
