@@ -108,10 +108,13 @@ public static class SpecValidator
     /// </summary>
     internal static IReadOnlyList<SpecError> ValidateMediaTypes(string path, IReadOnlyList<string> mediaTypes)
     {
-        var structural = new List<SpecError>();
-        if (mediaTypes.Count > SpecLimits.MaxMediaTypes)
+        // In document order, as a whole spec's errors are: the list's own first, then each entry's. A schema error at
+        // the list or an entry leaves out the rule's error under it, as in Validate.
+        var errors = new List<SpecError>();
+        var tooMany = mediaTypes.Count > SpecLimits.MaxMediaTypes;
+        if (tooMany)
         {
-            structural.Add(new SpecError(path, SpecPosition.None, $"has more than {SpecLimits.MaxMediaTypes} entries"));
+            errors.Add(new SpecError(path, SpecPosition.None, $"has more than {SpecLimits.MaxMediaTypes} entries"));
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -120,28 +123,24 @@ public static class SpecValidator
         {
             var item = FieldPath.Index(path, i);
             var mediaType = mediaTypes[i];
+            var structural = errors.Count;
             if (mediaType.Length == 0)
             {
-                structural.Add(new SpecError(item, SpecPosition.None, "must not be empty"));
+                errors.Add(new SpecError(item, SpecPosition.None, "must not be empty"));
             }
             else if (mediaType.Length > SpecLimits.MaxMediaTypeLength)
             {
-                structural.Add(new SpecError(item, SpecPosition.None, $"is longer than {SpecLimits.MaxMediaTypeLength} characters"));
+                errors.Add(new SpecError(item, SpecPosition.None, $"is longer than {SpecLimits.MaxMediaTypeLength} characters"));
             }
 
             if (!seen.Add(mediaType) && !twice)
             {
                 // The schema names the first repeat only.
                 twice = true;
-                structural.Add(new SpecError(item, SpecPosition.None, $"\"{SpecPath.Show(mediaType)}\" is listed twice"));
+                errors.Add(new SpecError(item, SpecPosition.None, $"\"{SpecPath.Show(mediaType)}\" is listed twice"));
             }
-        }
 
-        var errors = new List<SpecError>(structural);
-        for (var i = 0; i < mediaTypes.Count; i++)
-        {
-            var item = FieldPath.Index(path, i);
-            if (NameRules.MediaTypeProblem(mediaTypes[i]) is { } problem && !structural.Any(s => FieldPath.IsWithin(item, s.Path)))
+            if (!tooMany && errors.Count == structural && NameRules.MediaTypeProblem(mediaType) is { } problem)
             {
                 errors.Add(new SpecError(item, SpecPosition.None, problem));
             }
