@@ -3,7 +3,6 @@ using OrasAssemble.Artifacts;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Cli;

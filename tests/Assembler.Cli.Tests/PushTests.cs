@@ -2,7 +2,6 @@ using System.Globalization;
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;

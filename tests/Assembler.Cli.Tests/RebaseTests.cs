@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.TestSupport;
 using OrasAssemble.Tests.Fixtures;

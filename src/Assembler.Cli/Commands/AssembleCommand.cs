@@ -6,7 +6,6 @@ using OrasAssemble.Cli.Specs;
 using OrasAssemble.Execution;
 using OrasAssemble.IO;
 using OrasAssemble.Spec;
-using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.Cli.Commands;
 

@@ -4,7 +4,6 @@ using OrasAssemble.Cli.Targets;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using OrasAssemble.Spec;
-using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;
 

@@ -2,9 +2,7 @@ using System.Globalization;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
-using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 

@@ -1,7 +1,6 @@
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.Artifacts;

@@ -2,12 +2,10 @@ using System.Runtime.Versioning;
 using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
-using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
-using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.Execution;

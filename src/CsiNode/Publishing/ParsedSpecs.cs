@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using OrasAssemble.Spec;
-using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.CsiNode.Publishing;
 

@@ -6,7 +6,6 @@ using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 

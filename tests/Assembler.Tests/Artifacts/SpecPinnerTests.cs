@@ -2,7 +2,6 @@ using OrasAssemble.Artifacts;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;

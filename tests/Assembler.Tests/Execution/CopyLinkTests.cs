@@ -3,7 +3,6 @@ using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;
 using OrasAssemble.Tests.TestSupport;

@@ -6,7 +6,6 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
-using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 

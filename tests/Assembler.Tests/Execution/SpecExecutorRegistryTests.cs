@@ -5,7 +5,6 @@ using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
-using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;

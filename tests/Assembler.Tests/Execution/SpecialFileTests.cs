@@ -4,7 +4,6 @@ using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 

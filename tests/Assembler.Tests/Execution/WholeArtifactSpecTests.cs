@@ -5,7 +5,6 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;

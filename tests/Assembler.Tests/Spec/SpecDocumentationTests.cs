@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 

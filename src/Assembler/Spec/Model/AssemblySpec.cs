@@ -6,8 +6,9 @@ namespace OrasAssemble.Spec.Model;
 /// <summary>
 /// An assembly spec, v1: which artifacts and images to read (<see cref="Sources"/>) and what to do with their
 /// files (<see cref="Steps"/>), in order, to build the tree that is mounted into pods. Field meanings are
-/// defined by spec/assembly-spec.md. A value of this type is not necessarily valid: parse and validate
-/// through <see cref="SpecDocument"/>, or check one built in code with <see cref="SpecValidator"/>.
+/// defined by spec/assembly-spec.md. A value of this type is not necessarily valid, and the executor does not take
+/// one: parsing and validating through <see cref="SpecDocument"/> gives the <see cref="ValidSpec"/> it runs, whose
+/// <see cref="ValidSpec.Model"/> this is. Check one built in code with <see cref="SpecValidator"/>.
 /// </summary>
 public sealed record AssemblySpec
 {

@@ -1,4 +1,3 @@
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.Tests.Spec.Model;

@@ -1,5 +1,4 @@
 using System.Text;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Spec.Parsing;
 

@@ -1,4 +1,3 @@
-using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;
 
