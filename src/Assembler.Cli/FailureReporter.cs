@@ -1,7 +1,10 @@
 using System.Security.Authentication;
 using OrasAssemble.Failures;
 using OrasAssemble.Registry;
+using OrasAssemble.Registry.Auth;
+using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Cli;
 

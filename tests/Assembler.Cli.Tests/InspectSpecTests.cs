@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
@@ -64,7 +64,7 @@ public sealed class InspectSpecTests(AnonymousRegistryFixture fixture) : IClassF
         var root = report.RootElement;
         Assert.Equal("application/vnd.oras-assemble.spec.v1", root.GetProperty("artifactType").GetString());
         Assert.Equal($"{Server.Host}/ispec/jre:17@{baseIndex.Digest}", root.GetProperty("annotations").GetProperty("land.oras.assemble.base").GetString());
-        var canonical = SpecJson.Serialize((await SpecDocument.LoadFileAsync(file)).GetValidSpec());
+        var canonical = SpecJson.Serialize((await SpecDocument.LoadFileAsync(file)).GetValidSpec().Model);
         var layer = root.GetProperty("layers")[0];
         Assert.Equal(Digest.ComputeSha256(canonical), layer.GetProperty("digest").GetString());
         Assert.Equal(canonical.Length, layer.GetProperty("size").GetInt32());

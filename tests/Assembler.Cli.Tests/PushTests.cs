@@ -2,7 +2,7 @@ using System.Globalization;
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
@@ -53,7 +53,7 @@ public sealed class PushTests(AnonymousRegistryFixture fixture) : IClassFixture<
         var layer = Assert.Single(manifest.Layers);
         Assert.Equal("application/vnd.oras-assemble.spec.v1+json", layer.MediaType);
         Assert.Equal("assembly.json", layer.Title);
-        var expected = SpecJson.Serialize((await SpecDocument.LoadFileAsync(file)).GetValidSpec());
+        var expected = SpecJson.Serialize((await SpecDocument.LoadFileAsync(file)).GetValidSpec().Model);
         Assert.Equal(expected, await TestBlobs.ReadAsync(repository, layer));
         Assert.Contains("\"mode\":\"0755\"", System.Text.Encoding.UTF8.GetString(expected), StringComparison.Ordinal);
 
@@ -95,7 +95,7 @@ public sealed class PushTests(AnonymousRegistryFixture fixture) : IClassFixture<
         Assert.Equal(0, push.ExitCode);
         var repository = client.GetRepository($"{Server.Host}/lock/spec");
         var manifest = OciJson.Deserialize<Manifest>(await TestBlobs.ReadAsync(repository, await repository.ResolveAsync("1")), "manifest");
-        var spec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, manifest.Layers[0]));
+        var spec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, manifest.Layers[0])).Model;
         Assert.Equal($"{Server.Host}/lock/app@{app}", spec.Sources["app"].Ref);
         Assert.Equal($"{Server.Host}/lock/conf:1@{conf}", spec.Sources["conf"].Ref);
         Assert.Equal($"{Server.Host}/lock/base@{baseIndex.Digest}", spec.Base!.Image);

@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
@@ -49,7 +50,7 @@ public sealed class RebaseTests(AnonymousRegistryFixture fixture) : IClassFixtur
         Assert.True(string.CompareOrdinal(manifest.Annotations[Annotations.Created], oldManifest.Annotations[Annotations.Created]) >= 0);
 
         // The spec layer is the old spec with base.image replaced, byte for byte in canonical form.
-        var oldSpec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, Assert.Single(oldManifest.Layers)));
+        var oldSpec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, Assert.Single(oldManifest.Layers))).Model;
         var newLayer = Assert.Single(manifest.Layers);
         var expected = SpecJson.Serialize(oldSpec with { Base = oldSpec.Base! with { Image = $"{Server.Host}/rb1/base-b:1" } });
         Assert.Equal(expected, await TestBlobs.ReadAsync(repository, newLayer));
@@ -134,7 +135,7 @@ public sealed class RebaseTests(AnonymousRegistryFixture fixture) : IClassFixtur
         Assert.NotEqual(toIndex.Stdout.Trim(), (await repository.ResolveAsync("1")).Digest);
         var manifest = OciJson.Deserialize<Manifest>(await TestBlobs.ReadAsync(repository, await repository.ResolveAsync("2")), "manifest");
         Assert.Equal($"{Server.Host}/rb3/base-index:2@{index.Digest}", manifest.Annotations![SpecArtifact.BaseAnnotation]);
-        var spec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, manifest.Layers[0]));
+        var spec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, manifest.Layers[0])).Model;
         Assert.Equal("linux/amd64", spec.Base!.Platform);
 
         var history = await CliProcess.RunAsync("history", "--plain-http", $"{Server.Host}/rb3/spec:2", "--output", "json");
@@ -168,7 +169,7 @@ public sealed class RebaseTests(AnonymousRegistryFixture fixture) : IClassFixtur
         Assert.True(rebase.ExitCode == 0, rebase.ToString());
         var repository = client.GetRepository($"{Server.Host}/rb4/spec");
         var manifest = OciJson.Deserialize<Manifest>(await TestBlobs.ReadAsync(repository, await repository.ResolveAsync("1")), "manifest");
-        var spec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, manifest.Layers[0]));
+        var spec = SpecJson.Deserialize(await TestBlobs.ReadAsync(repository, manifest.Layers[0])).Model;
         Assert.Equal($"{Server.Host}/rb4/base-b@{baseB.Digest}", spec.Base!.Image);
         Assert.Equal(2, withoutBase.ExitCode);
         Assert.Equal($"Error: {Server.Host}/rb4/files:1: the spec has no base image to rebase (it has no base field)\n", withoutBase.Stderr);

@@ -1,7 +1,7 @@
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Webhook.Tests.TestSupport;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Newtonsoft.Json.Linq;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
 namespace OrasAssemble.Webhook.Tests;

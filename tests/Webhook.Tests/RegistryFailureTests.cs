@@ -4,10 +4,10 @@ using System.Text.Json.Nodes;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
-using OrasAssemble.TestSupport;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Tests.TestSupport;
 

@@ -9,7 +9,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Webhook.Metrics;

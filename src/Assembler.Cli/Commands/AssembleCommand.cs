@@ -85,7 +85,7 @@ internal static class AssembleCommand
         return command;
     }
 
-    private static async Task<AssemblySpec> LoadSpecAsync(CommandContext context, string argument, CancellationToken cancellationToken)
+    private static async Task<ValidSpec> LoadSpecAsync(CommandContext context, string argument, CancellationToken cancellationToken)
     {
         if (SpecFile.NamesSpecFile(argument))
         {

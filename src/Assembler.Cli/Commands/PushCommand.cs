@@ -37,13 +37,15 @@ internal static class PushCommand
         };
         VerbAction.Set(command, global, terminal, async (parseResult, context, cancellationToken) =>
         {
-            var spec = await SpecFile.LoadAsync(parseResult.GetValue(file)!, cancellationToken).ConfigureAwait(false);
-            if (spec.Sources.FirstOrDefault(s => OciLayoutReference.IsLayoutReference(s.Value.Ref)) is { Key: { } local, Value: { } layoutSource })
+            var valid = await SpecFile.LoadAsync(parseResult.GetValue(file)!, cancellationToken).ConfigureAwait(false);
+            if (valid.Sources.FirstOrDefault(s => s.Layout is not null) is { } layoutSource)
             {
                 // Whoever reads a pushed spec (a node, another machine) does not have this machine's directories.
                 throw new UsageException(
-                    $"sources.{local}: {layoutSource.Ref} names a local OCI layout, which a pushed spec cannot: push its content to a registry and name it there");
+                    $"sources.{layoutSource.Name}: {layoutSource.Ref} names a local OCI layout, which a pushed spec cannot: push its content to a registry and name it there");
             }
+
+            var spec = valid.Model;
 
             var target = context.ParseReference(parseResult.GetValue(reference)!);
             if (target.Digest is not null)

@@ -60,7 +60,7 @@ internal static class RebaseCommand
 
             var store = await context.OpenAsync(target, forWriting: false, cancellationToken).ConfigureAwait(false);
             var previous = await SpecArtifactReader.ReadAsync(store.Store, store.ContentReference, target.ToString(), cancellationToken).ConfigureAwait(false);
-            if (previous.Spec.Base is null)
+            if (previous.Spec.Model.Base is null)
             {
                 throw new UsageException($"{target}: the spec has no base image to rebase (it has no base field)");
             }
@@ -79,7 +79,7 @@ internal static class RebaseCommand
 
             if (parseResult.GetValue(format) == "json")
             {
-                RevisionWriter.WriteJson(new RebaseSummary(pushed.Digest, previous.ManifestDescriptor.Digest, rebased.PinnedBase, rebased.Artifact.Spec.Base!.Image,
+                RevisionWriter.WriteJson(new RebaseSummary(pushed.Digest, previous.ManifestDescriptor.Digest, rebased.PinnedBase, rebased.Artifact.Spec.Model.Base!.Image,
                     parseResult.GetValue(tagOption) ?? DefaultTag(target), rebased.CheckedPlatforms.Select(p => p.ToString()).ToList(), forced), context.Terminal.Out);
             }
             else

@@ -4,6 +4,9 @@ using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Cli.Inspection;
@@ -25,7 +28,7 @@ internal sealed class SpecDetailProvider(ITargetLocator locator, Platform defaul
         AssemblySpec spec;
         try
         {
-            spec = await SpecArtifactReader.ReadSpecAsync(target.Store, manifest, target.Reference.ToString(), cancellationToken).ConfigureAwait(false);
+            spec = (await SpecArtifactReader.ReadSpecAsync(target.Store, manifest, target.Reference.ToString(), cancellationToken).ConfigureAwait(false)).Model;
         }
         catch (InvalidSpecException invalid)
         {

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Cli.Specs;
 
@@ -42,7 +44,7 @@ internal static class SpecFile
     /// <summary>Reads and validates <paramref name="path"/>; every problem names the file as the user wrote it.</summary>
     /// <exception cref="UsageException">The file does not exist or cannot be read.</exception>
     /// <exception cref="InvalidSpecException">The spec has errors.</exception>
-    public static async Task<AssemblySpec> LoadAsync(string path, CancellationToken cancellationToken)
+    public static async Task<ValidSpec> LoadAsync(string path, CancellationToken cancellationToken)
     {
         var document = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
         return document.GetValidSpec(path);

@@ -8,6 +8,7 @@ using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.Execution;
@@ -36,17 +37,14 @@ public sealed class SpecExecutor
         _options.Limits.Validate();
     }
 
-    /// <summary>The digest of a spec: of its canonical JSON, which is what a spec artifact's layer holds.</summary>
-    public static string SpecDigest(AssemblySpec spec) => Digest.ComputeSha256(SpecJson.Serialize(spec));
-
-    public async Task<AssembledTree> AssembleAsync(AssemblySpec spec, CancellationToken cancellationToken = default)
+    public async Task<AssembledTree> AssembleAsync(ValidSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var specDigest = SpecDigest(spec);
+        var specDigest = spec.Digest;
         var platform = _options.DefaultPlatform ?? Platform.Current;
         var pin = Sha256Hex($"pin\n{ExecutorVersion}\n{specDigest}\n{_locator.Identity}\n{platform}");
         // A local layout is cheap to read and its tags move under it: a spec with one is always resolved.
-        var readsLayouts = spec.Sources.Values.Any(s => OciLayoutReference.IsLayoutReference(s.Ref));
+        var readsLayouts = spec.Sources.Any(s => s.Layout is not null);
         if (_options.PullPolicy == PullPolicy.IfNotPresent && !readsLayouts && _cache.FindPinnedTree(pin) is { } pinned)
         {
             Report($"tree {pinned} is cached; no registry asked");
@@ -70,33 +68,29 @@ public sealed class SpecExecutor
 
     // ---- resolving ---------------------------------------------------------------------------------------------
 
-    private async Task<IReadOnlyList<ResolvedSource>> ResolveSourcesAsync(AssemblySpec spec, Platform defaultPlatform, LayoutSources layouts, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ResolvedSource>> ResolveSourcesAsync(ValidSpec spec, Platform defaultPlatform, LayoutSources layouts, CancellationToken cancellationToken)
     {
-        var basePlatform = spec.Base?.Platform is { } bp ? Platform.Parse(bp) : null;
-        var tasks = spec.Sources.Select(pair =>
-        {
-            var platform = pair.Value.Platform is { } p ? Platform.Parse(p) : basePlatform ?? defaultPlatform;
-            return ResolveSourceAsync(pair.Key, pair.Value, platform, layouts, cancellationToken);
-        });
+        var tasks = spec.Sources.Select(source =>
+            ResolveSourceAsync(source, source.Platform ?? spec.BasePlatform ?? defaultPlatform, layouts, cancellationToken));
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private async Task<ResolvedSource> ResolveSourceAsync(string name, SourceSpec source, Platform platform, LayoutSources layouts, CancellationToken cancellationToken)
+    private async Task<ResolvedSource> ResolveSourceAsync(ValidSource source, Platform platform, LayoutSources layouts, CancellationToken cancellationToken)
     {
+        var name = source.Name;
         var where = $"sources.{name}";
         try
         {
             LocatedTarget located;
             string shown;
-            if (OciLayoutReference.IsLayoutReference(source.Ref))
+            if (source.Layout is { } layout)
             {
-                var layout = OciLayoutReference.Parse(source.Ref);
                 located = new LocatedTarget(await layouts.OpenAsync(where, layout, cancellationToken).ConfigureAwait(false), layout.ContentReference);
                 shown = layout.ToString();
             }
             else
             {
-                var reference = Reference.Parse(source.Ref);
+                var reference = source.Reference!;
                 located = _locator.Locate(reference);
                 shown = reference.ToString();
             }
@@ -108,7 +102,7 @@ public sealed class SpecExecutor
                 throw new AssemblyException(where, $"{source.Ref} is an assembly spec; specs do not nest");
             }
 
-            var layers = resolved.LayersFor(source);
+            var layers = resolved.LayersFor(source.Model);
             if (layers.Count == 0)
             {
                 throw new AssemblyException(where, manifest.Layers.Count == 0
@@ -122,7 +116,7 @@ public sealed class SpecExecutor
             }
 
             Report($"{where}: {source.Ref} is {descriptor.Digest} ({(isImage ? "image" : "artifact")}, {layers.Count} layer(s))");
-            return new ResolvedSource(name, source, shown, located, descriptor, isImage, layers);
+            return new ResolvedSource(name, shown, located, descriptor, isImage, layers);
         }
         catch (Exception e) when (Failure.IsAboutInput(e))
         {
@@ -146,7 +140,7 @@ public sealed class SpecExecutor
     // ---- building ----------------------------------------------------------------------------------------------
 
     /// <returns>How many device nodes and FIFOs the sources held that the tree leaves out, and whether owners were lost.</returns>
-    private async Task<BuildOutcome> BuildAsync(AssemblySpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
+    private async Task<BuildOutcome> BuildAsync(ValidSpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
     {
         await FetchBlobsAsync(sources, cancellationToken).ConfigureAwait(false);
         // Beside the tree being built and named after it, so its build lock guards both.
@@ -154,7 +148,7 @@ public sealed class SpecExecutor
         Directory.CreateDirectory(stage);
         try
         {
-            var limits = _options.Limits with { AllowSetuid = spec.Options.AllowSetuid };
+            var limits = _options.Limits with { AllowSetuid = spec.AllowSetuid };
             var budget = TreeBudget.For(limits);
             var views = new Dictionary<string, string>(StringComparer.Ordinal);
             var owners = new Ownership(_options.MayChown);
@@ -174,7 +168,7 @@ public sealed class SpecExecutor
                 views[source.Name] = view;
             }
 
-            new StepRunner(tree, views, spec.Options.AllowSetuid, budget, owners).Run(spec.Steps, cancellationToken);
+            new StepRunner(tree, views, spec.AllowSetuid, budget, owners).Run(spec.Steps, cancellationToken);
             if (owners.NotKept)
             {
                 Report("owners were not kept: the tree's files belong to the user that assembled it (only root can give files to other users)");
@@ -259,7 +253,7 @@ public sealed class SpecExecutor
     private readonly record struct BuildOutcome(long SkippedSpecialFiles, bool OwnersNotKept);
 
     private sealed record ResolvedSource(
-        string Name, SourceSpec Spec, string Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)
+        string Name, string Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)
     {
         public ResolvedSourceSummary Summary() => new(
             Name, Reference, Manifest.Digest, IsImage, Layers.Select(l => l.Digest).ToList(), Layers.Sum(l => l.Size));

@@ -8,10 +8,10 @@ namespace OrasAssemble.Execution;
 [UnsupportedOSPlatform("windows")]
 internal sealed partial class StepRunner
 {
-    private void Copy(CopyStep step)
+    private void Copy(ValidCopyStep step)
     {
         var view = _views.TryGetValue(step.From, out var v) ? v : throw new StepException($"source \"{step.From}\" is not defined");
-        var named = SpecPath.Normalize(step.Path ?? SpecPath.Root);
+        var named = step.Path;
         var from = InSource(view, named, step.From);
         var fromFull = InView(view, from);
         var kind = DiskEntry.Probe(fromFull);
@@ -20,14 +20,10 @@ internal sealed partial class StepRunner
             throw new StepException($"path {named} does not exist in source {step.From}");
         }
 
-        UnixFileMode? mode = step.Mode is null ? null : Sanitize(SpecMode.Parse(step.Mode));
-        (uint, uint)? owner = step.Owner is null ? null : SpecOwner.Parse(step.Owner);
-        var scope = new CopyScope(view, step.From, from, step.Overwrite, mode, owner, step.Links != CopyStep.RefuseLinks);
+        var scope = new CopyScope(view, step.From, from, step.Overwrite, step.Mode, step.Owner, step.CopyLinks);
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
-            var to = SpecPath.IsDirectoryForm(step.To)
-                ? (from == SpecPath.Root ? SpecPath.Normalize(step.To) : SpecPath.Combine(step.To, SpecPath.Name(from)))
-                : SpecPath.Normalize(step.To);
+            var to = step.IntoDirectory && from != SpecPath.Root ? SpecPath.Combine(step.To, SpecPath.Name(from)) : step.To;
             CopyEntry(scope, from, to, kind);
             return;
         }
@@ -37,8 +33,7 @@ internal sealed partial class StepRunner
             throw new StepException($"path {from} in source {step.From} is not a directory, so include and exclude cannot select in it");
         }
 
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var (include, exclude) = (step.Include, step.Exclude);
         var selected = 0;
         foreach (var (relative, entryKind) in Walk(fromFull, ""))
         {

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using OrasAssemble.Layers;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.Execution;
 
@@ -42,7 +43,7 @@ internal sealed partial class StepRunner
         _tree = new ConfinedTree(root, owners, allowSetuid);
     }
 
-    public void Run(IReadOnlyList<StepSpec> steps, CancellationToken cancellationToken)
+    public void Run(IReadOnlyList<ValidStep> steps, CancellationToken cancellationToken)
     {
         // The root starts as a 0755 directory; a mode step may change it.
         File.SetUnixFileMode(_root, ConfinedTree.DirectoryMode);
@@ -55,19 +56,19 @@ internal sealed partial class StepRunner
             {
                 switch (step)
                 {
-                    case CopyStep copy:
+                    case ValidCopyStep copy:
                         Copy(copy);
                         break;
-                    case RenameStep rename:
+                    case ValidRenameStep rename:
                         Rename(rename);
                         break;
-                    case RemoveStep remove:
+                    case ValidRemoveStep remove:
                         Remove(remove);
                         break;
-                    case LinkStep link:
+                    case ValidLinkStep link:
                         Link(link);
                         break;
-                    case ModeStep mode:
+                    case ValidModeStep mode:
                         SetMode(mode);
                         break;
                     default:
@@ -91,11 +92,10 @@ internal sealed partial class StepRunner
 
     // ---- rename, remove, link, mode ------------------------------------------------------------------------------
 
-    private void Rename(RenameStep step)
+    private void Rename(ValidRenameStep step)
     {
-        var from = SpecPath.Normalize(step.Path);
+        var (from, to) = (step.From, step.To);
         var kind = Existing(from);
-        var to = SpecPath.IsDirectoryForm(step.To) ? SpecPath.Combine(step.To, SpecPath.Name(from)) : SpecPath.Normalize(step.To);
         if (SpecPath.IsWithin(to, from))
         {
             throw new StepException($"cannot move {from} into itself ({to})");
@@ -134,17 +134,15 @@ internal sealed partial class StepRunner
         }
     }
 
-    private void Remove(RemoveStep step)
+    private void Remove(ValidRemoveStep step)
     {
-        if (step.Path is not null)
+        if (step.Path is { } named)
         {
-            var path = SpecPath.Normalize(step.Path);
-            Delete(path, Existing(path));
+            Delete(named, Existing(named));
             return;
         }
 
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var (include, exclude) = (step.Include, step.Exclude);
         var doomed = Walk(_root, "")
             .Where(e => include.Any(g => g.IsMatch(e.Relative)) && !exclude.Any(g => g.IsMatch(e.Relative)))
             .ToList();
@@ -164,10 +162,9 @@ internal sealed partial class StepRunner
         }
     }
 
-    private void Link(LinkStep step)
+    private void Link(ValidLinkStep step)
     {
-        var path = SpecPath.Normalize(step.Path);
-        var target = step.Target.StartsWith('/') ? SpecPath.RelativeLink(path, SpecPath.Normalize(step.Target)) : step.Target;
+        var (path, target) = (step.Path, step.Target);
         EnsureParents(path);
         var existing = DiskEntry.Probe(Full(path));
         if (existing != EntryKind.Missing)
@@ -186,12 +183,11 @@ internal sealed partial class StepRunner
         _placed.Add(path);
     }
 
-    private void SetMode(ModeStep step)
+    private void SetMode(ValidModeStep step)
     {
-        var mode = Sanitize(SpecMode.Parse(step.Mode));
-        if (step.Path is not null)
+        var mode = step.Mode;
+        if (step.Path is { } path)
         {
-            var path = SpecPath.Normalize(step.Path);
             if (Existing(path) == EntryKind.Symlink)
             {
                 throw new StepException($"{path} is a link; a link has no mode of its own");
@@ -201,8 +197,7 @@ internal sealed partial class StepRunner
             return;
         }
 
-        var include = step.Include.Select(Glob.Parse).ToList();
-        var exclude = step.Exclude.Select(Glob.Parse).ToList();
+        var (include, exclude) = (step.Include, step.Exclude);
         foreach (var (relative, kind) in Walk(_root, ""))
         {
             if (kind != EntryKind.Symlink && include.Any(g => g.IsMatch(relative)) && !exclude.Any(g => g.IsMatch(relative)))

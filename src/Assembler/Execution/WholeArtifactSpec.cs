@@ -1,5 +1,8 @@
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 
 namespace OrasAssemble.Execution;
 
@@ -20,20 +23,30 @@ public static class WholeArtifactSpec
     /// </param>
     /// <param name="mediaTypes">Only layers of these media types are extracted; empty means all.</param>
     /// <exception cref="InvalidSpecException">A media type is malformed or listed twice; the errors name it.</exception>
-    public static AssemblySpec Create(Reference reference, IReadOnlyList<string> mediaTypes)
+    public static ValidSpec Create(Reference reference, IReadOnlyList<string> mediaTypes)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(mediaTypes);
-        var spec = new AssemblySpec
+
+        // The reference is parsed already and the rest is fixed: only the media types come from outside.
+        var errors = SpecValidator.ValidateMediaTypes($"sources.{SourceName}.mediaTypes", mediaTypes);
+        if (errors.Count > 0)
+        {
+            throw new InvalidSpecException(errors);
+        }
+
+        var source = new SourceSpec { Ref = reference.ToString(), MediaTypes = mediaTypes };
+        var copy = new CopyStep { From = SourceName, Path = SpecPath.Root, To = SpecPath.Root };
+        var model = new AssemblySpec
         {
             Metadata = new SpecMetadata { Name = "whole-artifact" },
-            Sources = new Dictionary<string, SourceSpec>(StringComparer.Ordinal)
-            {
-                [SourceName] = new SourceSpec { Ref = reference.ToString(), MediaTypes = mediaTypes },
-            },
-            Steps = [new CopyStep { From = SourceName, Path = SpecPath.Root, To = SpecPath.Root }],
+            Sources = new Dictionary<string, SourceSpec>(StringComparer.Ordinal) { [SourceName] = source },
+            Steps = [copy],
         };
-        var errors = SpecValidator.Validate(spec);
-        return errors.Count == 0 ? spec : throw new InvalidSpecException(errors);
+        ValidStep[] steps =
+        [
+            new ValidCopyStep(SourceName, SpecPath.Root, [], [], SpecPath.Root, IntoDirectory: true, Mode: null, Owner: null, Overwrite: false, CopyLinks: true),
+        ];
+        return new ValidSpec(model, SpecJson.Serialize(model), [new ValidSource(SourceName, source, reference, layout: null, platform: null)], steps, basePlatform: null);
     }
 }

@@ -8,7 +8,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.SpecArtifacts;
 
 namespace OrasAssemble.Failures;

@@ -12,9 +12,9 @@ public sealed class ParsedSpecs
 {
     public const int MaxEntries = 256;
 
-    private readonly ConcurrentDictionary<string, AssemblySpec> _specs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ValidSpec> _specs = new(StringComparer.Ordinal);
 
-    public AssemblySpec GetOrParse(string digest, Func<AssemblySpec> parse)
+    public ValidSpec GetOrParse(string digest, Func<ValidSpec> parse)
     {
         if (_specs.TryGetValue(digest, out var known))
         {

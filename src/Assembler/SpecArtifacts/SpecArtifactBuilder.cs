@@ -2,7 +2,8 @@ using System.Globalization;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.SpecArtifacts;
@@ -28,11 +29,7 @@ public static class SpecArtifactBuilder
     public static SpecArtifactContent Build(AssemblySpec spec, string? pinnedBase, DateTimeOffset created, Descriptor? subject = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = SpecValidator.Validate(spec);
-        if (errors.Count > 0)
-        {
-            throw new InvalidSpecException(errors);
-        }
+        var valid = SpecValidator.Require(spec);
 
         var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -58,7 +55,7 @@ public static class SpecArtifactBuilder
             annotations[SpecArtifact.MountPathAnnotation] = mount.Path;
         }
 
-        var layerBytes = SpecJson.Serialize(spec);
+        var layerBytes = valid.Json.ToArray();
         var layer = Descriptor.Create(layerBytes, SpecArtifact.LayerMediaType) with
         {
             Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal) { [Annotations.Title] = SpecArtifact.LayerTitle },
@@ -72,7 +69,7 @@ public static class SpecArtifactBuilder
             Annotations = annotations,
         };
         var manifestBytes = OciJson.Serialize(manifest);
-        return new SpecArtifactContent(spec, Descriptor.Create(manifestBytes, MediaTypes.ImageManifest), manifest, manifestBytes, layer, layerBytes);
+        return new SpecArtifactContent(valid, Descriptor.Create(manifestBytes, MediaTypes.ImageManifest), manifest, manifestBytes, layer, layerBytes);
     }
 
     /// <summary>

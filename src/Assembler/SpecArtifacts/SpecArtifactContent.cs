@@ -5,7 +5,7 @@ namespace OrasAssemble.SpecArtifacts;
 
 /// <summary>A spec artifact: the spec, its manifest and its one layer, each with the exact bytes stored.</summary>
 public sealed record SpecArtifactContent(
-    AssemblySpec Spec,
+    ValidSpec Spec,
     Descriptor ManifestDescriptor,
     Manifest Manifest,
     byte[] ManifestBytes,

@@ -2,6 +2,9 @@ using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.SpecArtifacts;
@@ -61,12 +64,12 @@ public static class SpecArtifactReader
     /// <summary>The spec a spec artifact's manifest holds, read from its layer.</summary>
     /// <exception cref="NotASpecArtifactException">The manifest is not a spec artifact, or its spec layer is missing, doubled or too large.</exception>
     /// <exception cref="InvalidSpecException">The spec layer does not hold a valid spec.</exception>
-    public static async Task<AssemblySpec> ReadSpecAsync(IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken = default) =>
+    public static async Task<ValidSpec> ReadSpecAsync(IFetchable store, Manifest manifest, string origin, CancellationToken cancellationToken = default) =>
         (await ReadLayerAsync(store, manifest, origin, null, cancellationToken).ConfigureAwait(false)).Spec;
 
     /// <summary>As <see cref="ReadSpecAsync(IFetchable, Manifest, string, CancellationToken)"/>, for a host that reads the same specs again.</summary>
     /// <param name="parsed">Specs already read, by layer digest: a layer whose spec is there is fetched but not parsed again.</param>
-    public static async Task<AssemblySpec> ReadSpecAsync(
+    public static async Task<ValidSpec> ReadSpecAsync(
         IFetchable store, Manifest manifest, string origin, ParsedSpecs parsed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parsed);
@@ -104,8 +107,8 @@ public static class SpecArtifactReader
         if (baseImage is null || mountPath is null)
         {
             var spec = await ReadSpecAsync(store, manifest, origin, cancellationToken).ConfigureAwait(false);
-            baseImage ??= spec.Base?.Image;
-            mountPath ??= spec.Mount?.Path;
+            baseImage ??= spec.Model.Base?.Image;
+            mountPath ??= spec.Model.Mount?.Path;
         }
 
         return new SpecArtifactSummary(baseImage, mountPath);
@@ -135,7 +138,7 @@ public static class SpecArtifactReader
         }
     }
 
-    private static async Task<(Descriptor Layer, byte[] Json, AssemblySpec Spec)> ReadLayerAsync(
+    private static async Task<(Descriptor Layer, byte[] Json, ValidSpec Spec)> ReadLayerAsync(
         IFetchable store, Manifest manifest, string origin, ParsedSpecs? parsed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);

@@ -1,6 +1,6 @@
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.SpecArtifacts;
 
@@ -63,7 +63,7 @@ public static class SpecHistory
         if (baseImage is null)
         {
             // Pushed with --no-pin-base (or by another tool): the spec itself still says which base it meant.
-            baseImage = (await SpecArtifactReader.ReadSpecAsync(store, manifest, origin, cancellationToken).ConfigureAwait(false)).Base?.Image;
+            baseImage = (await SpecArtifactReader.ReadSpecAsync(store, manifest, origin, cancellationToken).ConfigureAwait(false)).Model.Base?.Image;
         }
 
         return new SpecRevision(descriptor.Basic(), baseImage, Annotation(manifest.Annotations, Annotations.Created), manifest.Subject?.Basic());

@@ -2,7 +2,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.SpecArtifacts;
 

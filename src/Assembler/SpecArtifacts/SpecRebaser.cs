@@ -2,7 +2,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Failures;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
 
 namespace OrasAssemble.SpecArtifacts;
 
@@ -26,7 +26,7 @@ public sealed class SpecRebaser(ITargetLocator locator, long maxManifestBytes = 
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(newBase);
-        var oldBase = previous.Spec.Base ?? throw new InvalidOperationException("the spec has no base image to rebase (it has no base field)");
+        var oldBase = previous.Spec.Model.Base ?? throw new InvalidOperationException("the spec has no base image to rebase (it has no base field)");
         var newReference = Reference.Parse(newBase);
         var offered = await Guard("--base", () => BaseImagePlatforms.ReadAsync(locator.Locate(newReference), newBase, maxManifestBytes, cancellationToken))
             .ConfigureAwait(false);
@@ -44,7 +44,7 @@ public sealed class SpecRebaser(ITargetLocator locator, long maxManifestBytes = 
             }
         }
 
-        var spec = previous.Spec with { Base = oldBase with { Image = NewImageText(oldBase.Image, newBase, newReference, offered.Root.Digest) } };
+        var spec = previous.Spec.Model with { Base = oldBase with { Image = NewImageText(oldBase.Image, newBase, newReference, offered.Root.Digest) } };
         var pinned = newReference.WithDigest(offered.Root.Digest).ToString();
         var artifact = SpecArtifactBuilder.Build(spec, pinned, created, previous.ManifestDescriptor);
         return new RebasedSpec(artifact, pinned, required);

@@ -14,6 +14,8 @@ using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Text;
 
@@ -85,7 +87,7 @@ internal sealed class TreePreparer(
         started = metrics.Phase(PublishPhase.Credentials, started);
 
         string? digest = null;
-        AssemblySpec spec;
+        ValidSpec spec;
         if (attributes.Reference is { } reference)
         {
             Authorize(request.Pod, reference);
@@ -97,9 +99,9 @@ internal sealed class TreePreparer(
         }
 
         RefuseLayoutSources(spec);
-        foreach (var source in spec.Sources.Values)
+        foreach (var source in spec.Sources)
         {
-            Authorize(request.Pod, Reference.Parse(source.Ref));
+            Authorize(request.Pod, source.Reference!);
         }
 
         started = metrics.Phase(PublishPhase.Resolve, started);
@@ -148,7 +150,7 @@ internal sealed class TreePreparer(
         return new PreparedTree(tree.Key, tree.Path, attributes.Describe(), digest, tree.Built);
     }
 
-    private async Task<(AssemblySpec Spec, string Digest)> ResolveAsync(
+    private async Task<(ValidSpec Spec, string Digest)> ResolveAsync(
         RegistryClient client, Reference reference, VolumeAttributes attributes, Access access, CancellationToken cancellationToken)
     {
         var repository = client.GetRepository(reference);
@@ -285,7 +287,7 @@ internal sealed class TreePreparer(
     /// <summary>Who the volume's registry requests speak for, and whether reads they made lately may stand in for new ones.</summary>
     private readonly record struct Access(string CredentialsId, bool UseRemembered);
 
-    private static AssemblySpec ParseInline(string text)
+    private static ValidSpec ParseInline(string text)
     {
         try
         {
@@ -298,23 +300,23 @@ internal sealed class TreePreparer(
     }
 
     /// <summary>An <c>oci-layout://</c> source names a directory where the spec was written, not on this node.</summary>
-    private static void RefuseLayoutSources(AssemblySpec spec)
+    private static void RefuseLayoutSources(ValidSpec spec)
     {
-        foreach (var (name, source) in spec.Sources)
+        foreach (var source in spec.Sources)
         {
-            if (OciLayoutReference.IsLayoutReference(source.Ref))
+            if (source.Layout is not null)
             {
                 throw new VolumeException(
                     FailureKind.InvalidInput,
-                    $"sources.{name}: {QuotedValue.Of(source.Ref)} names a local OCI layout; the node plugin reads registries only");
+                    $"sources.{source.Name}: {QuotedValue.Of(source.Ref)} names a local OCI layout; the node plugin reads registries only");
             }
         }
     }
 
     /// <summary>The one registry all of an inline spec's sources are on, which is where a username/password pair goes.</summary>
-    private static string? SingleRegistry(AssemblySpec spec)
+    private static string? SingleRegistry(ValidSpec spec)
     {
-        var registries = spec.Sources.Values.Select(s => Reference.Parse(s.Ref).Registry).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var registries = spec.Sources.Select(s => s.Reference!.Registry).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return registries.Count == 1 ? registries[0] : null;
     }
 }

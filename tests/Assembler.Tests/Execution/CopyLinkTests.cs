@@ -4,7 +4,8 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Layers;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;
@@ -174,8 +175,8 @@ public sealed class CopyLinkTests : IDisposable
         var spelled = SpecDocument.Load(Head + "  - copy: { from: jdk, path: /a, to: /a, links: copy }\n").GetValidSpec("b.yaml");
         var refusing = SpecDocument.Load(Head + "  - copy: { from: jdk, path: /a, to: /a, links: refuse }\n").GetValidSpec("c.yaml");
 
-        Assert.Equal(SpecExecutor.SpecDigest(plain), SpecExecutor.SpecDigest(spelled));
-        Assert.NotEqual(SpecExecutor.SpecDigest(plain), SpecExecutor.SpecDigest(refusing));
+        Assert.Equal(plain.Digest, spelled.Digest);
+        Assert.NotEqual(plain.Digest, refusing.Digest);
         var error = Assert.Throws<InvalidSpecException>(() => SpecDocument.Load(Head + "  - copy: { from: jdk, path: /a, to: /a, links: follow }\n").GetValidSpec("d.yaml"));
         Assert.Contains("steps[0].copy.links", error.Message, StringComparison.Ordinal);
     }

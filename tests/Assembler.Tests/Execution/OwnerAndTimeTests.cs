@@ -7,6 +7,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;
@@ -97,7 +98,7 @@ public sealed class OwnerAndTimeTests : IDisposable
             Progress = progress is null ? null : progress.Add,
         });
 
-    private static AssemblySpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
+    private static ValidSpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
 
     [Fact]
     public async Task A_layer_gives_its_files_directories_links_and_hard_links_their_owners_and_times()
@@ -267,7 +268,7 @@ public sealed class OwnerAndTimeTests : IDisposable
     {
         await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());
         var cache = Cache();
-        AssemblySpec Owned(string owner) => Spec($$"""
+        ValidSpec Owned(string owner) => Spec($$"""
             sources:
               img: { ref: registry.example/owned:1 }
             steps:
@@ -286,6 +287,6 @@ public sealed class OwnerAndTimeTests : IDisposable
               img: { ref: registry.example/owned:1 }
             steps:
               - copy: { from: img, path: /home/app, to: /srv }
-            """))), StringComparison.Ordinal);
+            """).Model)), StringComparison.Ordinal);
     }
 }

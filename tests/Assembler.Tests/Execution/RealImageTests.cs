@@ -2,7 +2,7 @@ using System.Runtime.Versioning;
 using OrasAssemble.Cache;
 using OrasAssemble.Execution;
 using OrasAssemble.Layout;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;

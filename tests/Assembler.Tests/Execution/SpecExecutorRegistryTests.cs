@@ -5,6 +5,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
@@ -25,7 +26,7 @@ public sealed class SpecExecutorRegistryTests(AnonymousRegistryFixture fixture) 
         _dir.Dispose();
     }
 
-    private async Task<AssemblySpec> PushSourcesAsync(string prefix)
+    private async Task<ValidSpec> PushSourcesAsync(string prefix)
     {
         var host = Server.Host;
         await ContentBuilder.PushArtifactAsync(_client.GetRepository($"{host}/{prefix}/jar"), "1.0",

@@ -4,6 +4,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;
@@ -31,7 +32,7 @@ public sealed class SpecExecutorTests : IDisposable
     private SpecExecutor Executor(TreeCache? cache = null, ExecutorOptions? options = null) =>
         new(cache ?? Cache(), new StoreTargetLocator(_counting, "memory"), options ?? new ExecutorOptions { DefaultPlatform = Platform.Parse("linux/amd64") });
 
-    private static AssemblySpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
+    private static ValidSpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
 
     /// <summary>A JAR-like file artifact, a folder artifact, and a two-layer image with a whiteout and an opaque dir.</summary>
     private async Task PushExampleAsync()

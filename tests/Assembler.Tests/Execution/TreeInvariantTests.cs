@@ -5,6 +5,8 @@ using OrasAssemble.Execution;
 using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;
@@ -39,7 +41,7 @@ public sealed class TreeInvariantTests : IDisposable
             Limits = limits ?? ExtractionLimits.Default,
         });
 
-    private static AssemblySpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
+    private static ValidSpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
 
     private async Task<AssemblyException> FailsLeavingNothingAsync(string body, ExtractionLimits? limits = null)
     {

@@ -1,10 +1,14 @@
 using System.Runtime.Versioning;
+using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
+using OrasAssemble.Tests.Spec;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;
@@ -75,5 +79,47 @@ public sealed class WholeArtifactSpecTests : IDisposable
             () => WholeArtifactSpec.Create(Reference.Parse("registry.example/a:1"), ["not a media type"]));
 
         Assert.Contains("sources.artifact.mediaTypes[0]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Its_digest_is_that_of_the_same_spec_written_out_so_existing_tree_keys_stay()
+    {
+        var reference = Reference.Parse("registry.example/apps/bundle@sha256:" + new string('a', 64));
+
+        var spec = WholeArtifactSpec.Create(reference, ["text/plain", "application/java-archive"]);
+
+        const string json = """{"apiVersion":"assemble.oras.land/v1","kind":"Assembly","metadata":{"name":"whole-artifact"},"sources":{"artifact":{"mediaTypes":["text/plain","application/java-archive"],"ref":"registry.example/apps/bundle@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}},"steps":[{"copy":{"from":"artifact","path":"/","to":"/"}}]}""";
+        Assert.Equal(json, Encoding.UTF8.GetString(spec.Json.Span));
+        var written = SpecDocument.Load(json).GetValidSpec();
+        Assert.Equal(written.Digest, spec.Digest);
+        Assert.Equal(ValidSpecTests.Describe(written.Steps), ValidSpecTests.Describe(spec.Steps));
+        Assert.Same(reference, Assert.Single(spec.Sources).Reference);
+    }
+
+    public static TheoryData<string[]> RefusedMediaTypes() => new()
+    {
+        { ["text/plain", "not a media type"] },
+        { ["text/plain", "text/plain"] },
+        { ["a/b", "", "c/d"] },
+        { ["text/" + new string('x', 250)] },
+        { ["bad one", "text/plain", "text/plain", "worse one"] },
+        { Enumerable.Range(0, 257).Select(i => $"text/x-{i}").ToArray() },
+        { Enumerable.Range(0, 120).Select(i => $"bad {i}").ToArray() },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedMediaTypes))]
+    public void Refused_media_types_get_the_errors_validating_the_whole_spec_gives(string[] mediaTypes)
+    {
+        var model = new AssemblySpec
+        {
+            Metadata = new SpecMetadata { Name = "whole-artifact" },
+            Sources = new Dictionary<string, SourceSpec> { ["artifact"] = new() { Ref = "registry.example/a:1", MediaTypes = mediaTypes } },
+            Steps = [new CopyStep { From = "artifact", Path = "/", To = "/" }],
+        };
+
+        var error = Assert.Throws<InvalidSpecException>(() => WholeArtifactSpec.Create(Reference.Parse("registry.example/a:1"), mediaTypes));
+
+        Assert.Equal(SpecValidator.Validate(model).Select(e => e.ToString()), error.Errors.Select(e => e.ToString()));
     }
 }

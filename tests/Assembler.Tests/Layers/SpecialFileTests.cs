@@ -6,6 +6,7 @@ using OrasAssemble.Execution;
 using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.TestSupport;
 

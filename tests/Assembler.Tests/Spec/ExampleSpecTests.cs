@@ -1,5 +1,4 @@
-using OrasAssemble.Spec;
-
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Spec;

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using OrasAssemble.Spec;
-
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Spec;
@@ -110,7 +110,7 @@ public sealed partial class SpecDocumentationTests
     {
         var json = Blocks("json").First(b => b.Block.StartsWith("{\"apiVersion\"", StringComparison.Ordinal)).Block.TrimEnd('\n');
 
-        var spec = SpecJson.Deserialize(Encoding.UTF8.GetBytes(json));
+        var spec = SpecJson.Deserialize(Encoding.UTF8.GetBytes(json)).Model;
 
         Assert.Equal(json, Encoding.UTF8.GetString(SpecJson.Serialize(spec)));
     }

@@ -3,6 +3,9 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 
@@ -25,7 +28,7 @@ public sealed class SpecArtifactTests
           app: { ref: registry.example/apps/hello-jar:1.0 }
         steps:
           - copy: { from: app, path: app.jar, to: /app.jar }
-        """).GetValidSpec("test.yaml");
+        """).GetValidSpec("test.yaml").Model;
 
     private static AssemblySpec FullSpec() => Spec("""
         base: { image: registry.example/library/openjdk:17-jre, platform: linux/amd64 }
@@ -82,7 +85,7 @@ public sealed class SpecArtifactTests
         var artifact = SpecArtifactBuilder.Build(FullSpec(), null, Created);
 
         Assert.DoesNotContain(SpecArtifact.BaseAnnotation, artifact.Manifest.Annotations!.Keys);
-        Assert.Equal(FullSpec().Base, SpecJson.Deserialize(artifact.LayerBytes).Base);
+        Assert.Equal(FullSpec().Base, SpecJson.Deserialize(artifact.LayerBytes).Model.Base);
     }
 
     [Fact]
@@ -108,7 +111,7 @@ public sealed class SpecArtifactTests
         Assert.Equal(pushed, read.ManifestDescriptor);
         Assert.Equal(artifact.ManifestBytes, read.ManifestBytes);
         Assert.Equal(artifact.LayerBytes, read.LayerBytes);
-        Assert.Equal(SpecJson.Serialize(spec), SpecJson.Serialize(read.Spec));
+        Assert.Equal(SpecJson.Serialize(spec), SpecJson.Serialize(read.Spec.Model));
         Assert.True(SpecArtifactReader.IsSpecArtifact(read.Manifest));
     }
 

@@ -2,6 +2,9 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
+using OrasAssemble.Spec.Validation;
 using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 
@@ -23,7 +26,7 @@ public sealed class SpecPinnerTests
         {sources}
         steps:
           - copy: {"{"} from: app, path: a, to: /a {"}"}
-        """).GetValidSpec("test.yaml");
+        """).GetValidSpec("test.yaml").Model;
 
     [Fact]
     public async Task The_base_is_pinned_to_the_digest_its_tag_names_and_keeps_the_tag()
@@ -68,7 +71,7 @@ public sealed class SpecPinnerTests
             steps:
               - copy: {"{"} from: app, path: a, to: /a {"}"}
               - copy: {"{"} from: fixed, path: b, to: /b {"}"}
-            """).GetValidSpec("test.yaml");
+            """).GetValidSpec("test.yaml").Model;
 
         var locked = await Pinner.LockAsync(spec);
 

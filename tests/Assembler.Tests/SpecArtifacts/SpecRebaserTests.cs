@@ -3,6 +3,7 @@ using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 
@@ -44,7 +45,7 @@ public sealed class SpecRebaserTests
         Assert.Equal([Platform.Parse("linux/arm64/v8")], rebased.CheckedPlatforms);
         Assert.Equal($"registry.example/base:2@{next.Digest}", rebased.PinnedBase);
         Assert.Equal(previous.ManifestDescriptor.Basic(), rebased.Artifact.Manifest.Subject);
-        Assert.Equal("registry.example/base:2", rebased.Artifact.Spec.Base!.Image);
+        Assert.Equal("registry.example/base:2", rebased.Artifact.Spec.Model.Base!.Image);
         Assert.Equal("2026-11-23T10:00:00Z", rebased.Artifact.Manifest.Annotations![Annotations.Created]);
     }
 
@@ -123,7 +124,7 @@ public sealed class SpecRebaserTests
               app: { ref: registry.example/app:1 }
             steps:
               - copy: { from: app, path: a, to: /a }
-            """).GetValidSpec("test.yaml");
+            """).GetValidSpec("test.yaml").Model;
         var pinned = await new SpecPinner(new StoreTargetLocator(_store, "memory")).PinBaseAsync(spec.Base!);
         return await PushAsync(SpecArtifactBuilder.Build(spec, pinned, Pushed));
     }

@@ -8,6 +8,8 @@ using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.Fixtures;
@@ -321,7 +323,7 @@ public sealed class NodePublishTests(AnonymousRegistryFixture fixture) : IClassF
               app: { ref: registry.example/apps/app:1.0 }
             steps:
               - copy: { from: app, path: app.jar, to: /app.jar }
-            """).GetValidSpec("doubled");
+            """).GetValidSpec("doubled").Model;
         var artifact = SpecArtifactBuilder.Build(spec, null, DateTimeOffset.UnixEpoch);
         await SpecArtifactBuilder.PushAsync(repository, artifact, "one");
         await ContentBuilder.PushManifestAsync(repository, "two", artifact.Manifest with { Layers = [artifact.Layer, artifact.Layer] });

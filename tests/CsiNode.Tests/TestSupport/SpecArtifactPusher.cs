@@ -1,6 +1,7 @@
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Execution;
 
 namespace OrasAssemble.CsiNode.Tests.TestSupport;
@@ -10,7 +11,7 @@ internal static class SpecArtifactPusher
 {
     public static async Task<Descriptor> PushAsync(ITarget target, string tag, string specYaml)
     {
-        var spec = SpecDocument.Load(specYaml).GetValidSpec("test spec");
+        var spec = SpecDocument.Load(specYaml).GetValidSpec("test spec").Model;
         var layer = await target.PushBytesAsync(SpecArtifact.LayerMediaType, SpecJson.Serialize(spec),
             new Dictionary<string, string> { [Annotations.Title] = SpecArtifact.LayerTitle });
         await target.PushBytesAsync(MediaTypes.Empty, "{}"u8.ToArray());

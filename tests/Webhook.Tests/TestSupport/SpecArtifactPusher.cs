@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
-using OrasAssemble.Spec;
+using OrasAssemble.Spec.Model;
+using OrasAssemble.Spec.Parsing;
 
 namespace OrasAssemble.Webhook.Tests.TestSupport;
 

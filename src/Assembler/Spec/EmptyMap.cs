@@ -1,8 +1,0 @@
-using System.Collections.ObjectModel;
-
-namespace OrasAssemble.Spec;
-
-internal static class EmptyMap
-{
-    public static IReadOnlyDictionary<string, string> Strings { get; } = ReadOnlyDictionary<string, string>.Empty;
-}

@@ -1,7 +1,0 @@
-namespace OrasAssemble.Spec;
-
-public sealed record MountSpec
-{
-    /// <summary>Absolute path in the container where the webhook mounts the tree.</summary>
-    public required string Path { get; init; }
-}
