@@ -42,10 +42,10 @@ public sealed class SpecExecutor
         ArgumentNullException.ThrowIfNull(spec);
         var specDigest = SpecDigest(spec);
         var platform = _options.DefaultPlatform ?? Platform.Current;
-        var pin = Sha256Hex($"pin\n{ExecutorVersion}\n{specDigest}\n{_locator.Identity}\n{platform}");
+        var pin = $"pin\n{ExecutorVersion}\n{specDigest}\n{_locator.Identity}\n{platform}";
         // A local layout is cheap to read and its tags move under it: a spec with one is always resolved.
         var readsLayouts = spec.Sources.Values.Any(s => OciLayoutReference.IsLayoutReference(s.Ref));
-        if (_options.PullPolicy == PullPolicy.IfNotPresent && !readsLayouts && _cache.FindPinnedTree(pin) is { } pinned)
+        if (_options.PullPolicy == PullPolicy.IfNotPresent && !readsLayouts && _cache.Pins.Find(pin)?.TreeKey is { } pinned)
         {
             Report($"tree {pinned} is cached; no registry asked");
             return new AssembledTree(pinned, _cache.TreePath(pinned), Built: false, []);
@@ -61,7 +61,7 @@ public sealed class SpecExecutor
             built = true;
             outcome = await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-        _cache.Pin(pin, key);
+        _cache.Pins.Pin(pin, key);
         Report(built ? $"tree {key} built" : $"tree {key} is cached");
         return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList(), outcome.SkippedSpecialFiles, outcome.OwnersNotKept);
     }

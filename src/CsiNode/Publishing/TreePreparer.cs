@@ -25,7 +25,7 @@ namespace OrasAssemble.CsiNode.Publishing;
 /// <c>tenancy.verifiedFor</c> counts (see <see cref="VerifiedAccess"/>), unless the volume's pull policy is <c>Always</c>.
 /// </summary>
 internal sealed class TreePreparer(
-    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, ReferencePins pins, NamespacePolicy policy, VerifiedAccess verified,
+    TreeCache cache, RegistryClientPool clients, NamespacePolicy policy, VerifiedAccess verified,
     NodeConfig config, NodeMetrics metrics)
     : ITreePreparer
 {
@@ -106,7 +106,7 @@ internal sealed class TreePreparer(
         if (tree.Sources.Count == 0 && config.Tenancy.Enforce)
         {
             // Found by its pin without asking any registry: this pod has not shown it may read the sources yet.
-            if (ledger.Sources(tree.Key) is { } known)
+            if (cache.Ledger.Sources(tree.Key) is { } known)
             {
                 await CheckAccessAsync(lease.Client, known, access, cancellationToken).ConfigureAwait(false);
             }
@@ -118,7 +118,7 @@ internal sealed class TreePreparer(
 
         if (attributes.Reference is { Digest: null } tagged)
         {
-            pins.Pin(tagged.ToString(), digest!, tree.Key);
+            cache.Pins.Pin(tagged.ToString(), tree.Key, digest!);
         }
 
         foreach (var source in tree.Sources)
@@ -129,10 +129,10 @@ internal sealed class TreePreparer(
 
         if (tree.Sources.Count > 0)
         {
-            ledger.RecordSources(tree.Key, [.. tree.Sources.Select(s => new TreeSource(s.Reference, s.ManifestDigest))]);
+            cache.Ledger.RecordSources(tree.Key, [.. tree.Sources.Select(s => new TreeSource(s.Reference, s.ManifestDigest))]);
         }
 
-        ledger.Touch(tree.Key);
+        cache.Ledger.Touch(tree.Key);
         if (tree.Built)
         {
             metrics.CacheMiss();
@@ -187,7 +187,7 @@ internal sealed class TreePreparer(
     {
         string path;
         if (access.UseRemembered && verified.Find(access.CredentialsId, reference.ToString()) is { Manifest: { } known }
-            && (reference.Digest is not null || (pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest && cache.HasTree(pinned.TreeKey))))
+            && (reference.Digest is not null || (cache.Pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest)))
         {
             path = await cache.EnsureBlobAsync(known, ct => repository.FetchAsync(known, ct), cancellationToken).ConfigureAwait(false);
             return (known, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), false);
@@ -216,12 +216,12 @@ internal sealed class TreePreparer(
             return await repository.FetchAsync(reference.Digest, cancellationToken).ConfigureAwait(false);
         }
 
-        if (pullPolicy == PullPolicy.IfNotPresent && pins.Find(reference.ToString()) is { } pinned && cache.HasTree(pinned.TreeKey))
+        if (pullPolicy == PullPolicy.IfNotPresent && cache.Pins.Find(reference.ToString()) is { Digest: not null } pinned)
         {
             await repository.ResolveAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await repository.FetchAsync(pinned.Digest, cancellationToken).ConfigureAwait(false);
+                return await repository.FetchAsync(pinned.Digest!, cancellationToken).ConfigureAwait(false);
             }
             catch (NotFoundException)
             {
