@@ -62,15 +62,22 @@ internal static class AssembleCommand
             var locator = await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false);
             var policy = Enum.Parse<PullPolicy>(parseResult.GetValue(pullPolicy)!);
             var tree = await new StatusDisplay(context.Terminal).RunAsync("Assembling", report =>
-                new SpecExecutor(treeCache, locator, new ExecutorOptions
-                {
-                    PullPolicy = policy,
-                    Progress = report,
-                    Concurrency = context.Limits.Concurrency,
-                    Limits = context.Limits.Extraction,
-                    LayoutBaseDirectory = layoutBase,
-                })
-                    .AssembleAsync(spec, cancellationToken)).ConfigureAwait(false);
+                new TreeAssembler(treeCache).AssembleAsync(
+                    new AssemblyRequest
+                    {
+                        Spec = spec,
+                        Locator = locator,
+                        Options = new ExecutorOptions
+                        {
+                            PullPolicy = policy,
+                            Progress = report,
+                            Concurrency = context.Limits.Concurrency,
+                            Limits = context.Limits.Extraction,
+                            LayoutBaseDirectory = layoutBase,
+                        },
+                    },
+                    accessCheck: null,
+                    cancellationToken)).ConfigureAwait(false);
 
             TreeCloner.Clone(tree.Path, outPath);
             var stdout = context.Terminal.Out;

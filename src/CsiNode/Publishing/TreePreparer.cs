@@ -101,21 +101,11 @@ internal sealed class TreePreparer(
         }
 
         started = metrics.Phase(PublishPhase.Resolve, started);
-        var tree = await Executor(lease.Client, attributes, attributes.PullPolicy).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
+        var tree = await new TreeAssembler(cache).AssembleAsync(
+            new AssemblyRequest { Spec = spec, Locator = new RegistryTargetLocator(lease.Client), Options = ExecutorOptionsFor(attributes) },
+            config.Tenancy.Enforce ? new SourceAccess(this, lease.Client, access) : null,
+            cancellationToken).ConfigureAwait(false);
         started = metrics.Phase(PublishPhase.Tree, started);
-        if (tree.Sources.Count == 0 && config.Tenancy.Enforce)
-        {
-            // Found by its pin without asking any registry: this pod has not shown it may read the sources yet.
-            if (cache.Ledger.Sources(tree.Key) is { } known)
-            {
-                await CheckAccessAsync(lease.Client, known, access, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                tree = await Executor(lease.Client, attributes, PullPolicy.Always).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
         if (attributes.Reference is { Digest: null } tagged)
         {
             cache.Pins.Pin(tagged.ToString(), tree.Key, digest!);
@@ -127,12 +117,6 @@ internal sealed class TreePreparer(
             verified.Record(access.CredentialsId, source.Reference, source.ManifestDigest);
         }
 
-        if (tree.Sources.Count > 0)
-        {
-            cache.Ledger.RecordSources(tree.Key, [.. tree.Sources.Select(s => new TreeSource(s.Reference, s.ManifestDigest))]);
-        }
-
-        cache.Ledger.Touch(tree.Key);
         if (tree.Built)
         {
             metrics.CacheMiss();
@@ -260,16 +244,13 @@ internal sealed class TreePreparer(
             verified.Record(access.CredentialsId, source.Reference, source.ManifestDigest);
         })).ConfigureAwait(false);
 
-    private SpecExecutor Executor(RegistryClient client, VolumeAttributes attributes, PullPolicy pullPolicy) => new(
-        cache,
-        new RegistryTargetLocator(client),
-        new ExecutorOptions
-        {
-            Concurrency = attributes.Concurrency ?? config.Limits.Concurrency,
-            Limits = config.Limits.Extraction,
-            PullPolicy = pullPolicy,
-            Downloading = blob => metrics.Fetched(blob.Size),
-        });
+    private ExecutorOptions ExecutorOptionsFor(VolumeAttributes attributes) => new()
+    {
+        Concurrency = attributes.Concurrency ?? config.Limits.Concurrency,
+        Limits = config.Limits.Extraction,
+        PullPolicy = attributes.PullPolicy,
+        Downloading = blob => metrics.Fetched(blob.Size),
+    };
 
     private void Authorize(PodInfo pod, Reference reference)
     {
@@ -281,6 +262,13 @@ internal sealed class TreePreparer(
 
     /// <summary>Who the volume's registry requests speak for, and whether reads they made lately may stand in for new ones.</summary>
     private readonly record struct Access(string CredentialsId, bool UseRemembered);
+
+    /// <summary>The tenancy check the assembler asks before it hands out a tree found by its pin.</summary>
+    private sealed class SourceAccess(TreePreparer preparer, RegistryClient client, Access access) : IAccessCheck
+    {
+        public Task CheckAsync(IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
+            preparer.CheckAccessAsync(client, sources, access, cancellationToken);
+    }
 
     private static AssemblySpec ParseInline(string text)
     {
