@@ -68,6 +68,7 @@ internal static class CliApplication
             LogoutCommand.Create(global, terminal),
             ValidateCommand.Create(global, terminal),
             AssembleCommand.Create(global, terminal),
+            CacheCommand.Create(global, terminal),
             RebaseCommand.Create(global, terminal),
             HistoryCommand.Create(global, terminal),
         ];

@@ -28,11 +28,7 @@ internal static class AssembleCommand
             HelpName = "dir",
             Required = true,
         };
-        var cache = new Option<string?>("--cache")
-        {
-            Description = "The cache of blobs and trees (default: $XDG_CACHE_HOME/oras-assemble, else ~/.cache/oras-assemble)",
-            HelpName = "dir",
-        };
+        var cache = CacheCommand.DirectoryOption();
         var pullPolicy = new Option<string>("--pull-policy")
         {
             Description = "IfNotPresent: reuse the tree this spec last gave without asking any registry; Always: resolve every tag again",
@@ -61,20 +57,27 @@ internal static class AssembleCommand
 
             // oci-layout:// sources sit beside the spec file they are written in; a pushed spec's, in the current directory.
             var layoutBase = SpecFile.NamesSpecFile(argument) ? Path.GetDirectoryName(Path.GetFullPath(argument))! : Directory.GetCurrentDirectory();
-            var cacheRoot = parseResult.GetValue(cache) ?? DefaultCacheDirectory();
+            var cacheRoot = CacheCommand.Directory(parseResult.GetValue(cache));
             var treeCache = TreeCache.Open(new CacheOptions { Root = cacheRoot });
             var locator = await context.SpecLocatorAsync(cancellationToken).ConfigureAwait(false);
             var policy = Enum.Parse<PullPolicy>(parseResult.GetValue(pullPolicy)!);
             var tree = await new StatusDisplay(context.Terminal).RunAsync("Assembling", report =>
-                new SpecExecutor(treeCache, locator, new ExecutorOptions
-                {
-                    PullPolicy = policy,
-                    Progress = report,
-                    Concurrency = context.Limits.Concurrency,
-                    Limits = context.Limits.Extraction,
-                    LayoutBaseDirectory = layoutBase,
-                })
-                    .AssembleAsync(spec, cancellationToken)).ConfigureAwait(false);
+                new TreeAssembler(treeCache).AssembleAsync(
+                    new AssemblyRequest
+                    {
+                        Spec = spec,
+                        Locator = locator,
+                        Options = new ExecutorOptions
+                        {
+                            PullPolicy = policy,
+                            Progress = report,
+                            Concurrency = context.Limits.Concurrency,
+                            Limits = context.Limits.Extraction,
+                            LayoutBaseDirectory = layoutBase,
+                        },
+                    },
+                    accessCheck: null,
+                    cancellationToken)).ConfigureAwait(false);
 
             TreeCloner.Clone(tree.Path, outPath);
             var stdout = context.Terminal.Out;
@@ -96,22 +99,5 @@ internal static class AssembleCommand
         var store = await context.OpenAsync(target, forWriting: false, cancellationToken).ConfigureAwait(false);
         var artifact = await SpecArtifactReader.ReadAsync(store.Store, target.ContentReference, target.ToString(), cancellationToken).ConfigureAwait(false);
         return artifact.Spec;
-    }
-
-    /// <summary>The XDG base directory convention, so the cache lives where other tools put theirs.</summary>
-    private static string DefaultCacheDirectory()
-    {
-        if (Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg))
-        {
-            return Path.Combine(xdg, "oras-assemble");
-        }
-
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        if (string.IsNullOrEmpty(home))
-        {
-            throw new UsageException("no home directory to keep the cache in; name one with --cache");
-        }
-
-        return Path.Combine(home, ".cache", "oras-assemble");
     }
 }

@@ -32,7 +32,8 @@ public sealed partial class TreeCache
         TreesDirectory = Path.Combine(Root, "trees");
         TempDirectory = Path.Combine(Root, "tmp");
         LocksDirectory = Path.Combine(Root, "locks");
-        PinsDirectory = Path.Combine(Root, "pins");
+        Pins = new TreePins(this, Path.Combine(Root, "pins"));
+        Ledger = new TreeLedger(Path.Combine(Root, "ledger"), TempDirectory);
         // Trees hard-link ORAS file layers from here, and such files are 0644 in a tree.
         Blobs = new BlobStore(new BlobStoreOptions
         {
@@ -50,8 +51,11 @@ public sealed partial class TreeCache
 
     public string LocksDirectory { get; }
 
-    /// <summary>Which tree a spec (with tags) last resolved to: what lets <c>IfNotPresent</c> skip the registry.</summary>
-    public string PinsDirectory { get; }
+    /// <summary>Which tree a spec or a reference (with tags) last resolved to: what lets <c>IfNotPresent</c> skip the registry.</summary>
+    public TreePins Pins { get; }
+
+    /// <summary>Each tree's sources and last use.</summary>
+    public TreeLedger Ledger { get; }
 
     /// <summary>Every blob the cache holds, verified when it was written.</summary>
     public BlobStore Blobs { get; }
@@ -79,33 +83,10 @@ public sealed partial class TreeCache
         Directory.CreateDirectory(cache.TreesDirectory);
         Directory.CreateDirectory(cache.TempDirectory);
         Directory.CreateDirectory(cache.LocksDirectory);
-        Directory.CreateDirectory(cache.PinsDirectory);
+        Directory.CreateDirectory(cache.Pins.Directory);
+        Directory.CreateDirectory(cache.Ledger.Directory);
         cache.RemoveStaleTemp();
         return cache;
-    }
-
-    /// <summary>The tree last recorded for <paramref name="pin"/>, when that tree is still cached.</summary>
-    public string? FindPinnedTree(string pin)
-    {
-        var file = Path.Combine(PinsDirectory, ValidKey(pin));
-        try
-        {
-            var key = File.ReadAllText(file).Trim();
-            return KeyGrammar().IsMatch(key) && HasTree(key) ? key : null;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Records that <paramref name="pin"/> resolved to the tree <paramref name="key"/>, atomically.</summary>
-    public void Pin(string pin, string key)
-    {
-        var file = Path.Combine(PinsDirectory, ValidKey(pin));
-        var temp = Path.Combine(TempDirectory, $"pin-{Guid.NewGuid():N}");
-        File.WriteAllText(temp, ValidKey(key));
-        File.Move(temp, file, overwrite: true);
     }
 
     /// <summary>Where the tree for <paramref name="key"/> lives once built.</summary>
@@ -148,6 +129,7 @@ public sealed partial class TreeCache
             await build(temp, CancellationToken.None).ConfigureAwait(false);
             FileSystemSync.SyncFileSystemOf(temp);
             Directory.Move(temp, path);
+            DirectorySync.Flush(TreesDirectory);
             return path;
         }
         catch
@@ -264,7 +246,7 @@ public sealed partial class TreeCache
 
     /// <summary>
     /// Clears <c>tmp/</c> of what dead processes left: an entry whose guarding lock is free has no live writer, so it
-    /// goes at once; an entry no lock guards (a pin being written) goes once it is older than the stale age.
+    /// goes at once; an entry no lock guards (a pin or ledger entry being written) goes once it is older than the stale age.
     /// </summary>
     private void RemoveStaleTemp()
     {
@@ -290,6 +272,8 @@ public sealed partial class TreeCache
             }
         }
     }
+
+    internal static bool IsKey(string key) => KeyGrammar().IsMatch(key);
 
     private static string ValidKey(string key) => KeyGrammar().IsMatch(key)
         ? key

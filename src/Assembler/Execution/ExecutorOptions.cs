@@ -11,6 +11,7 @@ public sealed record ExecutorOptions
     /// <summary>How many blobs are fetched at once.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>Whether <see cref="TreeAssembler"/> may serve a spec from its pin; the executor itself always resolves.</summary>
     public PullPolicy PullPolicy { get; init; } = PullPolicy.IfNotPresent;
 
     /// <summary>The platform for sources and bases that name none; the machine's own when null.</summary>

@@ -14,7 +14,7 @@ using OrasAssemble.Text;
 namespace OrasAssemble.Execution;
 
 /// <summary>
-/// Turns a validated spec into a tree in the cache: resolves every source (tag to digest, index to the platform's
+/// Turns a validated spec into a tree in the cache (the builder <see cref="TreeAssembler"/> calls): resolves every source (tag to digest, index to the platform's
 /// manifest), keeps only the layers the source filters select, fetches each blob once with bounded parallelism,
 /// reads sources into views, runs the steps, and publishes the tree atomically under a key derived from the spec
 /// and the resolved digests. The same inputs always give the same tree, which is what makes the key safe to share.
@@ -42,15 +42,6 @@ public sealed class SpecExecutor
         ArgumentNullException.ThrowIfNull(spec);
         var specDigest = spec.Digest;
         var platform = _options.DefaultPlatform ?? Platform.Current;
-        var pin = Sha256Hex($"pin\n{ExecutorVersion}\n{specDigest}\n{_locator.Identity}\n{platform}");
-        // A local layout is cheap to read and its tags move under it: a spec with one is always resolved.
-        var readsLayouts = spec.Sources.Any(s => s.Layout is not null);
-        if (_options.PullPolicy == PullPolicy.IfNotPresent && !readsLayouts && _cache.FindPinnedTree(pin) is { } pinned)
-        {
-            Report($"tree {pinned} is cached; no registry asked");
-            return new AssembledTree(pinned, _cache.TreePath(pinned), Built: false, []);
-        }
-
         using var layouts = new LayoutSources(_options.LayoutBaseDirectory);
         var sources = await ResolveSourcesAsync(spec, platform, layouts, cancellationToken).ConfigureAwait(false);
         var key = TreeKey(specDigest, sources);
@@ -61,9 +52,8 @@ public sealed class SpecExecutor
             built = true;
             outcome = await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-        _cache.Pin(pin, key);
         Report(built ? $"tree {key} built" : $"tree {key} is cached");
-        return new AssembledTree(key, path, built, sources.Select(s => s.Summary()).ToList(), outcome.SkippedSpecialFiles, outcome.OwnersNotKept);
+        return new AssembledTree(key, path, built ? TreeOrigin.Built : TreeOrigin.Cached, sources.Select(s => s.Summary()).ToList(), outcome.SkippedSpecialFiles, outcome.OwnersNotKept);
     }
 
     // ---- resolving ---------------------------------------------------------------------------------------------

@@ -374,26 +374,9 @@ public sealed class OciLayoutStore : ITarget, IDeletable, IReferrerLister, ITagL
         }
     }
 
-    private async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(_blobs.TempDirectory);
-        var temp = _blobs.NewTempPath(Path.GetFileName(path));
-        try
-        {
-            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
-            {
-                await file.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            BlobStore.DeleteQuietly(temp);
-        }
-    }
+    // Written beside the layout's blob writes, where leftovers of a dead process are cleared.
+    private Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken) =>
+        AtomicFile.WriteAsync(path, content, tempDirectory: Directory.CreateDirectory(_blobs.TempDirectory).FullName, cancellationToken: cancellationToken);
 
     /// <summary>Describes a manifest that is in the blobs but not listed in <c>index.json</c>.</summary>
     private async Task<Descriptor> DescribeUnlistedAsync(string digest, CancellationToken cancellationToken)

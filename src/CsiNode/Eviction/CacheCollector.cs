@@ -3,39 +3,34 @@ using OrasAssemble.Cache;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Publishing;
-using OrasAssemble.CsiNode.State;
 
 namespace OrasAssemble.CsiNode.Eviction;
 
 /// <summary>
-/// Keeps the node cache within its budget: first trees no pod mounts that have been idle for a while, least recently
-/// used first, then blobs no remaining tree links to, oldest first. A mounted tree is never touched: the publish
-/// records say which trees are mounted, and a tree being mounted right now is both in use and freshly touched. The
-/// cache itself removes what this chooses, under the locks its builds hold: a tree being built and the blobs a build
-/// may be about to use are left alone.
+/// Keeps the node cache within its budget on a timer. The cache chooses and removes idle trees and unlinked blobs
+/// under its own locks (<see cref="TreeCache.Collect"/>); what only the plugin knows is which trees are mounted: the
+/// publish records say so, and a tree being mounted right now is both in use and freshly touched.
 /// </summary>
 internal sealed partial class CacheCollector(
-    TreeCache cache, TreeLedger ledger, VolumePublisher publisher, CacheSettings settings, NodeMetrics metrics,
-    TimeProvider time, ILogger<CacheCollector> logger)
+    TreeCache cache, VolumePublisher publisher, CacheSettings settings, NodeMetrics metrics, TimeProvider time, ILogger<CacheCollector> logger)
 {
-    private readonly Lock _running = new();
-
     /// <summary>Measures the cache and, when over budget, trims it. Returns the size afterwards.</summary>
     public long Collect()
     {
-        lock (_running)
+        var result = cache.Collect(new CollectionRequest
         {
-            var size = cache.MeasureDiskBytes();
-            if (settings.Budget > 0 && size > settings.Budget)
-            {
-                var before = size;
-                var (trees, blobs) = Trim(ref size);
-                LogCollected(logger, before, size, trees, blobs, settings.Budget);
-            }
-
-            metrics.SetCacheSize(size);
-            return size;
+            Budget = settings.Budget > 0 ? settings.Budget : null,
+            MinIdle = settings.MinIdle,
+            Now = time.GetUtcNow(),
+            TreesInUse = publisher.TreesInUse,
+        });
+        if (settings.Budget > 0 && result.SizeBefore > settings.Budget)
+        {
+            LogCollected(logger, result.SizeBefore, result.SizeAfter, result.Trees.Count, result.Blobs, settings.Budget);
         }
+
+        metrics.SetCacheSize(result.SizeAfter);
+        return result.SizeAfter;
     }
 
     /// <summary>Runs <see cref="Collect"/> every <see cref="CacheSettings.GcInterval"/> until stopped.</summary>
@@ -54,46 +49,6 @@ internal sealed partial class CacheCollector(
             }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
-    }
-
-    private (int Trees, int Blobs) Trim(ref long size)
-    {
-        var cutoff = time.GetUtcNow() - settings.MinIdle;
-        var inUse = publisher.TreesInUse();
-        var trees = 0;
-        var idle = Directory.EnumerateDirectories(cache.TreesDirectory)
-            .Select(path => (Key: Path.GetFileName(path), Path: path))
-            .Where(t => !inUse.Contains(t.Key))
-            .Select(t => (t.Key, t.Path, Used: ledger.LastUsed(t.Key) ?? Directory.GetLastWriteTimeUtc(t.Path)))
-            .Where(t => t.Used < cutoff)
-            .OrderBy(t => t.Used)
-            .ToList();
-        foreach (var tree in idle)
-        {
-            if (size <= settings.Budget)
-            {
-                break;
-            }
-
-            // Asked again under the cache's locks: a publish may have begun to use the tree since the list was made.
-            if (cache.TryRemoveTree(tree.Key, () => !publisher.TreesInUse().Contains(tree.Key) && (ledger.LastUsed(tree.Key) ?? DateTimeOffset.MinValue) < cutoff) is not { } freed)
-            {
-                continue;
-            }
-
-            ledger.Forget(tree.Key);
-            size -= freed;
-            trees++;
-        }
-
-        var blobs = 0;
-        if (size > settings.Budget)
-        {
-            (blobs, var freed) = cache.RemoveUnlinkedBlobs(cutoff.UtcDateTime, size - settings.Budget);
-            size -= freed;
-        }
-
-        return (trees, blobs);
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information,

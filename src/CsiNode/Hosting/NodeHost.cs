@@ -183,15 +183,14 @@ internal sealed partial class NodeHost : IAsyncDisposable
             var cache = TreeCache.Open(new CacheOptions { Root = options.Root });
             var state = Path.Combine(options.Root, "node");
             var records = new PublishRecordStore(Path.Combine(state, "volumes"));
-            var ledger = new TreeLedger(Path.Combine(state, "trees"));
+            LegacyNodeState.MoveInto(cache, state);
             var metrics = new NodeMetrics();
             ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
             var clients = new RegistryClientPool(options.Config.Registries, options.Config.Transfer, nodeCredentials, time, loggers.CreateLogger<RegistryClientPool>());
-            var pins = new ReferencePins(Path.Combine(state, "references"));
             var verified = new VerifiedAccess(options.Config.Tenancy.VerifiedFor, time);
-            var preparer = new TreePreparer(cache, clients, ledger, pins, new NamespacePolicy(options.Config.Namespaces), verified, options.Config, metrics);
-            var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, ledger, metrics, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
-            var collector = new CacheCollector(cache, ledger, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
+            var preparer = new TreePreparer(cache, clients, new NamespacePolicy(options.Config.Namespaces), verified, options.Config, metrics);
+            var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, cache.Ledger, metrics, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
+            var collector = new CacheCollector(cache, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
             return new Parts(
                 new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
                 new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()),

@@ -29,7 +29,7 @@ namespace OrasAssemble.CsiNode.Publishing;
 /// <c>tenancy.verifiedFor</c> counts (see <see cref="VerifiedAccess"/>), unless the volume's pull policy is <c>Always</c>.
 /// </summary>
 internal sealed class TreePreparer(
-    TreeCache cache, RegistryClientPool clients, TreeLedger ledger, ReferencePins pins, NamespacePolicy policy, VerifiedAccess verified,
+    TreeCache cache, RegistryClientPool clients, NamespacePolicy policy, VerifiedAccess verified,
     NodeConfig config, NodeMetrics metrics)
     : ITreePreparer
 {
@@ -105,24 +105,14 @@ internal sealed class TreePreparer(
         }
 
         started = metrics.Phase(PublishPhase.Resolve, started);
-        var tree = await Executor(lease.Client, attributes, attributes.PullPolicy).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
+        var tree = await new TreeAssembler(cache).AssembleAsync(
+            new AssemblyRequest { Spec = spec, Locator = new RegistryTargetLocator(lease.Client), Options = ExecutorOptionsFor(attributes) },
+            config.Tenancy.Enforce ? new SourceAccess(this, lease.Client, access) : null,
+            cancellationToken).ConfigureAwait(false);
         started = metrics.Phase(PublishPhase.Tree, started);
-        if (tree.Sources.Count == 0 && config.Tenancy.Enforce)
-        {
-            // Found by its pin without asking any registry: this pod has not shown it may read the sources yet.
-            if (ledger.Sources(tree.Key) is { } known)
-            {
-                await CheckAccessAsync(lease.Client, known, access, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                tree = await Executor(lease.Client, attributes, PullPolicy.Always).AssembleAsync(spec, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
         if (attributes.Reference is { Digest: null } tagged)
         {
-            pins.Pin(tagged.ToString(), digest!, tree.Key);
+            cache.Pins.Pin(tagged.ToString(), tree.Key, digest!);
         }
 
         foreach (var source in tree.Sources)
@@ -131,12 +121,6 @@ internal sealed class TreePreparer(
             verified.Record(access.CredentialsId, source.Reference, source.ManifestDigest);
         }
 
-        if (tree.Sources.Count > 0)
-        {
-            ledger.RecordSources(tree.Key, [.. tree.Sources.Select(s => new TreeSource(s.Reference, s.ManifestDigest))]);
-        }
-
-        ledger.Touch(tree.Key);
         if (tree.Built)
         {
             metrics.CacheMiss();
@@ -192,7 +176,7 @@ internal sealed class TreePreparer(
     {
         string path;
         if (access.UseRemembered && verified.Find(access.CredentialsId, reference.ToString()) is { Manifest: { } known }
-            && (reference.Digest is not null || (pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest && cache.HasTree(pinned.TreeKey))))
+            && (reference.Digest is not null || (cache.Pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest)))
         {
             path = await cache.EnsureBlobAsync(known, ct => repository.FetchAsync(known, ct), cancellationToken).ConfigureAwait(false);
             return (known, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), false);
@@ -221,12 +205,12 @@ internal sealed class TreePreparer(
             return await repository.FetchAsync(reference.Digest, cancellationToken).ConfigureAwait(false);
         }
 
-        if (pullPolicy == PullPolicy.IfNotPresent && pins.Find(reference.ToString()) is { } pinned && cache.HasTree(pinned.TreeKey))
+        if (pullPolicy == PullPolicy.IfNotPresent && cache.Pins.Find(reference.ToString()) is { Digest: not null } pinned)
         {
             await repository.ResolveAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await repository.FetchAsync(pinned.Digest, cancellationToken).ConfigureAwait(false);
+                return await repository.FetchAsync(pinned.Digest!, cancellationToken).ConfigureAwait(false);
             }
             catch (NotFoundException)
             {
@@ -265,16 +249,13 @@ internal sealed class TreePreparer(
             verified.Record(access.CredentialsId, source.Reference, source.ManifestDigest);
         })).ConfigureAwait(false);
 
-    private SpecExecutor Executor(RegistryClient client, VolumeAttributes attributes, PullPolicy pullPolicy) => new(
-        cache,
-        new RegistryTargetLocator(client),
-        new ExecutorOptions
-        {
-            Concurrency = attributes.Concurrency ?? config.Limits.Concurrency,
-            Limits = config.Limits.Extraction,
-            PullPolicy = pullPolicy,
-            Downloading = blob => metrics.Fetched(blob.Size),
-        });
+    private ExecutorOptions ExecutorOptionsFor(VolumeAttributes attributes) => new()
+    {
+        Concurrency = attributes.Concurrency ?? config.Limits.Concurrency,
+        Limits = config.Limits.Extraction,
+        PullPolicy = attributes.PullPolicy,
+        Downloading = blob => metrics.Fetched(blob.Size),
+    };
 
     private void Authorize(PodInfo pod, Reference reference)
     {
@@ -286,6 +267,13 @@ internal sealed class TreePreparer(
 
     /// <summary>Who the volume's registry requests speak for, and whether reads they made lately may stand in for new ones.</summary>
     private readonly record struct Access(string CredentialsId, bool UseRemembered);
+
+    /// <summary>The tenancy check the assembler asks before it hands out a tree found by its pin.</summary>
+    private sealed class SourceAccess(TreePreparer preparer, RegistryClient client, Access access) : IAccessCheck
+    {
+        public Task CheckAsync(IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
+            preparer.CheckAccessAsync(client, sources, access, cancellationToken);
+    }
 
     private static ValidSpec ParseInline(string text)
     {

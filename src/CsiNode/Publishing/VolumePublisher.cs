@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using OrasAssemble.Cache;
 using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.State;

@@ -1,36 +1,14 @@
 using System.Text.Json;
+using OrasAssemble.IO;
 
 namespace OrasAssemble.CsiNode.State;
 
-/// <summary>
-/// JSON files replaced whole: written under a temporary name, flushed, renamed, and the directory flushed so the new
-/// name is as durable as the bytes; a crash leaves old or new.
-/// </summary>
+/// <summary>JSON files replaced whole with <see cref="AtomicFile"/>: a crash leaves the old or the new.</summary>
 internal static class AtomicJsonFile
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    public static void Write<T>(string path, T value)
-    {
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                JsonSerializer.Serialize(stream, value, Options);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-
-        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
-    }
+    public static void Write<T>(string path, T value) => AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(value, Options));
 
     /// <summary>The value, or default when the file is missing; a file that does not parse is an error.</summary>
     public static T? Read<T>(string path)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using OrasAssemble.IO;
 
 namespace OrasAssemble.CsiNode.State;
 
@@ -51,7 +52,8 @@ internal sealed class PublishRecordStore
     /// <summary>Removes half-written files a dead process left; only safe before this process writes any.</summary>
     public void RemoveLeftovers()
     {
-        foreach (var temp in Directory.EnumerateFiles(_directory, "*.tmp"))
+        // "*.tmp" is what writers before the shared atomic writer left.
+        foreach (var temp in Directory.EnumerateFiles(_directory, "*" + AtomicFile.TempSuffix).Concat(Directory.EnumerateFiles(_directory, "*.tmp")))
         {
             File.Delete(temp);
         }

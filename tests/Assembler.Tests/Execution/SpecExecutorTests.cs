@@ -29,7 +29,7 @@ public sealed class SpecExecutorTests : IDisposable
 
     private TreeCache Cache() => TreeCache.Open(new CacheOptions { Root = _dir.Combine("cache") });
 
-    private SpecExecutor Executor(TreeCache? cache = null, ExecutorOptions? options = null) =>
+    private Assembling Executor(TreeCache? cache = null, ExecutorOptions? options = null) =>
         new(cache ?? Cache(), new StoreTargetLocator(_counting, "memory"), options ?? new ExecutorOptions { DefaultPlatform = Platform.Parse("linux/amd64") });
 
     private static ValidSpec Spec(string body) => SpecDocument.Load(Header + body).GetValidSpec("test.yaml");
@@ -407,5 +407,12 @@ public sealed class SpecExecutorTests : IDisposable
         Assert.Equal(2, first.Count);
         Assert.True(second.Built);
         Assert.Empty(downloaded);
+    }
+
+    /// <summary>A spec assembled the way every host does it, through <see cref="TreeAssembler"/> (pins and pull policy included).</summary>
+    private sealed class Assembling(TreeCache cache, ITargetLocator locator, ExecutorOptions options)
+    {
+        public Task<AssembledTree> AssembleAsync(ValidSpec spec) =>
+            new TreeAssembler(cache).AssembleAsync(new AssemblyRequest { Spec = spec, Locator = locator, Options = options }, accessCheck: null);
     }
 }

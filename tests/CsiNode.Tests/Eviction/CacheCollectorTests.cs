@@ -33,14 +33,14 @@ public sealed class CacheCollectorTests : IDisposable
     {
         _cache = TreeCache.Open(new CacheOptions { Root = _dir.Combine("cache") });
         _records = new PublishRecordStore(_dir.Combine("cache", "node", "volumes"));
-        _ledger = new TreeLedger(_dir.Combine("cache", "node", "trees"));
+        _ledger = _cache.Ledger;
         _publisher = new VolumePublisher(new Unused(), new FakeMounter(), _records, _ledger, new NodeMetrics(), TimeProvider.System, TimeSpan.FromSeconds(1), NullLogger<VolumePublisher>.Instance);
     }
 
     public void Dispose() => _dir.Dispose();
 
     private CacheCollector Collector(long budget, TimeProvider time, NodeMetrics? metrics = null) => new(
-        _cache, _ledger, _publisher, new CacheSettings { Budget = budget, MinIdle = TimeSpan.FromMinutes(10) },
+        _cache, _publisher, new CacheSettings { Budget = budget, MinIdle = TimeSpan.FromMinutes(10) },
         metrics ?? new NodeMetrics(), time, NullLogger<CacheCollector>.Instance);
 
     private async Task<string> TreeAsync(string name)

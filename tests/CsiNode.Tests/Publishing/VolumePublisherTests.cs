@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using OrasAssemble.Cache;
 using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.State;
@@ -26,7 +27,7 @@ public sealed class VolumePublisherTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private VolumePublisher NewPublisher() => new(_preparer, _mounter, _records, new TreeLedger(_dir.Combine("state", "trees")),
+    private VolumePublisher NewPublisher() => new(_preparer, _mounter, _records, TreeCache.Open(new CacheOptions { Root = _dir.Combine("state") }).Ledger,
         new NodeMetrics(), TimeProvider.System, TimeSpan.FromSeconds(30), NullLogger<VolumePublisher>.Instance);
 
     private PublishRequest Request(string volumeId = "csi-1", string? target = null) => new(

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OrasAssemble.IO;
 
 namespace OrasAssemble.Registry.Auth;
 
@@ -119,7 +120,7 @@ public sealed class DockerConfigCredentialStore : ICredentialProvider
             }
 
             WriteCredential(entry, credential);
-            await AtomicFile.WriteAsync(path, Serialize(root), PrivateFile, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(path, Serialize(root), PrivateFile, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -162,7 +163,7 @@ public sealed class DockerConfigCredentialStore : ICredentialProvider
                 auths.Remove(key);
             }
 
-            await AtomicFile.WriteAsync(path, Serialize(auths.Root), PrivateFile, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(path, Serialize(auths.Root), PrivateFile, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         finally
         {

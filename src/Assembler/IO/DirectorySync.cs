@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace OrasAssemble.CsiNode.State;
+namespace OrasAssemble.IO;
 
 /// <summary>
 /// fsync(2) of a directory, which .NET cannot open as a stream: after a rename, it makes the new name survive a power
