@@ -13,7 +13,7 @@ namespace OrasAssemble.Content;
 /// A manifest's <c>subject</c> is not followed: a referrer may exist without its subject (registries accept that),
 /// and following it would drag along an assembly spec's whole revision history.
 /// </remarks>
-public static class Copier
+internal static class Copier
 {
     /// <summary>
     /// Resolves <paramref name="sourceReference"/>, copies its graph and tags the result as

@@ -3,7 +3,7 @@ using OrasAssemble.Oci;
 namespace OrasAssemble.Content;
 
 /// <summary>How <see cref="Copier"/> copies a graph of content.</summary>
-public sealed record CopyOptions
+internal sealed record CopyOptions
 {
     /// <summary>How many fetches, pushes and existence checks may run at once across the whole graph.</summary>
     public int Concurrency { get; init; } = 3;

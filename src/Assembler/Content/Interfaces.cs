@@ -24,7 +24,7 @@ public interface IReadOnlyStorage : IFetchable
 
 public interface IStorage : IReadOnlyStorage, IPushable;
 
-public interface IDeletable
+internal interface IDeletable
 {
     Task DeleteAsync(Descriptor target, CancellationToken cancellationToken = default);
 }
@@ -47,7 +47,7 @@ public interface IReferenceFetchable
 }
 
 /// <summary>Pushes a manifest and tags it in one call (one round trip on a registry).</summary>
-public interface IReferencePushable
+internal interface IReferencePushable
 {
     Task PushAsync(Descriptor expected, Stream content, string reference, CancellationToken cancellationToken = default);
 }

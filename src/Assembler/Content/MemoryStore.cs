@@ -7,7 +7,7 @@ namespace OrasAssemble.Content;
 /// Artifacts held in memory: for tests and for small amounts of content. Pushes are verified like any other store's,
 /// so a test against it catches the same wrong descriptors a registry would.
 /// </summary>
-public sealed class MemoryStore : ITarget, IDeletable, IReferrerLister, ITagLister, IReferenceFetchable
+internal sealed class MemoryStore : ITarget, IDeletable, IReferrerLister, ITagLister, IReferenceFetchable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (Descriptor Descriptor, byte[] Content)> _blobs = new(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ namespace OrasAssemble.Execution;
 /// A spec could not be carried out: a source or a step failed. The message starts with the spec path of what
 /// failed (<c>sources.app</c>, <c>steps[2].copy</c>), the way validation errors name fields.
 /// </summary>
-public sealed class AssemblyException(string path, string problem, Exception? inner = null)
+internal sealed class AssemblyException(string path, string problem, Exception? inner = null)
     : Exception($"{path}: {problem}", inner)
 {
     public string Path { get; } = path;

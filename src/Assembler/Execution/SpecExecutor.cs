@@ -20,7 +20,7 @@ namespace OrasAssemble.Execution;
 /// and the resolved digests. The same inputs always give the same tree, which is what makes the key safe to share.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-public sealed class SpecExecutor
+internal sealed class SpecExecutor
 {
     /// <summary>Part of every tree key: a change to how trees are built must not reuse trees built the old way.</summary>
     public const string ExecutorVersion = "3";

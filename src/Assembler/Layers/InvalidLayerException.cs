@@ -1,5 +1,5 @@
 namespace OrasAssemble.Layers;
 
 /// <summary>The layer's data is damaged or contradicts itself.</summary>
-public sealed class InvalidLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
+internal sealed class InvalidLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
     : LayerException(layerDigest, entryName, reason, innerException);

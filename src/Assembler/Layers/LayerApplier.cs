@@ -27,7 +27,7 @@ namespace OrasAssemble.Layers;
 /// verified here: pass a verifying stream or a verified blob. One instance may serve concurrent applies to
 /// different directories.</para>
 /// </remarks>
-public sealed class LayerApplier
+internal sealed class LayerApplier
 {
     private readonly ExtractionLimits _limits;
     private readonly TreeBudget? _budget;

@@ -1,5 +1,5 @@
 namespace OrasAssemble.Layers;
 
 /// <summary>The layer tries something that could reach outside the target directory or past a configured bound; nothing of it may be used.</summary>
-public sealed class UnsafeLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
+internal sealed class UnsafeLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
     : LayerException(layerDigest, entryName, reason, innerException);

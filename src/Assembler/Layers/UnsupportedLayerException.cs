@@ -1,5 +1,5 @@
 namespace OrasAssemble.Layers;
 
 /// <summary>The layer is well formed but uses a format this implementation does not handle (zstd, sparse files).</summary>
-public sealed class UnsupportedLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
+internal sealed class UnsupportedLayerException(string layerDigest, string? entryName, string reason, Exception? innerException = null)
     : LayerException(layerDigest, entryName, reason, innerException);

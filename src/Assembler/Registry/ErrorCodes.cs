@@ -1,7 +1,7 @@
 namespace OrasAssemble.Registry;
 
 /// <summary>Error codes of the OCI distribution spec that clients act on.</summary>
-public static class ErrorCodes
+internal static class ErrorCodes
 {
     public const string BlobUnknown = "BLOB_UNKNOWN";
     public const string BlobUploadInvalid = "BLOB_UPLOAD_INVALID";

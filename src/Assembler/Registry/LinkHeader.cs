@@ -5,7 +5,7 @@ namespace OrasAssemble.Registry;
 /// Reads RFC 8288 <c>Link</c> headers, which registries use to paginate tag lists, catalogs and referrers:
 /// <c>&lt;/v2/foo/tags/list?last=b&amp;n=2&gt;; rel="next"</c>.
 /// </summary>
-public static class LinkHeader
+internal static class LinkHeader
 {
     /// <summary>
     /// The target of the first link whose <c>rel</c> includes <c>next</c>, exactly as written between the angle

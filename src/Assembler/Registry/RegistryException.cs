@@ -3,7 +3,7 @@ using System.Net;
 namespace OrasAssemble.Registry;
 
 /// <summary>A registry answered a request with an error status; its <c>errors[]</c> are kept.</summary>
-public class RegistryException(string message, HttpStatusCode statusCode, IReadOnlyList<RegistryError> errors, Exception? inner = null)
+internal class RegistryException(string message, HttpStatusCode statusCode, IReadOnlyList<RegistryError> errors, Exception? inner = null)
     : Exception(message, inner)
 {
     public HttpStatusCode StatusCode { get; } = statusCode;

@@ -3,5 +3,5 @@ using System.Net;
 namespace OrasAssemble.Registry;
 
 /// <summary>The registry kept answering HTTP 429 <c>TOOMANYREQUESTS</c> after every retry.</summary>
-public sealed class RegistryRateLimitException(string message, IReadOnlyList<RegistryError> errors)
+internal sealed class RegistryRateLimitException(string message, IReadOnlyList<RegistryError> errors)
     : RegistryException(message, HttpStatusCode.TooManyRequests, errors);

@@ -14,7 +14,7 @@ namespace OrasAssemble.Spec;
 /// are anchored at both ends and case-sensitive; names starting with '.' get no special treatment. A leading
 /// '/' is allowed and changes nothing. Matching costs at most the product of pattern and path lengths.
 /// </summary>
-public sealed class Glob
+internal sealed class Glob
 {
     private readonly Segment?[] segments;
 

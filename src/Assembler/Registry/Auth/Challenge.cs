@@ -6,7 +6,7 @@ namespace OrasAssemble.Registry.Auth;
 /// <c>Bearer realm="https://auth.docker.io/token",service="registry.docker.io"</c>.
 /// The scheme and parameter names are case-insensitive, so both are kept lowercase.
 /// </summary>
-public sealed record Challenge
+internal sealed record Challenge
 {
     private static readonly IReadOnlyDictionary<string, string> EmptyParameters =
         new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase).AsReadOnly();

@@ -6,7 +6,7 @@ namespace OrasAssemble.Registry.Auth;
 /// Token scopes as the distribution token protocol writes them: <c>type:name:action[,action...]</c>,
 /// e.g. <c>repository:library/ubuntu:pull</c> or <c>registry:catalog:*</c>.
 /// </summary>
-public static class Scopes
+internal static class Scopes
 {
     public const string Wildcard = "*";
 

@@ -4,7 +4,7 @@ namespace OrasAssemble.Spec.Model;
 /// Copies from a source into the tree: the entry at <see cref="Path"/>, or the files matching
 /// <see cref="Include"/> minus <see cref="Exclude"/> (inside <see cref="Path"/> when both are given).
 /// </summary>
-public sealed record CopyStep : StepSpec
+internal sealed record CopyStep : StepSpec
 {
     public const string KindName = "copy";
 

@@ -1,7 +1,7 @@
 namespace OrasAssemble.Spec.Model;
 
 /// <summary>Creates a symbolic link at <see cref="Path"/> pointing to <see cref="Target"/>, which stays inside the tree.</summary>
-public sealed record LinkStep : StepSpec
+internal sealed record LinkStep : StepSpec
 {
     public const string KindName = "link";
 

@@ -1,7 +1,7 @@
 namespace OrasAssemble.Spec.Model;
 
 /// <summary>Sets permission bits on the entry at <see cref="Path"/>, or on every entry matching <see cref="Include"/> minus <see cref="Exclude"/>.</summary>
-public sealed record ModeStep : StepSpec
+internal sealed record ModeStep : StepSpec
 {
     public const string KindName = "mode";
 

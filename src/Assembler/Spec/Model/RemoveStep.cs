@@ -1,7 +1,7 @@
 namespace OrasAssemble.Spec.Model;
 
 /// <summary>Deletes the entry at <see cref="Path"/>, or every entry matching <see cref="Include"/> minus <see cref="Exclude"/>.</summary>
-public sealed record RemoveStep : StepSpec
+internal sealed record RemoveStep : StepSpec
 {
     public const string KindName = "remove";
 

@@ -1,7 +1,7 @@
 namespace OrasAssemble.Spec.Model;
 
 /// <summary>Moves an entry of the tree to another path.</summary>
-public sealed record RenameStep : StepSpec
+internal sealed record RenameStep : StepSpec
 {
     public const string KindName = "rename";
 

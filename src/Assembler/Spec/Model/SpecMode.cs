@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace OrasAssemble.Spec.Model;
 
 /// <summary>Permission bits as the spec writes them: three or four octal digits, e.g. <c>0644</c>.</summary>
-public static class SpecMode
+internal static class SpecMode
 {
     public const UnixFileMode SpecialBits = UnixFileMode.SetUser | UnixFileMode.SetGroup;
 

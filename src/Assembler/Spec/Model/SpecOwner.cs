@@ -4,7 +4,7 @@ using System.Globalization;
 namespace OrasAssemble.Spec.Model;
 
 /// <summary>An owner as the spec writes it: numeric <c>uid:gid</c>, e.g. <c>1000:1000</c>.</summary>
-public static class SpecOwner
+internal static class SpecOwner
 {
     /// <summary>The largest id: 2^32-1 is the "leave unchanged" value of chown(2), never an owner.</summary>
     public const uint MaxId = uint.MaxValue - 1;

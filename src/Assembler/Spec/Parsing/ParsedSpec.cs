@@ -7,7 +7,7 @@ namespace OrasAssemble.Spec.Parsing;
 /// What <see cref="SpecParser"/> read from spec text: the model as written and where each field is. Nothing
 /// here is validated yet; <see cref="SpecValidator.Validate(ParsedSpec)"/> does that.
 /// </summary>
-public sealed class ParsedSpec
+internal sealed class ParsedSpec
 {
     internal ParsedSpec(IReadOnlyList<SpecError> errors, SpecPositionMap positions, SpecNode? root)
     {

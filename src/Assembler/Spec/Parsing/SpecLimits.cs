@@ -4,7 +4,7 @@ namespace OrasAssemble.Spec.Parsing;
 /// Bounds on what the parser accepts, so hostile or broken input fails fast with a clear error instead of
 /// exhausting memory or time. Real specs are a few kilobytes with a nesting depth under ten.
 /// </summary>
-public static class SpecLimits
+internal static class SpecLimits
 {
     /// <summary>Largest spec text, in UTF-8 bytes; also the largest the spec may grow to once YAML aliases are expanded.</summary>
     public const int MaxBytes = 1024 * 1024;

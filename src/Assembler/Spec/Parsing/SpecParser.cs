@@ -7,7 +7,7 @@ namespace OrasAssemble.Spec.Parsing;
 /// Reads spec text, YAML or JSON, into a <see cref="ParsedSpec"/>. Never throws for bad input: every problem,
 /// including oversized, deeply nested or alias-bomb documents, comes back as a <see cref="SpecError"/>.
 /// </summary>
-public static class SpecParser
+internal static class SpecParser
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

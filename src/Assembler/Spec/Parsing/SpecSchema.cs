@@ -12,7 +12,7 @@ namespace OrasAssemble.Spec.Parsing;
 /// The JSON Schema of spec v1 (schemas/assembly-spec.v1.schema.json, embedded in this assembly) and the
 /// structural pass that checks a document against it.
 /// </summary>
-public static class SpecSchema
+internal static class SpecSchema
 {
     private const string ResourceName = "OrasAssemble.Spec.assembly-spec.v1.schema.json";
 

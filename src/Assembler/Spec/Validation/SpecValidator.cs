@@ -9,7 +9,7 @@ namespace OrasAssemble.Spec.Validation;
 /// no two steps writing the same destination unless told to overwrite, platform names). Errors come in
 /// document order, each naming its field path and, for parsed text, its line and column.
 /// </summary>
-public static class SpecValidator
+internal static class SpecValidator
 {
     public static IReadOnlyList<SpecError> Validate(ParsedSpec parsed) => Check(parsed).Errors;
 
