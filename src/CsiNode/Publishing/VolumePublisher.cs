@@ -6,6 +6,7 @@ using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.Failures;
+using OrasAssemble.Threading;
 
 namespace OrasAssemble.CsiNode.Publishing;
 
@@ -22,11 +23,15 @@ internal sealed partial class VolumePublisher(
     private static readonly TimeSpan MinMargin = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxMargin = TimeSpan.FromSeconds(10);
 
-    /// <summary>Well under the cache's minimum idle time, so a kept result never names a collected tree.</summary>
+    /// <summary>
+    /// How long a prepared tree is kept for the retry after a pending answer; well under the cache's minimum idle time,
+    /// so a kept result never names a collected tree.
+    /// </summary>
     private static readonly TimeSpan CompletedRetention = TimeSpan.FromSeconds(30);
 
     private readonly KeyedLock _targets = new();
-    private readonly ConcurrentDictionary<string, Preparation> _preparations = new(StringComparer.Ordinal);
+    private readonly SingleFlight<PreparedTree> _preparations = new(CompletedRetention, time);
+    private readonly ConcurrentDictionary<string, PullProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _mounting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, VolumeStats> _stats = new(StringComparer.Ordinal);
 
@@ -173,66 +178,43 @@ internal sealed partial class VolumePublisher(
 
     private async Task<PreparedTree> WaitForTreeAsync(PublishRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
-        Preparation? mine = null;
-        mine = new Preparation(new PullProgress(request.VolumeId, time), new Lazy<Task<PreparedTree>>(() => StartPreparation(request, mine!)));
-        var entry = _preparations.GetOrAdd(request.VolumeId, mine);
-        if (entry != mine && entry.Work.Value is { IsFaulted: true } or { IsCanceled: true })
-        {
-            // An earlier attempt's failure, not yet cleared: this call tries again rather than repeat it.
-            _preparations.TryRemove(new KeyValuePair<string, Preparation>(request.VolumeId, entry));
-            entry = _preparations.GetOrAdd(request.VolumeId, mine);
-        }
-
-        var preparation = entry.Work.Value;
         var wait = WaitBudget(deadline);
         try
         {
-            return await preparation.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+            // Runs without the caller's token: a pull that outlives its call carries on, and kubelet's retry of the same
+            // volume joins it (or, kept a little after it succeeded, collects it without asking the registry again).
+            return await _preparations.RunAsync(request.VolumeId, () => PrepareAsync(request), cancellationToken)
+                .WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
+            var progress = _progress.TryGetValue(request.VolumeId, out var current) ? current.Describe() : "";
             throw new VolumeException(FailureKind.Pending,
                 $"the content of volume {request.VolumeId} ({request.Attributes.Describe()}) is still being prepared" +
-                $"{entry.Progress.Describe()}; the next attempt will find it");
+                $"{progress}; the next attempt will find it");
         }
     }
 
-    /// <summary>
-    /// Runs without the caller's token: a pull that outlives its call carries on, and kubelet's retry of the same
-    /// volume joins it (or finds the tree in the cache).
-    /// </summary>
-    private Task<PreparedTree> StartPreparation(PublishRequest request, Preparation entry)
+    private async Task<PreparedTree> PrepareAsync(PublishRequest request)
     {
-        var task = Task.Run(() =>
+        var progress = new PullProgress(request.VolumeId, time);
+        _progress[request.VolumeId] = progress;
+        try
         {
             // Flows with the pull into every registry request it makes, so their retries are reported to it.
-            PullProgress.Current = entry.Progress;
-            return preparer.PrepareAsync(request, CancellationToken.None);
-        }, CancellationToken.None);
-        _ = task.ContinueWith(async t =>
+            PullProgress.Current = progress;
+            return await preparer.PrepareAsync(request, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
         {
-            if (t.IsFaulted)
-            {
-                // A failure is not kept: the next attempt tries again.
-                LogPreparationFailed(logger, request.VolumeId, t.Exception.GetBaseException().Message);
-            }
-            else
-            {
-                // Kept a little, so the retry after a pending answer mounts it without asking the registry again.
-                await Task.Delay(CompletedRetention, time).ConfigureAwait(false);
-            }
-
-            _preparations.TryRemove(new KeyValuePair<string, Preparation>(request.VolumeId, entry));
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return task;
-    }
-
-    /// <summary>One volume's preparation, started at most once, with what it last waited on.</summary>
-    private sealed class Preparation(PullProgress progress, Lazy<Task<PreparedTree>> work)
-    {
-        public PullProgress Progress { get; } = progress;
-
-        public Lazy<Task<PreparedTree>> Work { get; } = work;
+            // A failure is not kept: the next attempt tries again.
+            LogPreparationFailed(logger, request.VolumeId, e.Message);
+            throw;
+        }
+        finally
+        {
+            _progress.TryRemove(new KeyValuePair<string, PullProgress>(request.VolumeId, progress));
+        }
     }
 
     /// <summary>Answer a little before the caller's deadline, so it hears "pending" rather than a timeout.</summary>

@@ -1,3 +1,5 @@
+using OrasAssemble.Threading;
+
 namespace OrasAssemble.Webhook.Specs;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal sealed class SpecCache
     private readonly int maxEntries;
     private readonly Lock gate = new();
     private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly SingleFlight<SpecSummary> loads = new();
 
     public SpecCache(TimeProvider time, TimeSpan ttl, int maxEntries)
     {
@@ -36,47 +39,32 @@ internal sealed class SpecCache
     /// <returns>The summary, and whether it was already in the cache.</returns>
     public async Task<(SpecSummary Summary, bool Cached)> GetOrLoadAsync(string key, Func<Task<SpecSummary>> load, CancellationToken cancellationToken)
     {
-        Entry entry;
-        bool cached;
         lock (gate)
         {
-            var now = time.GetUtcNow();
-            if (entries.TryGetValue(key, out var existing) && !existing.IsStale(now))
+            if (entries.TryGetValue(key, out var existing) && !existing.IsStale(time.GetUtcNow()))
             {
-                entry = existing;
-                cached = existing.Load.IsValueCreated && existing.Load.Value.IsCompletedSuccessfully;
-            }
-            else
-            {
-                MakeRoom(now);
-                entry = new Entry(this, key, load);
-                entries[key] = entry;
-                cached = false;
+                return (existing.Summary, true);
             }
         }
 
-        // The load starts outside the lock: it runs the caller's code up to its first await.
-        var summary = await entry.Load.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (summary, cached);
+        // The load runs on even if this caller gives up, so the others sharing it still get it.
+        var summary = await loads.RunAsync(key, async () =>
+        {
+            var loaded = await load().ConfigureAwait(false);
+            Keep(key, loaded);
+            return loaded;
+        }, cancellationToken).ConfigureAwait(false);
+        return (summary, false);
     }
 
-    private void Completed(Entry entry, bool succeeded)
+    private void Keep(string key, SpecSummary summary)
     {
         lock (gate)
         {
-            if (!entries.TryGetValue(entry.Key, out var current) || !ReferenceEquals(current, entry))
-            {
-                return;
-            }
-
-            if (succeeded)
-            {
-                entry.Expires = time.GetUtcNow() + ttl;
-            }
-            else
-            {
-                entries.Remove(entry.Key);
-            }
+            var now = time.GetUtcNow();
+            entries.Remove(key);
+            MakeRoom(now);
+            entries[key] = new Entry(summary, now + ttl);
         }
     }
 
@@ -88,9 +76,9 @@ internal sealed class SpecCache
             return;
         }
 
-        foreach (var stale in entries.Values.Where(e => e.IsStale(now)).ToList())
+        foreach (var stale in entries.Where(e => e.Value.IsStale(now)).Select(e => e.Key).ToList())
         {
-            entries.Remove(stale.Key);
+            entries.Remove(stale);
         }
 
         var excess = entries.Count - maxEntries + 1;
@@ -99,42 +87,14 @@ internal sealed class SpecCache
             return;
         }
 
-        foreach (var oldest in entries.Values.Where(e => e.Expires is not null).OrderBy(e => e.Expires).Take(excess).ToList())
+        foreach (var oldest in entries.OrderBy(e => e.Value.Expires).Take(excess).Select(e => e.Key).ToList())
         {
-            entries.Remove(oldest.Key);
+            entries.Remove(oldest);
         }
     }
 
-    private sealed class Entry
+    private sealed record Entry(SpecSummary Summary, DateTimeOffset Expires)
     {
-        public Entry(SpecCache owner, string key, Func<Task<SpecSummary>> load)
-        {
-            Key = key;
-            Load = new Lazy<Task<SpecSummary>>(() => RunAsync(owner, load));
-        }
-
-        public string Key { get; }
-
-        public Lazy<Task<SpecSummary>> Load { get; }
-
-        /// <summary>Null while loading.</summary>
-        public DateTimeOffset? Expires { get; set; }
-
-        public bool IsStale(DateTimeOffset now) => Expires is { } expires && now >= expires;
-
-        private async Task<SpecSummary> RunAsync(SpecCache owner, Func<Task<SpecSummary>> load)
-        {
-            try
-            {
-                var summary = await load().ConfigureAwait(false);
-                owner.Completed(this, succeeded: true);
-                return summary;
-            }
-            catch
-            {
-                owner.Completed(this, succeeded: false);
-                throw;
-            }
-        }
+        public bool IsStale(DateTimeOffset now) => now >= Expires;
     }
 }
