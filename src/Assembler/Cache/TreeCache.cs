@@ -129,7 +129,7 @@ public sealed partial class TreeCache
             await build(temp, CancellationToken.None).ConfigureAwait(false);
             FileSystemSync.SyncFileSystemOf(temp);
             Directory.Move(temp, path);
-            DirectorySync.Flush(TreesDirectory);
+            FileSystemSync.FlushDirectory(TreesDirectory);
             return path;
         }
         catch

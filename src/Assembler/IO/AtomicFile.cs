@@ -111,7 +111,7 @@ public static class AtomicFile
         File.Move(temp, fullPath, overwrite: true);
         if (!OperatingSystem.IsWindows())
         {
-            DirectorySync.Flush(directory);
+            FileSystemSync.FlushDirectory(directory);
         }
     }
 

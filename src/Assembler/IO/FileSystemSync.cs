@@ -3,32 +3,41 @@ using System.Runtime.InteropServices;
 namespace OrasAssemble.IO;
 
 /// <summary>
-/// Flushes everything written under a directory to disk before it is published by a rename. On Linux one
-/// <c>syncfs</c> covers the whole file system, far cheaper than an fsync per file of a large tree.
+/// Flushing to disk what .NET has no call for: everything written under a directory before it is published by a rename
+/// (on Linux one <c>syncfs</c> covers the whole file system, far cheaper than an fsync per file of a large tree), and a
+/// directory itself, which .NET cannot open as a stream (after a rename, that makes the new name survive a power loss,
+/// not only the new file's bytes).
 /// </summary>
 internal static partial class FileSystemSync
 {
-    private const int ReadOnly = 0;
-    private const int Directory = 0x10000;
+    private const int ReadOnlyDirectory = 0x10000 | 0x80000; // O_RDONLY | O_DIRECTORY | O_CLOEXEC
 
+    /// <exception cref="IOException">The directory cannot be opened, or the flush failed.</exception>
     public static void SyncFileSystemOf(string directory)
     {
-        if (!OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux())
         {
-            return;
+            OnDirectory(directory, "syncfs", SyncFs);
         }
+    }
 
-        var fd = Open(directory, ReadOnly | Directory);
+    /// <summary>fsync(2) of the directory itself: its entries, not the files they name.</summary>
+    /// <exception cref="IOException">The directory cannot be opened or synced.</exception>
+    public static void FlushDirectory(string directory) => OnDirectory(directory, "fsync", Fsync);
+
+    private static void OnDirectory(string directory, string call, Func<int, int> flush)
+    {
+        var fd = Open(directory, ReadOnlyDirectory);
         if (fd < 0)
         {
-            throw new IOException($"cannot open {directory} to flush it to disk (errno {Marshal.GetLastPInvokeError()})");
+            throw Failure("open", directory);
         }
 
         try
         {
-            if (SyncFs(fd) != 0)
+            if (flush(fd) != 0)
             {
-                throw new IOException($"flushing {directory} to disk failed (errno {Marshal.GetLastPInvokeError()})");
+                throw Failure(call, directory);
             }
         }
         finally
@@ -37,8 +46,17 @@ internal static partial class FileSystemSync
         }
     }
 
+    private static IOException Failure(string what, string directory)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return new IOException($"{what} {directory}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    }
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
 
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     private static partial int SyncFs(int fd);
