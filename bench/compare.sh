@@ -23,7 +23,7 @@ run() {
   echo "running bench/$script on $2..." >&2
   echo "#### build $2"
   echo
-  bash "$1/bench/$script" | sed '1{/^### /d}'
+  bash "$1/bench/$script" | sed '1{/^### /d}' | sed '1{/^$/d}'
   echo
 }
 echo "### $(date -u +%Y-%m-%d) — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr) — bench/$script, $revision against $current"
