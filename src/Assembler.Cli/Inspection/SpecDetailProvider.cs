@@ -77,7 +77,7 @@ internal sealed class SpecDetailProvider(ITargetLocator locator, Platform defaul
         try
         {
             var located = locator.Locate(Reference.Parse(source.Ref));
-            var resolved = await ManifestResolver.ResolveAsync(located, source.Ref, platform, SpecArtifactReader.MaxManifestBytes, cancellationToken)
+            var resolved = await ManifestResolver.ResolveAsync(located, source.Ref, platform, OciLimits.MaxManifestBytes, cancellationToken)
                 .ConfigureAwait(false);
             var layers = resolved.LayersFor(source);
             described["digest"] = resolved.Descriptor.Digest;

@@ -16,9 +16,6 @@ namespace OrasAssemble.SpecArtifacts;
 /// </summary>
 public static class SpecArtifactReader
 {
-    /// <summary>The largest manifest read while looking for a spec.</summary>
-    public const long MaxManifestBytes = OciLimits.MaxManifestBytes;
-
     /// <summary>Whether a manifest says it is a spec artifact; clients that also take other artifacts branch on this.</summary>
     public static bool IsSpecArtifact(Manifest manifest)
     {
@@ -35,7 +32,7 @@ public static class SpecArtifactReader
         ArgumentNullException.ThrowIfNull(store);
         var descriptor = await store.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
         RequireManifest(descriptor, origin);
-        var bytes = await store.FetchAllAsync(descriptor, MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+        var bytes = await store.FetchAllAsync(descriptor, OciLimits.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         var manifest = ReadManifest(descriptor, bytes, origin);
         return await ReadAsync(store, descriptor, manifest, bytes, origin, cancellationToken).ConfigureAwait(false);
     }

@@ -89,7 +89,7 @@ public static class SpecHistory
 
     private static async Task<Manifest> FetchManifestAsync(IFetchable store, Descriptor descriptor, CancellationToken cancellationToken)
     {
-        var bytes = await store.FetchAllAsync(descriptor, SpecArtifactReader.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+        var bytes = await store.FetchAllAsync(descriptor, OciLimits.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         return OciJson.Deserialize<Manifest>(bytes, $"the manifest {descriptor.Digest}");
     }
 

@@ -11,7 +11,7 @@ namespace OrasAssemble.SpecArtifacts;
 /// <c>land.oras.assemble.base</c> annotation, and for <c>push --lock</c> every tag in <c>sources</c> and <c>base</c>,
 /// so that what was tested is what runs. Failures name the spec field, as the executor's do.
 /// </summary>
-public sealed class SpecPinner(ITargetLocator locator, long maxManifestBytes = SpecArtifactReader.MaxManifestBytes)
+public sealed class SpecPinner(ITargetLocator locator, long maxManifestBytes = OciLimits.MaxManifestBytes)
 {
     /// <summary>
     /// The base image as <c>registry/repository[:tag]@sha256:…</c>: the tag, when written, is kept for people to read.

@@ -11,7 +11,7 @@ namespace OrasAssemble.SpecArtifacts;
 /// changed, the new base pinned by digest in the annotation, and <c>subject</c> naming the revision it was made from.
 /// The new base must provide the platform the spec runs on (the rebase guard) unless the caller forces it.
 /// </summary>
-public sealed class SpecRebaser(ITargetLocator locator, long maxManifestBytes = SpecArtifactReader.MaxManifestBytes)
+public sealed class SpecRebaser(ITargetLocator locator, long maxManifestBytes = OciLimits.MaxManifestBytes)
 {
     /// <param name="previous">The revision to rebase, as read from its store.</param>
     /// <param name="newBase">The new base image as the user wrote it.</param>
