@@ -10,6 +10,9 @@ namespace OrasAssemble.Execution;
 public sealed record AssembledTree(
     string Key, string Path, TreeOrigin Origin, IReadOnlyList<ResolvedSourceSummary> Sources, long SkippedSpecialFiles = 0, bool OwnersNotKept = false)
 {
+    /// <summary>For a request naming a reference, the manifest digest it resolved to; null for a spec.</summary>
+    public string? ManifestDigest { get; init; }
+
     /// <summary>Whether this call built the tree (a cache miss).</summary>
     public bool Built => Origin == TreeOrigin.Built;
 }

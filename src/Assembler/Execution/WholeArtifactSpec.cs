@@ -17,6 +17,16 @@ public static class WholeArtifactSpec
     /// <summary>The only source's name; it appears in executor error messages (<c>sources.artifact: ...</c>).</summary>
     public const string SourceName = "artifact";
 
+    /// <summary>
+    /// What <see cref="Create"/> would refuse in <paramref name="mediaTypes"/>, for a caller that names them its own way
+    /// and checks them before it reads what a reference names.
+    /// </summary>
+    public static IReadOnlyList<SpecError> ValidateMediaTypes(IReadOnlyList<string> mediaTypes)
+    {
+        ArgumentNullException.ThrowIfNull(mediaTypes);
+        return SpecValidator.ValidateMediaTypes($"sources.{SourceName}.mediaTypes", mediaTypes);
+    }
+
     /// <param name="reference">
     /// The artifact or image. Pin it by digest when it was already resolved, so the spec (and with it the cached tree)
     /// changes exactly when the content does.
@@ -29,7 +39,7 @@ public static class WholeArtifactSpec
         ArgumentNullException.ThrowIfNull(mediaTypes);
 
         // The reference is parsed already and the rest is fixed: only the media types come from outside.
-        var errors = SpecValidator.ValidateMediaTypes($"sources.{SourceName}.mediaTypes", mediaTypes);
+        var errors = ValidateMediaTypes(mediaTypes);
         if (errors.Count > 0)
         {
             throw new InvalidSpecException(errors);

@@ -4,27 +4,24 @@ using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Credentials;
 using OrasAssemble.CsiNode.Metrics;
-using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
 using OrasAssemble.Execution;
 using OrasAssemble.Failures;
-using OrasAssemble.Layout;
-using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Spec.Validation;
-using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Publishing;
 
 /// <summary>
-/// Turns a volume's attributes into a tree in the node cache: a spec artifact is assembled by its spec, any other
-/// artifact or image is extracted whole, an inline spec is assembled as written. Every registry request is made with
-/// the volume's own credentials, and with tenancy enforced a tree found in the cache is handed out only after those
+/// Turns a volume's attributes into a tree in the node cache through the library's <see cref="TreeAssembler"/>: a
+/// reference (a spec artifact, or any other artifact or image to extract whole) or an inline spec. What stays here is
+/// the node's own: every registry request is made with the volume's own credentials, the namespace policy admits the
+/// reference and the spec's sources, and with tenancy enforced a tree found in the cache is handed out only after those
 /// credentials have read every manifest it was built from. A read those credentials made within
 /// <c>tenancy.verifiedFor</c> counts (see <see cref="VerifiedAccess"/>), unless the volume's pull policy is <c>Always</c>.
 /// </summary>
@@ -35,7 +32,7 @@ internal sealed class TreePreparer(
 {
     private const string InlineOrigin = "volume attribute " + VolumeContextKeys.InlineSpec;
 
-    private readonly ParsedSpecs _parsed = new();
+    private readonly TreeAssembler _assembler = new(cache);
 
     public async Task<IDisposable> HoldAsync(PreparedTree tree, CancellationToken cancellationToken)
     {
@@ -86,35 +83,35 @@ internal sealed class TreePreparer(
         using var pull = metrics.PullStarted();
         started = metrics.Phase(PublishPhase.Credentials, started);
 
-        string? digest = null;
-        ValidSpec spec;
         if (attributes.Reference is { } reference)
         {
             Authorize(request.Pod, reference);
-            (spec, digest) = await ResolveAsync(lease.Client, reference, attributes, access, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            spec = inline!;
+            RefuseInvalidMediaTypes(attributes.MediaTypes);
         }
 
-        RefuseLayoutSources(spec);
-        foreach (var source in spec.Sources)
-        {
-            Authorize(request.Pod, source.Reference!);
-        }
+        var tree = await _assembler.AssembleAsync(
+            new AssemblyRequest
+            {
+                Spec = attributes.Reference is null ? inline : null,
+                Reference = attributes.Reference,
+                MediaTypes = attributes.MediaTypes,
+                Locator = new RegistryTargetLocator(lease.Client),
+                Options = ExecutorOptionsFor(attributes),
+                RememberedReads = new RememberedReads(verified, access.CredentialsId, access.UseRemembered),
+                Admit = spec =>
+                {
+                    RefuseLayoutSources(spec);
+                    foreach (var source in spec.Sources)
+                    {
+                        Authorize(request.Pod, source.Reference!);
+                    }
 
-        started = metrics.Phase(PublishPhase.Resolve, started);
-        var tree = await new TreeAssembler(cache).AssembleAsync(
-            new AssemblyRequest { Spec = spec, Locator = new RegistryTargetLocator(lease.Client), Options = ExecutorOptionsFor(attributes) },
+                    started = metrics.Phase(PublishPhase.Resolve, started);
+                },
+            },
             config.Tenancy.Enforce ? new SourceAccess(this, lease.Client, access) : null,
             cancellationToken).ConfigureAwait(false);
         started = metrics.Phase(PublishPhase.Tree, started);
-        if (attributes.Reference is { Digest: null } tagged)
-        {
-            cache.Pins.Pin(tagged.ToString(), tree.Key, digest!);
-        }
-
         foreach (var source in tree.Sources)
         {
             // Resolved just now with these credentials.
@@ -131,94 +128,7 @@ internal sealed class TreePreparer(
         }
 
         metrics.Phase(PublishPhase.Tenancy, started);
-        return new PreparedTree(tree.Key, tree.Path, attributes.Describe(), digest, tree.Built);
-    }
-
-    private async Task<(ValidSpec Spec, string Digest)> ResolveAsync(
-        RegistryClient client, Reference reference, VolumeAttributes attributes, Access access, CancellationToken cancellationToken)
-    {
-        var repository = client.GetRepository(reference);
-        var (descriptor, bytes, asked) = await ReadManifestAsync(repository, reference, attributes.PullPolicy, access, cancellationToken).ConfigureAwait(false);
-        if (asked)
-        {
-            // Only a read the registry answered starts a window; using a remembered one does not prolong it.
-            verified.Record(access.CredentialsId, reference.ToString(), descriptor.Digest, descriptor);
-        }
-
-        if (MediaTypes.IsManifest(descriptor.MediaType)
-            && OciJson.Deserialize<Manifest>(bytes, $"the manifest of {reference}") is var manifest && SpecArtifactReader.IsSpecArtifact(manifest))
-        {
-            var spec = await SpecArtifactReader.ReadSpecAsync(new CachedBlobSource(cache, repository), manifest, reference.ToString(), _parsed, cancellationToken)
-                .ConfigureAwait(false);
-            return (spec, descriptor.Digest);
-        }
-
-        try
-        {
-            // Pinned to what was just resolved, so the tree changes exactly when the artifact does.
-            return (WholeArtifactSpec.Create(reference.WithDigest(descriptor.Digest), attributes.MediaTypes), descriptor.Digest);
-        }
-        catch (InvalidSpecException e)
-        {
-            throw new VolumeException(FailureKind.InvalidInput,
-                $"volume attribute {VolumeContextKeys.LayerMediaTypes}: {string.Join("; ", e.Errors.Select(x => x.Message))}", e);
-        }
-    }
-
-    /// <summary>
-    /// The manifest a reference names and its bytes, kept in the node's blob store (verified against the digest like any
-    /// blob). When these credentials read the reference as given within <c>tenancy.verifiedFor</c>, and for a tag the
-    /// node still serves what they read, the manifest comes from the blob store without a registry request
-    /// (<c>Asked</c> is false).
-    /// </summary>
-    private async Task<(Descriptor Descriptor, byte[] Bytes, bool Asked)> ReadManifestAsync(
-        Repository repository, Reference reference, PullPolicy pullPolicy, Access access, CancellationToken cancellationToken)
-    {
-        string path;
-        if (access.UseRemembered && verified.Find(access.CredentialsId, reference.ToString()) is { Manifest: { } known }
-            && (reference.Digest is not null || (cache.Pins.Find(reference.ToString()) is { } pinned && pinned.Digest == known.Digest)))
-        {
-            path = await cache.EnsureBlobAsync(known, ct => repository.FetchAsync(known, ct), cancellationToken).ConfigureAwait(false);
-            return (known, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), false);
-        }
-
-        var (descriptor, content) = await FetchManifestAsync(repository, reference, pullPolicy, cancellationToken).ConfigureAwait(false);
-        await using (content.ConfigureAwait(false))
-        {
-            path = await cache.EnsureBlobAsync(descriptor, _ => Task.FromResult(content), cancellationToken).ConfigureAwait(false);
-        }
-
-        return (descriptor, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), true);
-    }
-
-    /// <summary>
-    /// The manifest a reference names. With <c>IfNotPresent</c> a tag keeps naming what it named when this node resolved
-    /// it, while the tree that gave is cached. Access is checked on the tag as the volume gives it before the pin is
-    /// used, so a volume whose credentials may not read the tag is refused naming the tag alone: what the node pinned
-    /// it to is nothing that volume could have learnt from the registry.
-    /// </summary>
-    private async Task<(Descriptor Descriptor, Stream Content)> FetchManifestAsync(
-        Repository repository, Reference reference, PullPolicy pullPolicy, CancellationToken cancellationToken)
-    {
-        if (reference.Digest is not null)
-        {
-            return await repository.FetchAsync(reference.Digest, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (pullPolicy == PullPolicy.IfNotPresent && cache.Pins.Find(reference.ToString()) is { Digest: not null } pinned)
-        {
-            await repository.ResolveAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await repository.FetchAsync(pinned.Digest!, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NotFoundException)
-            {
-                // Deleted upstream since: follow the tag to what it names now.
-            }
-        }
-
-        return await repository.FetchAsync(reference.ContentReference, cancellationToken).ConfigureAwait(false);
+        return new PreparedTree(tree.Key, tree.Path, attributes.Describe(), tree.ManifestDigest, tree.Built);
     }
 
     /// <summary>
@@ -273,6 +183,16 @@ internal sealed class TreePreparer(
     {
         public Task CheckAsync(IReadOnlyList<TreeSource> sources, CancellationToken cancellationToken) =>
             preparer.CheckAccessAsync(client, sources, access, cancellationToken);
+    }
+
+    /// <summary>Media types a whole artifact could not be filtered by, refused naming the volume attribute they came in.</summary>
+    private static void RefuseInvalidMediaTypes(IReadOnlyList<string> mediaTypes)
+    {
+        if (WholeArtifactSpec.ValidateMediaTypes(mediaTypes) is { Count: > 0 } errors)
+        {
+            throw new VolumeException(FailureKind.InvalidInput,
+                $"volume attribute {VolumeContextKeys.LayerMediaTypes}: {string.Join("; ", errors.Select(x => x.Message))}");
+        }
     }
 
     private static ValidSpec ParseInline(string text)

@@ -3,8 +3,10 @@ using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
 using OrasAssemble.Oci;
+using OrasAssemble.Registry;
 using OrasAssemble.Spec;
 using OrasAssemble.Spec.Parsing;
+using OrasAssemble.SpecArtifacts;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Execution;
@@ -113,6 +115,41 @@ public sealed class TreeAssemblerTests : IDisposable
         Assert.Equal(TreeOrigin.Cached, again.Origin);
         Assert.Equal(built.Key, again.Key);
         Assert.Empty(check.Asked);
+    }
+
+    [Fact]
+    public async Task A_reference_read_from_a_store_gives_its_spec_to_the_admit_hook_whose_refusal_stops_before_any_source_is_read()
+    {
+        await PushAsync("PK jar bytes");
+        await SpecArtifactBuilder.PushAsync(_store, SpecArtifactBuilder.Build(Spec.Model, null, DateTimeOffset.UnixEpoch), "registry.example/apps/hello-spec:1.0");
+        var admitted = new List<string>();
+
+        var refused = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => new TreeAssembler(_cache).AssembleAsync(
+            new AssemblyRequest
+            {
+                Reference = Reference.Parse("registry.example/apps/hello-spec:1.0"),
+                Locator = new StoreTargetLocator(_counting, "memory"),
+                Admit = spec =>
+                {
+                    admitted.AddRange(spec.Sources.Select(s => s.Ref));
+                    throw new UnauthorizedAccessException("not in this namespace");
+                },
+            },
+            accessCheck: null));
+
+        Assert.Equal("not in this namespace", refused.Message);
+        Assert.Equal(["registry.example/apps/hello-jar:1.0"], admitted);
+        Assert.Equal(1, _counting.Resolves);
+    }
+
+    [Fact]
+    public async Task A_request_naming_both_a_spec_and_a_reference_is_refused()
+    {
+        var thrown = await Assert.ThrowsAsync<ArgumentException>(() => new TreeAssembler(_cache).AssembleAsync(
+            new AssemblyRequest { Spec = Spec, Reference = Reference.Parse("registry.example/apps/hello-spec:1.0"), Locator = new StoreTargetLocator(_counting, "memory") },
+            accessCheck: null));
+
+        Assert.StartsWith("an assembly request names either a spec or a reference", thrown.Message, StringComparison.Ordinal);
     }
 
     private sealed class RecordingCheck : IAccessCheck

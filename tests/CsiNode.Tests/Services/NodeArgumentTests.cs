@@ -47,6 +47,7 @@ public sealed class NodeArgumentTests : IAsyncLifetime
         { "secret without known keys", "nodePublishSecretRef" },
         { "password without user", "username" },
         { "malformed media type", VolumeContextKeys.LayerMediaTypes },
+        { "too many media types", $"{VolumeContextKeys.LayerMediaTypes}: has more than 256 entries" },
     };
 
     [Theory]
@@ -292,6 +293,9 @@ public sealed class NodeArgumentTests : IAsyncLifetime
             case "secret without known keys": request.Secrets["token"] = "abc"; break;
             case "password without user": request.Secrets["password"] = "secret"; break;
             case "malformed media type": context[VolumeContextKeys.LayerMediaTypes] = "not a type"; break;
+            case "too many media types":
+                context[VolumeContextKeys.LayerMediaTypes] = string.Join(",", Enumerable.Range(0, 257).Select(i => $"text/x-{i}"));
+                break;
             default: throw new ArgumentException(problem);
         }
     }

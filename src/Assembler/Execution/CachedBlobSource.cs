@@ -2,11 +2,12 @@ using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.CsiNode.Publishing;
+namespace OrasAssemble.Execution;
 
 /// <summary>
-/// Blobs read through the node cache: fetched from <paramref name="origin"/> (verified, once) only when the cache does
-/// not hold them, then read from the cache. So a warm publish reads its spec layer without asking the registry.
+/// Blobs read through the cache: fetched from <paramref name="origin"/> (verified, once) only when the cache does not
+/// hold them, then read from the cache. So a warm assembly of a spec artifact reads its spec layer without asking the
+/// registry.
 /// </summary>
 internal sealed class CachedBlobSource(TreeCache cache, IFetchable origin) : IFetchable
 {
