@@ -3,8 +3,8 @@ using OrasAssemble.Cli.Targets;
 using OrasAssemble.Execution;
 using OrasAssemble.Layout;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.Cli;
 

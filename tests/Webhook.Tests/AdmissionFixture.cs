@@ -1,6 +1,6 @@
 using OrasAssemble.Oci;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;

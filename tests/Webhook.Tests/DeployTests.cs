@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Webhook.Configuration;
 using OrasAssemble.Webhook.Hosting;

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.JsonPatch;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Webhook.Configuration;
 using OrasAssemble.Webhook.Hosting;
 using OrasAssemble.Webhook.Patching;

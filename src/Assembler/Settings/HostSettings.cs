@@ -1,4 +1,4 @@
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// Per-registry connection settings from the <c>registries:</c> section of the host settings file shared by the

@@ -2,7 +2,7 @@ using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// Reads the <c>registries:</c> section of a host settings file into patterns and settings, collecting every

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// Durations written as Kubernetes components write them: <c>500ms</c>, <c>5s</c>, <c>10m</c>, <c>1h</c>, or a

@@ -2,7 +2,7 @@ using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// What every reader of the shared settings file (registries, node config, webhook) needs alike: reading the file

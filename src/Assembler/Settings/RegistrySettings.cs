@@ -1,4 +1,4 @@
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>How to reach one registry host.</summary>
 /// <param name="PlainHttp">Talk HTTP instead of HTTPS.</param>

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// How long registry transfers may wait, from the <c>transfer:</c> section of the host settings file shared by the

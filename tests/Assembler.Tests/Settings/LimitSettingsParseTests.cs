@@ -1,7 +1,7 @@
 using OrasAssemble.Layers;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
-namespace OrasAssemble.Tests.Registry.Configuration;
+namespace OrasAssemble.Tests.Settings;
 
 public sealed class LimitSettingsParseTests
 {

@@ -2,7 +2,7 @@ using OrasAssemble.Layers;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// The one reader of the settings file's <c>limits:</c> section, for every host that takes the file: the node plugin

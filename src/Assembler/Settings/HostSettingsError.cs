@@ -1,4 +1,4 @@
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>One problem in a host settings file, at a 1-based line and column (0 when there is no position).</summary>
 public sealed record HostSettingsError(string FileName, int Line, int Column, string Message)

@@ -1,4 +1,4 @@
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>A host settings file could not be used. Carries every problem found, each with its position.</summary>
 public sealed class HostSettingsException : Exception

@@ -1,6 +1,6 @@
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
-namespace OrasAssemble.Tests.Registry.Configuration;
+namespace OrasAssemble.Tests.Settings;
 
 public sealed class HostSettingsLookupTests
 {

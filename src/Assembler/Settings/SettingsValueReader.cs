@@ -4,7 +4,7 @@ using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// Reads the values of the settings file's sections (mappings of known keys, whole numbers, sizes, durations) the

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using OrasAssemble.Text;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// A key of the <c>registries:</c> map: <c>host</c>, <c>host:port</c>, or one of two wildcards:

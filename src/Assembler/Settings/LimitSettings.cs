@@ -1,6 +1,6 @@
 using OrasAssemble.Layers;
 
-namespace OrasAssemble.Registry.Configuration;
+namespace OrasAssemble.Settings;
 
 /// <summary>
 /// The <c>limits:</c> section of the settings file: bounds on what one assembly (a CLI <c>assemble</c>, a node

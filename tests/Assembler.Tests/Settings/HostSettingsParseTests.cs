@@ -1,7 +1,7 @@
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.Registry.Configuration;
+namespace OrasAssemble.Tests.Settings;
 
 public sealed class HostSettingsParseTests : IDisposable
 {
