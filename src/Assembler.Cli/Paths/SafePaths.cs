@@ -1,4 +1,4 @@
-namespace OrasAssemble.Cli.IO;
+namespace OrasAssemble.Cli.Paths;
 
 /// <summary>
 /// Path checks the CLI makes on the local disk: whether a link in a packed folder stays inside it, and whether an

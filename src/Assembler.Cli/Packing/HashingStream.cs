@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace OrasAssemble.Cli.IO;
+namespace OrasAssemble.Cli.Packing;
 
 /// <summary>
 /// A write-only pass-through that computes the SHA-256 digest and length of everything written to it, so content can

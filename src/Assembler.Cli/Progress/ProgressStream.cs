@@ -1,6 +1,4 @@
-using OrasAssemble.Cli.Progress;
-
-namespace OrasAssemble.Cli.IO;
+namespace OrasAssemble.Cli.Progress;
 
 /// <summary>A read-only pass-through that reports every byte read to a transfer.</summary>
 internal sealed class ProgressStream(Stream inner, ITransfer transfer, bool leaveOpen = false) : Stream
