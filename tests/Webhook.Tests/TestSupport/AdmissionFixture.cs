@@ -6,7 +6,7 @@ using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.TestSupport;
 
 /// <summary>
 /// A real registry holding spec artifacts pushed by hand, and the webhook serving HTTPS in front of it, configured

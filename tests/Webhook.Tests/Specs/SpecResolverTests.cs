@@ -16,7 +16,7 @@ using OrasAssemble.Webhook.Metrics;
 using OrasAssemble.Webhook.Specs;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.Specs;
 
 /// <summary>Spec resolution against a real registry: what is asked of it, what is cached, and how failures read.</summary>
 public sealed class SpecResolverTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

@@ -4,7 +4,7 @@ using OrasAssemble.Oci;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>pull</c> of an image index: the platform chosen with <c>--platform</c>, or an error listing them.</summary>
 public sealed class PullPlatformTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

@@ -4,7 +4,7 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Oci;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Targets;
 
 /// <summary>
 /// <c>--store</c>: the same commands as against a registry, with every reference (arguments and those inside specs)

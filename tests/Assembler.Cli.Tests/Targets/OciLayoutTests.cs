@@ -3,7 +3,7 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Oci;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Targets;
 
 /// <summary>The embedded default store: an OCI image layout on disk, no registry anywhere.</summary>
 public sealed class OciLayoutTests : IDisposable

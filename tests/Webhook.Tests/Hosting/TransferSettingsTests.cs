@@ -6,7 +6,7 @@ using OrasAssemble.Tests.Registry.Remote;
 using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.Hosting;
 
 /// <summary>
 /// The webhook honours the <c>transfer:</c> section of its <c>--config</c>: the registry client it resolves specs

@@ -4,7 +4,7 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 public sealed class LoginTests(BasicRegistryFixture fixture) : IClassFixture<BasicRegistryFixture>, IDisposable
 {

@@ -4,7 +4,7 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>cache du</c> and <c>cache prune</c> on a cache that <c>assemble</c> filled from a real registry, measured with du(1).</summary>
 public sealed class CacheTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

@@ -4,7 +4,7 @@ using Newtonsoft.Json.Linq;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.Admission;
 
 /// <summary>
 /// Admission reviews shaped as the API server sends them, posted over HTTPS to the real host; every patch is applied

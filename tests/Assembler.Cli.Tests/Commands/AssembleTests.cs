@@ -3,7 +3,7 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>assemble</c> against a real registry: the exact tree, from a file and from a pushed spec, and how it fails.</summary>
 public sealed class AssembleTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

@@ -7,7 +7,7 @@ using OrasAssemble.Registry.Remote;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Pulling;
 
 /// <summary>Artifacts pushed with the library to attack the puller: nothing may be written outside -o, nothing left half done.</summary>
 public sealed class HostilePullTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

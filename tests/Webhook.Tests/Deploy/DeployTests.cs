@@ -8,7 +8,7 @@ using OrasAssemble.Webhook.Configuration;
 using OrasAssemble.Webhook.Hosting;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.Deploy;
 
 /// <summary>
 /// deploy/webhook as <c>kubectl kustomize</c> renders it: the pieces that must agree do, and the certificate script

@@ -8,7 +8,7 @@ using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>rebase</c> and <c>history</c> against a real registry (which has no referrers API, so lineage goes through the

@@ -6,7 +6,7 @@ using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>push</c> against a real registry: the spec artifact's exact shape, <c>--lock</c>, and what stops a push.</summary>
 public sealed class PushTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

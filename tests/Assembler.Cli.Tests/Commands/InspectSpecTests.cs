@@ -6,7 +6,7 @@ using OrasAssemble.Spec.Parsing;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>inspect</c> of a pushed spec: the manifest as for any artifact, plus the spec, its summary and its sources resolved.</summary>
 public sealed class InspectSpecTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

@@ -7,7 +7,7 @@ using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Hosting;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.Hosting;
 
 /// <summary>The host itself: HTTPS only, health and metrics endpoints, certificate reload, and start-up checks.</summary>
 public sealed class HttpsServingTests : IDisposable

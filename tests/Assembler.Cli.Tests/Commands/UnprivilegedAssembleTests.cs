@@ -4,7 +4,7 @@ using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>assemble</c> run by a user who cannot give files away: modes and times stay, owners are the user's, and it says so.</summary>
 public sealed class UnprivilegedAssembleTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable

@@ -1,7 +1,7 @@
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary><c>validate</c>: "valid" on standard output, or every error on standard error as file:line:col: field: message.</summary>
 public sealed class ValidateTests : IDisposable

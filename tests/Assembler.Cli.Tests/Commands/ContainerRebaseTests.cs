@@ -4,7 +4,7 @@ using OrasAssemble.Registry;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 /// <summary>
 /// The example in real containers, as a node would run it: podman (with runc) runs a Java base image from the

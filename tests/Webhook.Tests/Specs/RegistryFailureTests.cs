@@ -11,7 +11,7 @@ using OrasAssemble.Tests.TestSupport;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Tests.TestSupport;
 
-namespace OrasAssemble.Webhook.Tests;
+namespace OrasAssemble.Webhook.Tests.Specs;
 
 /// <summary>
 /// What a pod gets when the webhook cannot ask the registry: refused (fail closed) or admitted unchanged with a

@@ -5,7 +5,7 @@ using OrasAssemble.Oci;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Commands;
 
 public sealed class InspectTests(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IDisposable
 {

@@ -1,7 +1,7 @@
 using OrasAssemble.Cli.Tests.TestSupport;
 using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Cli.Tests;
+namespace OrasAssemble.Cli.Tests.Targets;
 
 /// <summary>A spec source that names a local OCI layout, <c>oci-layout://dir[:tag|@digest]</c>, relative to the spec file.</summary>
 public sealed class OciLayoutSourceTests : IDisposable
