@@ -34,21 +34,19 @@ public sealed class HostSettings
 
     /// <summary>Reads a settings file. A missing file is an error: a path given explicitly should exist.</summary>
     /// <exception cref="HostSettingsException">The file is missing, is not YAML, or its registries section is wrong.</exception>
-    public static async Task<HostSettings> LoadAsync(string path, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
-
-        return Parse(text, path);
-    }
+    public static async Task<HostSettings> LoadAsync(string path, CancellationToken cancellationToken = default) =>
+        Read(await SettingsFile.LoadAsync(path, cancellationToken).ConfigureAwait(false));
 
     /// <param name="yaml">The whole settings document; only its <c>registries:</c> section is read.</param>
     /// <param name="fileName">Named in errors.</param>
     /// <exception cref="HostSettingsException">The text is not YAML or its registries section is wrong.</exception>
-    public static HostSettings Parse(string yaml, string fileName = "<host settings>")
+    public static HostSettings Parse(string yaml, string fileName = "<host settings>") => Read(SettingsFile.Parse(yaml, fileName));
+
+    /// <summary>The <c>registries:</c> section of a settings file; <see cref="Empty"/> when it has none.</summary>
+    /// <exception cref="HostSettingsException">The registries section is wrong.</exception>
+    public static HostSettings Read(SettingsFile file)
     {
-        ArgumentNullException.ThrowIfNull(yaml);
-        var entries = HostSettingsParser.Parse(yaml, fileName);
+        var entries = HostSettingsParser.Read(file);
         var exact = new Dictionary<string, RegistrySettings>(StringComparer.Ordinal);
         var wildcards = new List<KeyValuePair<HostPattern, RegistrySettings>>();
         foreach (var (pattern, settings) in entries)

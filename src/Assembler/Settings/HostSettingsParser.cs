@@ -6,7 +6,8 @@ namespace OrasAssemble.Settings;
 
 /// <summary>
 /// Reads the <c>registries:</c> section of a host settings file into patterns and settings, collecting every
-/// problem with its line and column. Other top-level sections belong to other readers and are skipped.
+/// problem with its line and column. Other top-level sections belong to other readers; whether the file is YAML at
+/// all is decided by <see cref="SettingsFile"/>.
 /// </summary>
 internal sealed class HostSettingsParser
 {
@@ -22,57 +23,22 @@ internal sealed class HostSettingsParser
 
     private HostSettingsParser(string fileName) => this.fileName = fileName;
 
-    /// <exception cref="HostSettingsException">The text has any problem at all.</exception>
-    public static IReadOnlyList<KeyValuePair<HostPattern, RegistrySettings>> Parse(string yaml, string fileName)
+    /// <exception cref="HostSettingsException">The <c>registries:</c> section has any problem at all.</exception>
+    public static IReadOnlyList<KeyValuePair<HostPattern, RegistrySettings>> Read(SettingsFile file)
     {
-        var parser = new HostSettingsParser(fileName);
-        var result = parser.ParseDocument(yaml);
+        ArgumentNullException.ThrowIfNull(file);
+        var parser = new HostSettingsParser(file.FileName);
+        var result = parser.ReadSection(file.Section(RegistriesKey));
         if (parser.errors.Count > 0)
         {
-            throw new HostSettingsException(fileName, parser.errors);
+            throw new HostSettingsException(file.FileName, parser.errors);
         }
 
         return result;
     }
 
-    private List<KeyValuePair<HostPattern, RegistrySettings>> ParseDocument(string yaml)
+    private List<KeyValuePair<HostPattern, RegistrySettings>> ReadSection(YamlNode? registries)
     {
-        var stream = new YamlStream();
-        var yamlParser = new Parser(new StringReader(yaml));
-        try
-        {
-            stream.Load(yamlParser);
-        }
-        catch (YamlException e)
-        {
-            Error(e.Start, $"not valid YAML: {e.Message}");
-            return [];
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet 16 throws this instead of a YamlException for some malformed input (an unclosed "[").
-            Error(yamlParser.Current?.End ?? Mark.Empty, "not valid YAML: a collection or scalar is not closed");
-            return [];
-        }
-
-        if (stream.Documents.Count == 0 || SettingsYaml.IsNull(stream.Documents[0].RootNode))
-        {
-            return [];
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            Error(stream.Documents[1].RootNode.Start, "expected one YAML document, found several");
-            return [];
-        }
-
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            Error(stream.Documents[0].RootNode.Start, $"expected a mapping with a \"{RegistriesKey}:\" section at the top level");
-            return [];
-        }
-
-        var registries = root.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: RegistriesKey }).Value;
         if (registries is null || SettingsYaml.IsNull(registries))
         {
             return [];

@@ -1,5 +1,4 @@
 using OrasAssemble.Layers;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace OrasAssemble.Settings;
@@ -16,27 +15,17 @@ public static class LimitSettingsParser
 
     /// <summary>The <c>limits:</c> section of a whole settings document; the defaults when it has none.</summary>
     /// <exception cref="HostSettingsException">The text is not YAML, or the section is wrong; every problem is in the exception.</exception>
-    public static LimitSettings Parse(string yaml, string fileName)
-    {
-        ArgumentNullException.ThrowIfNull(yaml);
-        var errors = new List<HostSettingsError>();
-        var values = new SettingsValueReader(fileName, errors);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
-        {
-            var at = e is YamlException y ? y.Start : Mark.Empty;
-            throw new HostSettingsException(fileName, [new HostSettingsError(fileName, (int)at.Line, (int)at.Column, "not valid YAML")]);
-        }
+    public static LimitSettings Parse(string yaml, string fileName) => Read(SettingsFile.Parse(yaml, fileName));
 
-        var section = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root
-            ? root.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: SectionKey }).Value
-            : null;
-        var limits = section is null ? LimitSettings.Default : Read(section, values);
-        return errors.Count > 0 ? throw new HostSettingsException(fileName, errors) : limits;
+    /// <summary>The <c>limits:</c> section of a settings file; the defaults when it has none.</summary>
+    /// <exception cref="HostSettingsException">The section is wrong; every problem is in the exception.</exception>
+    public static LimitSettings Read(SettingsFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var errors = new List<HostSettingsError>();
+        var section = file.Section(SectionKey);
+        var limits = section is null ? LimitSettings.Default : Read(section, new SettingsValueReader(file.FileName, errors));
+        return errors.Count > 0 ? throw new HostSettingsException(file.FileName, errors) : limits;
     }
 
     /// <summary>Reads the section's value node, reporting each problem through <paramref name="values"/>.</summary>

@@ -15,21 +15,16 @@ public sealed record TransferSettings
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Reads a settings file. A missing file is an error: a path given explicitly should exist.</summary>
-    /// <exception cref="HostSettingsException">The file is missing or its <c>transfer:</c> section is wrong.</exception>
-    public static async Task<TransferSettings> LoadAsync(string path, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
-
-        return Parse(text, path);
-    }
+    /// <exception cref="HostSettingsException">The file is missing, is not YAML, or its <c>transfer:</c> section is wrong.</exception>
+    public static async Task<TransferSettings> LoadAsync(string path, CancellationToken cancellationToken = default) =>
+        Read(await SettingsFile.LoadAsync(path, cancellationToken).ConfigureAwait(false));
 
     /// <param name="yaml">The whole settings document; only its <c>transfer:</c> section is read.</param>
     /// <param name="fileName">Named in errors.</param>
+    /// <exception cref="HostSettingsException">The text is not YAML or its <c>transfer:</c> section is wrong.</exception>
+    public static TransferSettings Parse(string yaml, string fileName = "<host settings>") => Read(SettingsFile.Parse(yaml, fileName));
+
+    /// <summary>The <c>transfer:</c> section of a settings file; <see cref="Default"/> when it has none.</summary>
     /// <exception cref="HostSettingsException">The <c>transfer:</c> section is wrong.</exception>
-    public static TransferSettings Parse(string yaml, string fileName = "<host settings>")
-    {
-        ArgumentNullException.ThrowIfNull(yaml);
-        return TransferSettingsParser.Parse(yaml, fileName);
-    }
+    public static TransferSettings Read(SettingsFile file) => TransferSettingsParser.Read(file);
 }

@@ -5,8 +5,8 @@ namespace OrasAssemble.Settings;
 
 /// <summary>
 /// Reads the <c>transfer:</c> section of a host settings file, collecting every problem with its line and column.
-/// Other top-level sections belong to other readers and are skipped; whether the file is YAML at all is reported by
-/// the <c>registries:</c> reader, which every host runs too.
+/// Other top-level sections belong to other readers; whether the file is YAML at all is decided by
+/// <see cref="SettingsFile"/>.
 /// </summary>
 internal sealed class TransferSettingsParser
 {
@@ -29,32 +29,16 @@ internal sealed class TransferSettingsParser
     private TransferSettingsParser(string fileName) => this.fileName = fileName;
 
     /// <exception cref="HostSettingsException">The section has any problem at all.</exception>
-    public static TransferSettings Parse(string yaml, string fileName)
+    public static TransferSettings Read(SettingsFile file)
     {
-        var parser = new TransferSettingsParser(fileName);
-        var settings = parser.ParseDocument(yaml);
-        return parser.errors.Count > 0 ? throw new HostSettingsException(fileName, parser.errors) : settings;
+        ArgumentNullException.ThrowIfNull(file);
+        var parser = new TransferSettingsParser(file.FileName);
+        var settings = parser.ReadSection(file.Section(SectionKey));
+        return parser.errors.Count > 0 ? throw new HostSettingsException(file.FileName, parser.errors) : settings;
     }
 
-    private TransferSettings ParseDocument(string yaml)
+    private TransferSettings ReadSection(YamlNode? section)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
-        {
-            // Reported, with its position, by the registries reader.
-            return TransferSettings.Default;
-        }
-
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            return TransferSettings.Default;
-        }
-
-        var section = root.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: SectionKey }).Value;
         if (section is null || SettingsYaml.IsNull(section))
         {
             return TransferSettings.Default;

@@ -197,10 +197,8 @@ internal static class WebhookServer
 
         try
         {
-            var hosts = await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            var transfer = await TransferSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            var settings = await WebhookSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            return (hosts, transfer, settings);
+            var file = await SettingsFile.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            return (HostSettings.Read(file), TransferSettings.Read(file), WebhookSettingsParser.Read(file));
         }
         catch (HostSettingsException e)
         {

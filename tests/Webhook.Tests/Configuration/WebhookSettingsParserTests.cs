@@ -36,4 +36,15 @@ public sealed class WebhookSettingsParserTests
 
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("webhook: {namespaces: [shop\n")]
+    [InlineData("webhook: {}\n---\nregistries: {}\n")]
+    [InlineData("- webhook\n")]
+    public void A_file_that_is_not_one_mapping_is_refused_in_the_words_of_every_other_reader(string yaml)
+    {
+        var expected = Assert.Throws<HostSettingsException>(() => HostSettings.Parse(yaml, "config.yaml")).Message;
+
+        Assert.Equal(expected, Assert.Throws<HostSettingsException>(() => WebhookSettingsParser.Parse(yaml, "config.yaml")).Message);
+    }
 }
