@@ -3,8 +3,8 @@ using OrasAssemble.Cli.Targets;
 using OrasAssemble.Execution;
 using OrasAssemble.Layout;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.Cli;
 
@@ -64,10 +64,10 @@ internal sealed class CommandContext : IDisposable
         var limits = LimitSettings.Default;
         if (settings.HostConfigPath is { } path)
         {
-            var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
-            hosts = HostSettings.Parse(text, path);
-            transfer = TransferSettings.Parse(text, path);
-            limits = LimitSettingsParser.Parse(text, path);
+            var file = await SettingsFile.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            hosts = HostSettings.Read(file);
+            transfer = TransferSettings.Read(file);
+            limits = LimitSettingsParser.Read(file);
         }
 
         return new CommandContext(settings, terminal, hosts.WithGlobalOverrides(settings.PlainHttp, settings.Insecure), transfer, limits);

@@ -2,7 +2,7 @@ using System.Security.Authentication;
 using OrasAssemble.Failures;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Spec;
 using OrasAssemble.Spec.Validation;
 

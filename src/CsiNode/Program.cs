@@ -1,6 +1,6 @@
 using System.CommandLine;
 using OrasAssemble.CsiNode.Hosting;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.CsiNode;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OrasAssemble.Cache;
 using OrasAssemble.Cli.Progress;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using YamlDotNet.RepresentationModel;
 
 namespace OrasAssemble.Cli.Commands;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using OrasAssemble.Cli.IO;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;

@@ -1,5 +1,5 @@
 using System.Formats.Tar;
-using OrasAssemble.Cli.IO;
+using OrasAssemble.Cli.Paths;
 
 namespace OrasAssemble.Cli.Packing;
 

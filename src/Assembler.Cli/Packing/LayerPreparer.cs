@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using OrasAssemble.Cli.IO;
 using OrasAssemble.Oci;
 
 namespace OrasAssemble.Cli.Packing;

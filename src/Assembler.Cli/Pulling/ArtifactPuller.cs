@@ -1,4 +1,4 @@
-using OrasAssemble.Cli.IO;
+using OrasAssemble.Cli.Paths;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
 using OrasAssemble.Content;

@@ -5,8 +5,8 @@ using OrasAssemble.Layers;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 using OrasAssemble.Spec.Validation;
 using OrasAssemble.SpecArtifacts;
 

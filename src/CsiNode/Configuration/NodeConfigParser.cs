@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -23,21 +23,20 @@ internal sealed partial class NodeConfigParser
 
     private NodeConfigParser(string fileName) => _values = new SettingsValueReader(fileName, _errors);
 
-    public static async Task<NodeConfig> LoadAsync(string path, CancellationToken cancellationToken)
-    {
-        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
-
-        return Parse(text, path);
-    }
+    public static async Task<NodeConfig> LoadAsync(string path, CancellationToken cancellationToken) =>
+        Read(await SettingsFile.LoadAsync(path, cancellationToken).ConfigureAwait(false));
 
     /// <exception cref="HostSettingsException">Anything in the file is wrong; all problems are in the exception.</exception>
-    public static NodeConfig Parse(string yaml, string fileName)
+    public static NodeConfig Parse(string yaml, string fileName) => Read(SettingsFile.Parse(yaml, fileName));
+
+    /// <exception cref="HostSettingsException">Anything in the file is wrong; all problems are in the exception.</exception>
+    public static NodeConfig Read(SettingsFile file)
     {
-        var parser = new NodeConfigParser(fileName);
+        var parser = new NodeConfigParser(file.FileName);
         var registries = HostSettings.Empty;
         try
         {
-            registries = HostSettings.Parse(yaml, fileName);
+            registries = HostSettings.Read(file);
         }
         catch (HostSettingsException e)
         {
@@ -47,42 +46,26 @@ internal sealed partial class NodeConfigParser
         var transfer = TransferSettings.Default;
         try
         {
-            transfer = TransferSettings.Parse(yaml, fileName);
+            transfer = TransferSettings.Read(file);
         }
         catch (HostSettingsException e)
         {
             parser._errors.AddRange(e.Errors);
         }
 
-        var config = parser.ParseSections(yaml) with { Registries = registries, Transfer = transfer };
+        var config = parser.ReadSections(file) with { Registries = registries, Transfer = transfer };
         if (parser._errors.Count > 0)
         {
-            throw new HostSettingsException(fileName, [.. parser._errors.DistinctBy(e => (e.Line, e.Column, e.Message)).OrderBy(e => e.Line).ThenBy(e => e.Column)]);
+            throw new HostSettingsException(file.FileName, [.. parser._errors.DistinctBy(e => (e.Line, e.Column, e.Message)).OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         return config;
     }
 
-    private NodeConfig ParseSections(string yaml)
+    private NodeConfig ReadSections(SettingsFile file)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
-        {
-            // The registries reader has reported the syntax error with its position.
-            return NodeConfig.Default;
-        }
-
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            return NodeConfig.Default;
-        }
-
         var config = NodeConfig.Default;
-        foreach (var (keyNode, value) in root.Children)
+        foreach (var (keyNode, value) in file.Entries)
         {
             var key = (keyNode as YamlScalarNode)?.Value;
             switch (key)

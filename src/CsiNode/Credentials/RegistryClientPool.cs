@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.CsiNode.Credentials;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Transport;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.CsiNode.Hosting;

@@ -1,5 +1,5 @@
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.CsiNode.Publishing;
 

@@ -1,4 +1,4 @@
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.Webhook.Configuration;
 
@@ -12,12 +12,4 @@ internal sealed record WebhookSettings
 
     /// <summary>Namespaces whose pods are wired; null means every namespace the API server sends.</summary>
     public IReadOnlySet<string>? Namespaces { get; init; }
-
-    /// <exception cref="HostSettingsException">The file is missing or its <c>webhook:</c> section is wrong.</exception>
-    public static async Task<WebhookSettings> LoadAsync(string path, CancellationToken cancellationToken)
-    {
-        var text = await SettingsYaml.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
-
-        return WebhookSettingsParser.Parse(text, path);
-    }
 }

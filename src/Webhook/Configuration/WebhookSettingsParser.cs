@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -8,8 +8,8 @@ namespace OrasAssemble.Webhook.Configuration;
 
 /// <summary>
 /// Reads the <c>webhook:</c> section of a host settings file, collecting every problem with its line and column.
-/// Other top-level sections belong to other readers and are skipped; whether the file is YAML at all is
-/// reported by the <c>registries:</c> reader, which runs first.
+/// Other top-level sections belong to other readers; whether the file is YAML at all is decided by
+/// <see cref="SettingsFile"/>.
 /// </summary>
 internal sealed partial class WebhookSettingsParser
 {
@@ -23,33 +23,20 @@ internal sealed partial class WebhookSettingsParser
 
     private WebhookSettingsParser(string fileName) => this.fileName = fileName;
 
+    /// <exception cref="HostSettingsException">The text is not YAML, or the section has any problem at all.</exception>
+    public static WebhookSettings Parse(string yaml, string fileName) => Read(SettingsFile.Parse(yaml, fileName));
+
     /// <exception cref="HostSettingsException">The section has any problem at all.</exception>
-    public static WebhookSettings Parse(string yaml, string fileName)
+    public static WebhookSettings Read(SettingsFile file)
     {
-        var parser = new WebhookSettingsParser(fileName);
-        var settings = parser.ParseDocument(yaml);
-        return parser.errors.Count > 0 ? throw new HostSettingsException(fileName, parser.errors) : settings;
+        ArgumentNullException.ThrowIfNull(file);
+        var parser = new WebhookSettingsParser(file.FileName);
+        var settings = parser.ReadSection(file.Section(SectionKey));
+        return parser.errors.Count > 0 ? throw new HostSettingsException(file.FileName, parser.errors) : settings;
     }
 
-    private WebhookSettings ParseDocument(string yaml)
+    private WebhookSettings ReadSection(YamlNode? section)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
-        {
-            Error(e is YamlException y ? y.Start : Mark.Empty, $"not valid YAML: {e.Message}");
-            return WebhookSettings.Default;
-        }
-
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            return WebhookSettings.Default;
-        }
-
-        var section = root.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: SectionKey }).Value;
         if (section is null || SettingsYaml.IsNull(section))
         {
             return WebhookSettings.Default;

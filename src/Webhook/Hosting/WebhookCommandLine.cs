@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Text;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;

@@ -1,4 +1,4 @@
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Mutation;
 

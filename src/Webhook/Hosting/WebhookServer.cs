@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 using OrasAssemble.Webhook.Admission;
 using OrasAssemble.Webhook.Configuration;
 using OrasAssemble.Webhook.Logging;
@@ -197,10 +197,8 @@ internal static class WebhookServer
 
         try
         {
-            var hosts = await HostSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            var transfer = await TransferSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            var settings = await WebhookSettings.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-            return (hosts, transfer, settings);
+            var file = await SettingsFile.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            return (HostSettings.Read(file), TransferSettings.Read(file), WebhookSettingsParser.Read(file));
         }
         catch (HostSettingsException e)
         {

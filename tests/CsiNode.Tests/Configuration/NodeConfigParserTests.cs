@@ -1,5 +1,5 @@
 using OrasAssemble.CsiNode.Configuration;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.CsiNode.Tests.Configuration;
 

@@ -1,4 +1,4 @@
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.Tests.TestSupport;
 

@@ -5,8 +5,8 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote.Blobs;
+using OrasAssemble.Settings;
 using OrasAssemble.Text;
 using OrasAssemble.Threading;
 

@@ -1,6 +1,6 @@
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Auth;
-using OrasAssemble.Registry.Configuration;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.Registry.Remote;
 

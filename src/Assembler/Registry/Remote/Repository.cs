@@ -11,7 +11,7 @@ namespace OrasAssemble.Registry.Remote;
 /// <c>Repository</c>: resolve, fetch, push, tag, delete, mount, list tags and referrers. It hands each call to its
 /// blob store or its manifest store (which keeps the referrers), choosing by the descriptor's media type.
 /// </summary>
-public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IReferencePushable, IReferrerLister, ITagLister, IMounter
+public sealed class Repository : ITarget, IDeletable, IReferenceFetchable, IReferencePushable, IReferrerLister, ITagLister, IBlobMounter
 {
     private readonly RepositoryEndpoint _endpoint;
     private readonly RemoteBlobStore _blobs;

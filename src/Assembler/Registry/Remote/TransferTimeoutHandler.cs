@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using OrasAssemble.Settings;
 
 namespace OrasAssemble.Registry.Remote;
 
@@ -163,7 +164,7 @@ internal sealed class TransferTimeoutHandler(HttpMessageHandler inner, bool owns
             private void Stalled()
             {
                 owner.Stall = new IdleTimeoutException(owner._request,
-                    $"the registry took nothing of the upload for {Configuration.SettingsDuration.Format(owner._idleTimeout)} (transfer.idleTimeout)",
+                    $"the registry took nothing of the upload for {SettingsDuration.Format(owner._idleTimeout)} (transfer.idleTimeout)",
                     new OperationCanceledException());
                 owner._stalled();
             }
@@ -271,7 +272,7 @@ internal sealed class TransferTimeoutHandler(HttpMessageHandler inner, bool owns
             {
                 var sent = enough || _windowBytes == 0 ? "nothing" : $"only {_windowBytes} bytes";
                 throw new IdleTimeoutException(request,
-                    $"the registry sent {sent} in {Configuration.SettingsDuration.Format(idleTimeout)} (transfer.idleTimeout)", e);
+                    $"the registry sent {sent} in {SettingsDuration.Format(idleTimeout)} (transfer.idleTimeout)", e);
             }
 
             if (Stopwatch.GetElapsedTime(_windowStart) >= idleTimeout)

@@ -1,6 +1,6 @@
 using OrasAssemble.Content;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 using OrasAssemble.Tests.Fixtures;
 using OrasAssemble.Tests.TestSupport;
 

@@ -3,8 +3,8 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
-using OrasAssemble.Registry.Configuration;
 using OrasAssemble.Registry.Remote;
+using OrasAssemble.Settings;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.Tests.Registry.Remote;
