@@ -69,7 +69,7 @@ public interface ITagLister
 }
 
 /// <summary>Makes a blob of another repository on the same registry available without uploading it.</summary>
-public interface IBlobMounter
+internal interface IBlobMounter
 {
     Task MountAsync(Descriptor descriptor, string fromRepository, Func<CancellationToken, Task<Stream>>? getContent = null, CancellationToken cancellationToken = default);
 }
