@@ -116,7 +116,7 @@ public sealed class RegistryClient : IDisposable
                 continue;
             }
 
-            await AnswerChallengeAsync(http, target.Registry, challenge, scopes, credential, cancellationToken).ConfigureAwait(false);
+            await AnswerChallengeAsync(http, target.Registry, challenge, scopes, credential, sent, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -162,8 +162,9 @@ public sealed class RegistryClient : IDisposable
         _schemes.TryGetValue(registry, out var scheme) && scheme.Scheme == "bearer"
         && _tokens.TryGetValue(TokenKey(registry, scopes), out var token) && !token.IsExpired && token.Value != sent;
 
+    /// <param name="sent">The token the challenged request carried, if any: a token other than that one, stored since, is used instead of a new one.</param>
     private async Task AnswerChallengeAsync(
-        HttpClient http, string registry, Challenge challenge, IReadOnlyList<string> scopes, Credential credential,
+        HttpClient http, string registry, Challenge challenge, IReadOnlyList<string> scopes, Credential credential, string? sent,
         CancellationToken cancellationToken)
     {
         _schemes[registry] = challenge;
@@ -180,7 +181,20 @@ public sealed class RegistryClient : IDisposable
 
         // Concurrent requests that hit the same challenge share one token request.
         _tokens[key] = await _tokenFetches.RunAsync(
-            key + " " + string.Join(' ', wanted), () => FetchTokenAsync(http, registry, challenge, wanted, credential, CancellationToken.None),
+            key + " " + string.Join(' ', wanted),
+            async () =>
+            {
+                // A request whose challenge came back just after another's token request ended starts a flight of its
+                // own; the token that one stored (before its flight ended) answers it.
+                if (challenge.Error != "insufficient_scope" && _tokens.TryGetValue(key, out var current) && !current.IsExpired && current.Value != sent)
+                {
+                    return current;
+                }
+
+                var token = await FetchTokenAsync(http, registry, challenge, wanted, credential, CancellationToken.None).ConfigureAwait(false);
+                _tokens[key] = token;
+                return token;
+            },
             cancellationToken).ConfigureAwait(false);
     }
 
