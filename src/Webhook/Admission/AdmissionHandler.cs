@@ -9,6 +9,7 @@ using OrasAssemble.Webhook.Metrics;
 using OrasAssemble.Webhook.Mutation;
 using OrasAssemble.Webhook.Patching;
 using OrasAssemble.Webhook.Pods;
+using OrasAssemble.Webhook.PullSecrets;
 using OrasAssemble.Webhook.Specs;
 
 namespace OrasAssemble.Webhook.Admission;
@@ -22,14 +23,17 @@ internal sealed class AdmissionHandler
 {
     private readonly PodMutator mutator;
     private readonly SpecResolver resolver;
+    private readonly PullSecretSelector pullSecrets;
     private readonly AdmissionPolicy policy;
     private readonly WebhookMetrics metrics;
     private readonly ILogger<AdmissionHandler> logger;
 
-    public AdmissionHandler(PodMutator mutator, SpecResolver resolver, AdmissionPolicy policy, WebhookMetrics metrics, ILogger<AdmissionHandler> logger)
+    public AdmissionHandler(
+        PodMutator mutator, SpecResolver resolver, PullSecretSelector pullSecrets, AdmissionPolicy policy, WebhookMetrics metrics, ILogger<AdmissionHandler> logger)
     {
         this.mutator = mutator;
         this.resolver = resolver;
+        this.pullSecrets = pullSecrets;
         this.policy = policy;
         this.metrics = metrics;
         this.logger = logger;
@@ -128,6 +132,7 @@ internal sealed class AdmissionHandler
 
         AssemblyRequest? assembly;
         ResolvedSpec spec;
+        var pullSecret = PullSecretChoice.None;
         IReadOnlyList<PatchOperation> operations;
         try
         {
@@ -137,8 +142,27 @@ internal sealed class AdmissionHandler
                 return Skipped(uid, $"pod {ns}/{pod.DisplayName} has no {PodAnnotations.Spec} annotation");
             }
 
+            _ = PullSecretSelector.AnnotatedSecret(pod);
             spec = await resolver.ResolveAsync(mutator.ReferenceToResolve(pod, assembly), cancellationToken).ConfigureAwait(false);
-            operations = mutator.Mutate(pod, assembly, spec);
+
+            // Only a volume being added gets a secret ref, so a pod admitted again needs no API server call.
+            if (mutator.AddsVolume(pod, assembly))
+            {
+                pullSecret = await pullSecrets.ChooseAsync(pod, ns, cancellationToken).ConfigureAwait(false);
+                logger.PullSecretChosen(ns, pod.DisplayName, pullSecret.Name, pullSecret.Source.ToString());
+                if (pullSecret.Warning is { } reason)
+                {
+                    logger.PullSecretUnread(ns, pod.DisplayName, reason);
+                }
+            }
+
+            operations = mutator.Mutate(pod, assembly, spec, pullSecret.Name);
+        }
+        catch (ServiceAccountReadException e)
+        {
+            // Only under failure policy Fail: with Ignore the selector admits the volume without a secret ref.
+            logger.PodDenied(ns, pod.DisplayName, e.Message);
+            return Refused(uid, 503, "ServiceUnavailable", e.Message, AdmissionOutcome.Denied);
         }
         catch (PodRejectedException e)
         {
@@ -176,6 +200,9 @@ internal sealed class AdmissionHandler
             Allowed = true,
             PatchType = AdmissionResponse.JsonPatchType,
             Patch = Convert.ToBase64String(JsonPatch.Serialize(operations)),
+            Warnings = pullSecret.Warning is { } unread
+                ? [$"the {PodMutator.VolumeName} volume has no nodePublishSecretRef (the webhook's failure policy is Ignore): {unread}"]
+                : null,
         };
         return new AdmissionResult(200, AdmissionReview.For(response), AdmissionOutcome.Mutated);
     }

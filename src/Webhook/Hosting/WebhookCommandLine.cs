@@ -72,6 +72,25 @@ internal sealed class WebhookCommandLine
         DefaultValueFactory = _ => PodMutator.DefaultDriverName,
     };
 
+    private readonly Option<string?> apiServer = new("--api-server")
+    {
+        Description = "Kubernetes API server URL to read service accounts' pull secrets from (default: the in-cluster config; none outside a cluster)",
+        HelpName = "url",
+    };
+
+    private readonly Option<string?> apiTokenFile = new("--api-token-file")
+    {
+        Description = "File holding the bearer token for --api-server",
+        HelpName = "file",
+    };
+
+    private readonly Option<string> apiTimeout = new("--api-timeout")
+    {
+        Description = "Longest time to read a pod's service account; then the failure policy decides",
+        HelpName = "duration",
+        DefaultValueFactory = _ => "2s",
+    };
+
     public WebhookCommandLine()
     {
         failurePolicy.AcceptOnlyFromAmong(nameof(FailurePolicy.Fail), nameof(FailurePolicy.Ignore));
@@ -105,7 +124,7 @@ internal sealed class WebhookCommandLine
         var root = new RootCommand(
             "Mutating admission webhook: wires the assembly spec named by a pod's assemble.oras.land/spec annotation into the pod " +
             "(a read-only csi.oras.land volume, its mounts, and with assemble.oras.land/rebase the spec's base image).");
-        foreach (var option in new Option[] { listen, tlsCertFile, tlsPrivateKeyFile, config, registryConfig, failurePolicy, resolveTimeout, specCacheTtl, driverName })
+        foreach (var option in new Option[] { listen, tlsCertFile, tlsPrivateKeyFile, config, registryConfig, failurePolicy, resolveTimeout, specCacheTtl, driverName, apiServer, apiTokenFile, apiTimeout })
         {
             root.Options.Add(option);
         }
@@ -123,7 +142,25 @@ internal sealed class WebhookCommandLine
             RegistryConfigFile = parseResult.GetValue(registryConfig),
             FailurePolicy = Enum.Parse<FailurePolicy>(parseResult.GetValue(failurePolicy)!),
             DriverName = parseResult.GetValue(driverName)!,
+            ApiTokenFile = parseResult.GetValue(apiTokenFile),
         };
+
+        if (parseResult.GetValue(apiServer) is { } server)
+        {
+            if (Uri.TryCreate(server, UriKind.Absolute, out var url))
+            {
+                options = options with { ApiServer = url };
+            }
+            else
+            {
+                problems.Add($"--api-server: {QuotedValue.Of(server)} is not a URL, e.g. https://10.96.0.1:443");
+            }
+        }
+
+        if (ReadDuration(parseResult, apiTimeout, problems) is { } api)
+        {
+            options = options with { ApiTimeout = api };
+        }
 
         if (ListenAddress.TryParse(parseResult.GetValue(listen)!, out var address, out var problem))
         {

@@ -28,6 +28,15 @@ internal sealed record WebhookOptions
 
     public string DriverName { get; init; } = PodMutator.DefaultDriverName;
 
+    /// <summary>The API server to read service accounts from; null uses the in-cluster config (none outside a cluster).</summary>
+    public Uri? ApiServer { get; init; }
+
+    /// <summary>A file holding the bearer token for <see cref="ApiServer"/>.</summary>
+    public string? ApiTokenFile { get; init; }
+
+    /// <summary>The longest one API server read may take before the failure policy decides.</summary>
+    public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the certificate files are compared with what is being served.</summary>
     public TimeSpan CertificateCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -60,6 +69,25 @@ internal sealed record WebhookOptions
         else if (ResolveTimeout > TimeSpan.FromSeconds(30))
         {
             problems.Add($"--resolve-timeout {SettingsDuration.Format(ResolveTimeout)} is longer than the API server waits for any webhook (30s)");
+        }
+
+        if (ApiTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("--api-timeout must be longer than zero");
+        }
+        else if (ApiTimeout + ResolveTimeout > TimeSpan.FromSeconds(30))
+        {
+            problems.Add($"--api-timeout {SettingsDuration.Format(ApiTimeout)} and --resolve-timeout together are longer than the API server waits for any webhook (30s)");
+        }
+
+        if (ApiServer is { } server && (!server.IsAbsoluteUri || server.Scheme is not ("https" or "http")))
+        {
+            problems.Add($"--api-server {server} must be an http or https URL");
+        }
+
+        if (ApiTokenFile is not null && ApiServer is null)
+        {
+            problems.Add("--api-token-file needs --api-server (in a cluster the service account token is used)");
         }
 
         if (SpecCacheTtl <= TimeSpan.Zero)

@@ -15,6 +15,7 @@ using OrasAssemble.Webhook.Configuration;
 using OrasAssemble.Webhook.Logging;
 using OrasAssemble.Webhook.Metrics;
 using OrasAssemble.Webhook.Mutation;
+using OrasAssemble.Webhook.PullSecrets;
 using OrasAssemble.Webhook.Specs;
 using OrasAssemble.Webhook.Tls;
 using Prometheus;
@@ -103,6 +104,14 @@ internal static class WebhookServer
         services.AddSingleton(new PodMutator(options.DriverName));
         services.AddSingleton(new SpecResolverOptions { Timeout = options.ResolveTimeout, CacheTtl = options.SpecCacheTtl });
         services.AddSingleton<SpecResolver>();
+        var apiServer = ApiServerConnection.Create(options);
+        if (apiServer is not null)
+        {
+            // Made by the container, so the client is disposed with it.
+            services.AddSingleton(_ => new ServiceAccountReader(apiServer, options.ApiTimeout));
+        }
+
+        services.AddSingleton(provider => new PullSecretSelector(provider.GetService<ServiceAccountReader>(), options.FailurePolicy));
         services.AddSingleton<AdmissionHandler>();
         services.AddSingleton(provider => LoadCertificate(options, time, provider.GetRequiredService<WebhookMetrics>(), provider.GetRequiredService<ILogger<CertificateReloader>>()));
 
@@ -148,7 +157,14 @@ internal static class WebhookServer
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookServer).FullName!);
         MapEndpoints(app, logger);
-        app.Lifetime.ApplicationStarted.Register(() => logger.Listening(string.Join(", ", app.Urls), options.FailurePolicy.ToString()));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            logger.Listening(string.Join(", ", app.Urls), options.FailurePolicy.ToString());
+            if (apiServer is null)
+            {
+                logger.NoApiServer();
+            }
+        });
         return app;
     }
 

@@ -42,6 +42,15 @@ internal static partial class WebhookLog
     [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Unexpected error admitting pod {Namespace}/{Pod} (review {Uid})")]
     public static partial void AdmissionFailed(this ILogger logger, Exception exception, string @namespace, string pod, string uid);
 
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Pod {Namespace}/{Pod}: its volume gets no nodePublishSecretRef (failure policy Ignore): {Reason}")]
+    public static partial void PullSecretUnread(this ILogger logger, string @namespace, string pod, string reason);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Debug, Message = "Pod {Namespace}/{Pod}: volume's nodePublishSecretRef is {Secret} (from {Source})")]
+    public static partial void PullSecretChosen(this ILogger logger, string @namespace, string pod, string? secret, string source);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Not in a cluster and no --api-server: injected volumes never take the service account's pull secrets")]
+    public static partial void NoApiServer(this ILogger logger);
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Spec {Spec} resolved to {Digest} (summary cached: {Cached}) in {Milliseconds:0} ms")]
     public static partial void SpecResolved(this ILogger logger, string spec, string digest, bool cached, double milliseconds);
 

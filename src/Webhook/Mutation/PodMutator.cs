@@ -45,9 +45,17 @@ internal sealed class PodMutator
         return ExistingVolumeReference(pod, request) ?? request.Spec;
     }
 
+    /// <summary>Whether <see cref="Mutate"/> adds the volume, which is when a pull secret is chosen for it.</summary>
+    /// <exception cref="PodRejectedException">The volume name is taken.</exception>
+    public bool AddsVolume(Pod pod, AssemblyRequest request) => ExistingVolumeReference(pod, request) is null;
+
     /// <summary>The operations that wire <paramref name="spec"/> into <paramref name="pod"/>; empty when it already is.</summary>
+    /// <param name="pullSecret">
+    /// The secret the added volume names in <c>nodePublishSecretRef</c>, or null for none. A volume the pod already has
+    /// is left as it is, with or without one.
+    /// </param>
     /// <exception cref="PodRejectedException">The pod cannot be wired as asked (conflicts, no mount path, no base to rebase onto).</exception>
-    public IReadOnlyList<PatchOperation> Mutate(Pod pod, AssemblyRequest request, ResolvedSpec spec)
+    public IReadOnlyList<PatchOperation> Mutate(Pod pod, AssemblyRequest request, ResolvedSpec spec, string? pullSecret = null)
     {
         var chosen = Choose(pod, request);
         var hasVolume = ExistingVolumeReference(pod, request) is not null;
@@ -61,7 +69,7 @@ internal sealed class PodMutator
         var operations = new List<PatchOperation>();
         if (!hasVolume)
         {
-            operations.Add(AddToList(pod.Spec?.Volumes is not null, ["spec", "volumes"], VolumeNode(spec.Reference)));
+            operations.Add(AddToList(pod.Spec?.Volumes is not null, ["spec", "volumes"], VolumeNode(spec.Reference, pullSecret)));
         }
 
         foreach (var target in chosen)
@@ -179,10 +187,9 @@ internal sealed class PodMutator
         ? PatchOperation.Add(JsonPointer.Create([.. path, JsonPointer.EndOfArray]), element)
         : PatchOperation.Add(JsonPointer.Create(path), new JsonArray(element));
 
-    private JsonObject VolumeNode(Reference pinned) => new()
+    private JsonObject VolumeNode(Reference pinned, string? pullSecret)
     {
-        ["name"] = VolumeName,
-        ["csi"] = new JsonObject
+        var csi = new JsonObject
         {
             ["driver"] = DriverName,
             ["readOnly"] = true,
@@ -190,8 +197,15 @@ internal sealed class PodMutator
             {
                 [ReferenceAttribute] = pinned.ToString(),
             },
-        },
-    };
+        };
+        if (pullSecret is not null)
+        {
+            // kubelet reads this secret from the pod's namespace and hands its data to the node plugin.
+            csi["nodePublishSecretRef"] = new JsonObject { ["name"] = pullSecret };
+        }
+
+        return new JsonObject { ["name"] = VolumeName, ["csi"] = csi };
+    }
 
     private static JsonObject MountNode(string mountPath) => new()
     {

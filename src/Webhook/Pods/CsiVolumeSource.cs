@@ -7,4 +7,6 @@ internal sealed record CsiVolumeSource
     public bool? ReadOnly { get; init; }
 
     public IReadOnlyDictionary<string, string>? VolumeAttributes { get; init; }
+
+    public LocalObjectReference? NodePublishSecretRef { get; init; }
 }

@@ -15,6 +15,9 @@ internal static class PodAnnotations
     /// <summary><c>"true"</c>: set the chosen containers' image to the spec's base.</summary>
     public const string Rebase = "assemble.oras.land/rebase";
 
+    /// <summary>The secret the injected volume's <c>nodePublishSecretRef</c> names, instead of the pod's first pull secret.</summary>
+    public const string PullSecret = "assemble.oras.land/pull-secret";
+
     /// <summary>Written by the webhook: the digest of the spec revision the pod was wired to.</summary>
     public const string SpecDigest = "assemble.oras.land/spec-digest";
 }

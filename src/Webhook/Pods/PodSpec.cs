@@ -8,4 +8,10 @@ internal sealed record PodSpec
     public IReadOnlyList<Container>? Containers { get; init; }
 
     public IReadOnlyList<Container>? InitContainers { get; init; }
+
+    /// <summary>The pod's registry credentials, first one first.</summary>
+    public IReadOnlyList<LocalObjectReference>? ImagePullSecrets { get; init; }
+
+    /// <summary>Null or empty means the namespace's <c>default</c> service account.</summary>
+    public string? ServiceAccountName { get; init; }
 }
