@@ -134,6 +134,15 @@ public sealed class DeployManifestTests
             d => Assert.Equal("oras-assemble", Text(Map(d, "metadata"), "namespace")));
     }
 
+    [Fact]
+    public void The_plugin_runs_the_image_build_images_tags_and_the_sidecars_run_released_kubernetes_csi_versions()
+    {
+        Assert.Equal("oras-assemble-csi:dev", Text(Container("oras-assemble-csi"), "image"));
+        Assert.Equal("registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.12.0", Text(Container("node-driver-registrar"), "image"));
+        Assert.Equal("registry.k8s.io/sig-storage/livenessprobe:v2.14.0", Text(Container("liveness-probe"), "image"));
+        Assert.Contains("tag=dev", File.ReadAllText(RepositoryFiles.PathOf("scripts", "build-images.sh")), StringComparison.Ordinal);
+    }
+
     private static List<YamlMappingNode> Render()
     {
         var start = new ProcessStartInfo("kubectl", ["kustomize", RepositoryFiles.PathOf("deploy", "csi")])
