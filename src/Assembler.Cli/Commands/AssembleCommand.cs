@@ -36,6 +36,13 @@ internal static class AssembleCommand
             DefaultValueFactory = _ => nameof(PullPolicy.IfNotPresent),
         };
         pullPolicy.AcceptOnlyFromAmong(nameof(PullPolicy.Always), nameof(PullPolicy.IfNotPresent));
+        var format = new Option<string>("--output")
+        {
+            Description = "text for people; json for programs: key, tree, out, origin, sources with their digests, special entries left out, whether owners were kept",
+            HelpName = "text|json",
+            DefaultValueFactory = _ => "text",
+        };
+        format.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("assemble", "Assemble a spec into a directory tree; prints the tree's key, its path in the cache and the output path")
         {
@@ -43,6 +50,7 @@ internal static class AssembleCommand
             output,
             cache,
             pullPolicy,
+            format,
         };
         VerbAction.Set(command, global, terminal, async (parseResult, context, cancellationToken) =>
         {
@@ -81,6 +89,12 @@ internal static class AssembleCommand
 
             TreeCloner.Clone(tree.Path, outPath);
             var stdout = context.Terminal.Out;
+            if (parseResult.GetValue(format) == "json")
+            {
+                await stdout.WriteLineAsync(AssembleReport.Of(tree, Path.GetFullPath(outPath)).ToJson()).ConfigureAwait(false);
+                return;
+            }
+
             await stdout.WriteLineAsync($"key:  {tree.Key}").ConfigureAwait(false);
             await stdout.WriteLineAsync($"tree: {tree.Path}").ConfigureAwait(false);
             await stdout.WriteLineAsync($"out:  {Path.GetFullPath(outPath)}").ConfigureAwait(false);

@@ -32,6 +32,7 @@ internal sealed class NodeMetrics : IDisposable
     private readonly Counter _cacheHits;
     private readonly Counter _cacheMisses;
     private readonly Counter _fetchedBytes;
+    private readonly Counter _skippedSpecialFiles;
     private readonly Gauge _pullsInFlight;
     private readonly Gauge _cacheBytes;
 
@@ -66,6 +67,8 @@ internal sealed class NodeMetrics : IDisposable
         _cacheHits = factory.CreateCounter($"{Prefix}cache_hits_total", "Volumes served from a tree already in the node cache.");
         _cacheMisses = factory.CreateCounter($"{Prefix}cache_misses_total", "Volumes whose tree had to be built.");
         _fetchedBytes = factory.CreateCounter($"{Prefix}fetched_bytes_total", "Blob bytes downloaded from registries.");
+        _skippedSpecialFiles = factory.CreateCounter(
+            $"{Prefix}skipped_special_files_total", "Device nodes and FIFOs (and hard links to them) that trees this node built left out of their sources.");
         _pullsInFlight = factory.CreateGauge($"{Prefix}pulls_in_flight", "Volumes whose content is being resolved or built now.");
 
         // Absent until the collector first measures the cache: a 0 would read as an empty cache.
@@ -102,6 +105,9 @@ internal sealed class NodeMetrics : IDisposable
     public void CacheMiss() => _cacheMisses.Inc();
 
     public void Fetched(long bytes) => _fetchedBytes.Inc(bytes);
+
+    /// <summary>Counts the special entries a tree this node just built left out.</summary>
+    public void SkippedSpecialFiles(long entries) => _skippedSpecialFiles.Inc(entries);
 
     public void SetCacheSize(long bytes) => _cacheBytes.Set(bytes);
 

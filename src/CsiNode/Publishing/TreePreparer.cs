@@ -121,6 +121,7 @@ internal sealed class TreePreparer(
         if (tree.Built)
         {
             metrics.CacheMiss();
+            metrics.SkippedSpecialFiles(tree.SkippedSpecialFiles);
         }
         else
         {

@@ -66,6 +66,49 @@ public sealed class RealImageTests : IDisposable
         Assert.True(File.Exists(Path.Join(tree.Path, "jvm/java-17-openjdk-amd64/conf/security/java.security")));
     }
 
+    [Fact]
+    public async Task The_python_images_compiled_modules_stay_valid_for_their_sources_and_its_dev_nodes_are_counted()
+    {
+        var tree = await AssembleWholeAsync(await ImageCorpus.GetAsync(ImageCorpus.Python));
+
+        // A timestamp-based .pyc header holds its source's mtime and size (little-endian, after the magic and the flags):
+        // when they match the source in the tree, python uses the .pyc and never recompiles it.
+        var checkedModules = 0;
+        var stale = new List<string>();
+        foreach (var pyc in Directory.EnumerateFiles(Path.Join(tree.Path, "usr/lib"), "*.pyc", SearchOption.AllDirectories))
+        {
+            var cache = Path.GetDirectoryName(pyc)!;
+            var source = Path.Join(Path.GetDirectoryName(cache), Path.GetFileName(pyc).Split('.')[0] + ".py");
+            var header = new byte[16];
+            using (var stream = File.OpenRead(pyc))
+            {
+                stream.ReadExactly(header);
+            }
+
+            // A source that is a link (sitecustomize.py into /etc) is read by python through it, in the container's root.
+            if (Path.GetFileName(cache) != "__pycache__" || !File.Exists(source) || new FileInfo(source).LinkTarget is not null
+                || BitConverter.ToUInt32(header, 4) != 0)
+            {
+                continue;
+            }
+
+            checkedModules++;
+            var info = new FileInfo(source);
+            if (BitConverter.ToUInt32(header, 8) != (uint)info.LastWriteTimeUtc.Subtract(DateTime.UnixEpoch).TotalSeconds
+                || BitConverter.ToUInt32(header, 12) != (uint)info.Length)
+            {
+                stale.Add(Path.GetRelativePath(tree.Path, pyc));
+            }
+        }
+
+        Assert.True(checkedModules > 100, $"{checkedModules} compiled modules with sources");
+        Assert.True(stale.Count == 0, string.Join('\n', stale));
+        Assert.Equal(8, tree.SkippedSpecialFiles);
+        // Left in /dev: the image's directories (pts, shm) and links (fd, stdin, ...), no node.
+        Assert.All(Directory.EnumerateFileSystemEntries(Path.Join(tree.Path, "dev")), entry =>
+            Assert.True(new FileInfo(entry).LinkTarget is not null || File.GetAttributes(entry).HasFlag(FileAttributes.Directory), entry));
+    }
+
     /// <summary>Assembles a spec with one source, the image, copied whole to the tree's root.</summary>
     private Task<AssembledTree> AssembleWholeAsync(CorpusImage image) => AssembleAsync(image, "- copy: { from: img, path: /, to: / }");
 

@@ -1,3 +1,4 @@
+using System.Formats.Tar;
 using System.Globalization;
 using Grpc.Core;
 using OrasAssemble.CsiNode.Mounting;
@@ -104,6 +105,32 @@ public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClas
         Assert.Equal("counter", metrics.Types["oras_assemble_csi_publish_total"]);
         Assert.Equal("gauge", metrics.Types["oras_assemble_csi_pulls_in_flight"]);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(plugin.Host.MetricsUri!, "/other"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Device_nodes_and_fifos_left_out_of_a_built_tree_are_counted_once()
+    {
+        await ContentBuilder.PushImageAsync(_registry.GetRepository($"{Server.Host}/metrics-special/rootfs"), "1",
+            new TarBuilder()
+                .Directory("dev")
+                .Add(new PaxTarEntry(TarEntryType.CharacterDevice, "dev/null") { DeviceMajor = 1, DeviceMinor = 3, Mode = TarBuilder.Mode("666") })
+                .Add(new PaxTarEntry(TarEntryType.BlockDevice, "dev/sda") { DeviceMajor = 8, DeviceMinor = 0, Mode = TarBuilder.Mode("660") })
+                .Add(new PaxTarEntry(TarEntryType.Fifo, "dev/initctl") { Mode = TarBuilder.Mode("600") })
+                .Directory("etc")
+                .File("etc/hostname", "node\n"));
+        await using var plugin = await PluginUnderTest.StartAsync();
+        using var http = new HttpClient();
+        var before = PrometheusText.Parse(await http.GetStringAsync(plugin.Host.MetricsUri));
+
+        var target = await plugin.Kubelet.PublishAsync(TestPod.Create("os-0"), Volume($"{Server.Host}/metrics-special/rootfs:1"));
+        await plugin.Kubelet.PublishAsync(TestPod.Create("os-1"), Volume($"{Server.Host}/metrics-special/rootfs:1"));
+        var after = PrometheusText.Parse(await http.GetStringAsync(plugin.Host.MetricsUri));
+
+        Assert.Equal(["dev", "etc", "etc/hostname"], TreeSnapshot.Take(target).Keys);
+        Assert.Equal(0, before.Value("oras_assemble_csi_skipped_special_files_total"));
+        Assert.Equal("counter", after.Types["oras_assemble_csi_skipped_special_files_total"]);
+        Assert.Equal(3, after.Value("oras_assemble_csi_skipped_special_files_total"));
+        Assert.Equal(1, after.Value("oras_assemble_csi_cache_hits_total"));
     }
 
     [Fact]
