@@ -27,7 +27,8 @@ public sealed class MirrorFallbackTests(AnonymousRegistryFixture fixture) : ICla
         await using var plugin = await PluginUnderTest.StartAsync($$"""
             registries:
               "127.0.0.1:*": { plainHttp: true }
-              "{{Server.Host}}": { plainHttp: true, mirrors: ["{{mirror}}"], mirrorTimeout: 2s }
+              "{{Server.Host}}": { plainHttp: true, mirrors: ["{{mirror}}"] }
+              "{{mirror}}": { plainHttp: true, mirrorTimeout: 2s }
             """);
 
         var target = await plugin.Kubelet.PublishAsync(TestPod.Create("web-0"), new Dictionary<string, string> { [VolumeContextKeys.Reference] = spec });
