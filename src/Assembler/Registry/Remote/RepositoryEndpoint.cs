@@ -59,6 +59,16 @@ internal sealed class RepositoryEndpoint
     /// caller checks whatever comes back against the digest, and learns which mirror served it (null: the registry).
     /// </summary>
     public async Task<(HttpResponseMessage Response, string? Mirror)> SendDigestPullAsync(
+        string digest, string target, Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken) =>
+        await SendMirrorPullAsync(digest, target, create, cancellationToken).ConfigureAwait(false) is { } mirrored
+            ? (mirrored.Response, mirrored.Mirror)
+            : (await SendOriginPullAsync(create, cancellationToken).ConfigureAwait(false), null);
+
+    /// <summary>
+    /// As <see cref="SendDigestPullAsync"/>, but only the mirrors: null when none answered with content (or there are
+    /// none), and the registry itself has not been asked.
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, string Mirror)?> SendMirrorPullAsync(
         string digest, string target, Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         foreach (var mirror in _mirrors)
@@ -75,7 +85,7 @@ internal sealed class RepositoryEndpoint
             }
         }
 
-        return (await SendOriginPullAsync(create, cancellationToken).ConfigureAwait(false), null);
+        return null;
     }
 
     /// <summary>

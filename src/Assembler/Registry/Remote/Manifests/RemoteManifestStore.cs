@@ -227,14 +227,15 @@ internal sealed class RemoteManifestStore : IRemoteStore
         var what = $"manifest {_endpoint.Reference.Repository}@{digest}";
         while (true)
         {
-            var (response, mirror) = await _endpoint.SendDigestPullAsync(digest, what, at => ManifestRequest(at, HttpMethod.Get, digest), cancellationToken).ConfigureAwait(false);
+            // No mirror answered: the registry itself is asked on the ordinary path, with its retries and errors.
+            if (await _endpoint.SendMirrorPullAsync(digest, what, at => ManifestRequest(at, HttpMethod.Get, digest), cancellationToken).ConfigureAwait(false)
+                is not var (response, mirror))
+            {
+                return null;
+            }
+
             using (response)
             {
-                if (mirror is null)
-                {
-                    // The registry answered: leave the reading, retries and errors to the ordinary path.
-                    return null;
-                }
 
                 byte[] bytes;
                 try
