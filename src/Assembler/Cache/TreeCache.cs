@@ -21,6 +21,8 @@ namespace OrasAssemble.Cache;
 /// </remarks>
 public sealed partial class TreeCache
 {
+    private const int MaxMirrorAttempts = 8;
+
     private readonly SingleFlight<string> _builds = new();
     private readonly SingleFlight<string> _fetches = new();
     private readonly CacheOptions _options;
@@ -163,9 +165,20 @@ public sealed partial class TreeCache
             return path;
         }
 
-        await using var content = await open(CancellationToken.None).ConfigureAwait(false);
-        await Blobs.PushAsync(descriptor, content).ConfigureAwait(false);
-        return path;
+        // A mirror that served wrong bytes is passed over for this digest from then on: opening again reaches the next
+        // mirror or the registry. Each lying mirror costs one attempt; the bound is only a backstop.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var content = await open(CancellationToken.None).ConfigureAwait(false);
+                await Blobs.PushAsync(descriptor, content).ConfigureAwait(false);
+                return path;
+            }
+            catch (Registry.Remote.MirrorContentException) when (attempt < MaxMirrorAttempts)
+            {
+            }
+        }
     }
 
     /// <summary>

@@ -15,8 +15,11 @@ internal sealed class HostSettingsParser
     public const string PlainHttpKey = "plainHttp";
     public const string InsecureKey = "insecure";
     public const string MirrorsKey = "mirrors";
+    public const string MirrorTimeoutKey = "mirrorTimeout";
 
-    private static readonly string[] EntryKeys = [PlainHttpKey, InsecureKey, MirrorsKey];
+    private static readonly TimeSpan MinMirrorTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxMirrorTimeout = TimeSpan.FromMinutes(10);
+    private static readonly string[] EntryKeys = [PlainHttpKey, InsecureKey, MirrorsKey, MirrorTimeoutKey];
 
     private readonly string fileName;
     private readonly List<HostSettingsError> errors = [];
@@ -113,6 +116,9 @@ internal sealed class HostSettingsParser
                 case MirrorsKey:
                     settings = settings with { Mirrors = Mirrors(valueNode, $"{path}.{key}") };
                     break;
+                case MirrorTimeoutKey:
+                    settings = settings with { MirrorTimeout = MirrorTimeout(valueNode, $"{path}.{key}") };
+                    break;
                 default:
                     Error(keyNode.Start, UnknownKey(key, path));
                     break;
@@ -143,6 +149,18 @@ internal sealed class HostSettingsParser
 
         Error(node.Start, $"{path} must be true or false, found {SettingsYaml.Describe(node)}");
         return false;
+    }
+
+    private TimeSpan MirrorTimeout(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: { } text } && !SettingsYaml.IsNull(node) && SettingsDuration.TryParse(text, out var timeout)
+            && timeout >= MinMirrorTimeout && timeout <= MaxMirrorTimeout)
+        {
+            return timeout;
+        }
+
+        Error(node.Start, $"{path} must be a duration from 100ms to 10m such as 5s, found {SettingsYaml.Describe(node)}");
+        return RegistrySettings.DefaultMirrorTimeout;
     }
 
     private List<string> Mirrors(YamlNode node, string path)

@@ -34,6 +34,7 @@ internal sealed partial class RegistryClientPool(
                     Credentials = new LayeredCredentialProvider(credentials(), nodeCredentials),
                     Hosts = hosts.WithGlobalOverrides(plainHttp, insecure),
                     Retrying = Retrying,
+                    MirrorFailed = MirrorFailed,
                 }.WithTransfer(transfer)));
                 _clients.Add(fingerprint, entry);
             }
@@ -69,6 +70,10 @@ internal sealed partial class RegistryClientPool(
         pull?.Record(retry);
         LogRetry(logger, pull?.VolumeId ?? "-", retry.Target, retry.Registry, retry.Attempt, retry.MaxAttempts, retry.Cause);
     }
+
+    /// <summary>A mirror passed over is logged; the request goes on to the next mirror or the registry itself.</summary>
+    private void MirrorFailed(MirrorFailure failure) =>
+        LogMirrorFailed(logger, PullProgress.Current?.VolumeId ?? "-", failure.Mirror, failure.Registry, failure.Target, failure.Cause);
 
     private List<RegistryClient> SweepIdle()
     {
@@ -127,4 +132,8 @@ internal sealed partial class RegistryClientPool(
     [LoggerMessage(EventId = 500, Level = LogLevel.Warning,
         Message = "volume {VolumeId}: retrying {Target} from {Registry}, attempt {Attempt} of {MaxAttempts}, after {Cause}")]
     private static partial void LogRetry(ILogger logger, string volumeId, string target, string registry, int attempt, int maxAttempts, string cause);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning,
+        Message = "volume {VolumeId}: mirror {Mirror} for {Registry} passed over for {Target}, after {Cause}; asking the next mirror or the registry")]
+    private static partial void LogMirrorFailed(ILogger logger, string volumeId, string mirror, string registry, string target, string cause);
 }

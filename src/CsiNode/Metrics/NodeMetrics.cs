@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Prometheus;
 
 namespace OrasAssemble.CsiNode.Metrics;
@@ -12,6 +13,12 @@ namespace OrasAssemble.CsiNode.Metrics;
 internal sealed class NodeMetrics : IDisposable
 {
     public const string Prefix = "oras_assemble_csi_";
+
+    /// <summary>The library's registry client meter (mirror counters), exported beside the plugin's own metrics.</summary>
+    public const string RegistryMeterName = "OrasAssemble.Registry";
+
+    private const string MirrorResponsesInstrument = "orasassemble.registry.mirror_responses";
+    private const string MirrorFailuresInstrument = "orasassemble.registry.mirror_failures";
 
     /// <summary>
     /// Seconds, 1 ms to 5 min: a warm publish is a bind mount (milliseconds); a cold one waits for a pull that may take
@@ -35,6 +42,9 @@ internal sealed class NodeMetrics : IDisposable
     private readonly Counter _skippedSpecialFiles;
     private readonly Gauge _pullsInFlight;
     private readonly Gauge _cacheBytes;
+    private readonly Counter _mirrorResponses;
+    private readonly Counter _mirrorFailures;
+    private readonly MeterListener _registryListener;
 
     public NodeMetrics()
     {
@@ -70,6 +80,15 @@ internal sealed class NodeMetrics : IDisposable
         _skippedSpecialFiles = factory.CreateCounter(
             $"{Prefix}skipped_special_files_total", "Device nodes and FIFOs (and hard links to them) that trees this node built left out of their sources.");
         _pullsInFlight = factory.CreateGauge($"{Prefix}pulls_in_flight", "Volumes whose content is being resolved or built now.");
+
+        _mirrorResponses = factory.CreateCounter(
+            $"{Prefix}mirror_responses_total", "Blob and manifest requests a mirror answered with content, by mirror.", "mirror");
+        _mirrorFailures = factory.CreateCounter(
+            $"{Prefix}mirror_failures_total",
+            "Requests passed over from a mirror to the next mirror or the registry, by mirror and reason (not_found, status, unreachable, timeout, mismatch).",
+            "mirror",
+            "reason");
+        _registryListener = ListenToRegistryClient();
 
         // Absent until the collector first measures the cache: a 0 would read as an empty cache.
         _cacheBytes = factory.CreateGauge(
@@ -114,5 +133,55 @@ internal sealed class NodeMetrics : IDisposable
     /// <summary>Counts a pull as in flight until the returned scope is disposed.</summary>
     public IDisposable PullStarted() => _pullsInFlight.TrackInProgress();
 
-    public void Dispose() => _runtime.Dispose();
+    public void Dispose()
+    {
+        _registryListener.Dispose();
+        _runtime.Dispose();
+    }
+
+    /// <summary>
+    /// Copies the registry client's mirror counters (the library's <see cref="RegistryMeterName"/> meter) into this
+    /// plugin's counters as they are recorded. The meter is process-wide: plugins sharing a process count each other's
+    /// mirror requests too.
+    /// </summary>
+    private MeterListener ListenToRegistryClient()
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == RegistryMeterName && instrument.Name is MirrorResponsesInstrument or MirrorFailuresInstrument)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var mirror = Tag(tags, "mirror");
+            if (instrument.Name == MirrorResponsesInstrument)
+            {
+                _mirrorResponses.WithLabels(mirror).Inc(value);
+            }
+            else
+            {
+                _mirrorFailures.WithLabels(mirror, Tag(tags, "reason")).Inc(value);
+            }
+        });
+        listener.Start();
+        return listener;
+    }
+
+    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value?.ToString() ?? "";
+            }
+        }
+
+        return "";
+    }
 }

@@ -143,7 +143,7 @@ public sealed class HostSettingsParseTests : IDisposable
     {
         var error = Single("registries:\n  ghcr.io:\n    timeout: 5s\n");
 
-        Assert.Equal("registries.\"ghcr.io\": unknown key \"timeout\" (known keys: plainHttp, insecure, mirrors)", error.Message);
+        Assert.Equal("registries.\"ghcr.io\": unknown key \"timeout\" (known keys: plainHttp, insecure, mirrors, mirrorTimeout)", error.Message);
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public sealed class HostSettingsParseTests : IDisposable
         var error = Single("registries:\n  ghcr.io: true\n");
 
         Assert.Equal((2, 12), (error.Line, error.Column));
-        Assert.Equal("registries.\"ghcr.io\" must be a mapping with any of plainHttp, insecure, mirrors", error.Message);
+        Assert.Equal("registries.\"ghcr.io\" must be a mapping with any of plainHttp, insecure, mirrors, mirrorTimeout", error.Message);
     }
 
     [Theory]

@@ -77,9 +77,19 @@ public sealed class RegistryClient : IDisposable
     /// Sends a request built by <paramref name="create"/> (called again for each attempt), authenticating with
     /// the scopes given, retrying transient failures. The caller owns the response, whatever its status.
     /// </summary>
+    internal Task<HttpResponseMessage> SendAsync(
+        Reference target, IReadOnlyList<string> scopes, Func<HttpRequestMessage> create,
+        HttpCompletionOption completion, CancellationToken cancellationToken) =>
+        SendAsync(target, scopes, create, completion, Options.Retry.MaxAttempts, Options.ResponseTimeout, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendAsync(Reference, IReadOnlyList{string}, Func{HttpRequestMessage}, HttpCompletionOption, CancellationToken)"/>,
+    /// with at most <paramref name="maxAttempts"/> attempts that each must answer within <paramref name="responseTimeout"/>:
+    /// a mirror gets one short try, and the request moves on.
+    /// </summary>
     internal async Task<HttpResponseMessage> SendAsync(
         Reference target, IReadOnlyList<string> scopes, Func<HttpRequestMessage> create,
-        HttpCompletionOption completion, CancellationToken cancellationToken)
+        HttpCompletionOption completion, int maxAttempts, TimeSpan responseTimeout, CancellationToken cancellationToken)
     {
         var credential = await GetCredentialAsync(target.Registry, cancellationToken).ConfigureAwait(false);
         var http = HttpFor(target.Registry);
@@ -93,7 +103,7 @@ public sealed class RegistryClient : IDisposable
                 Authorize(request, target.Registry, scopes, credential);
                 sent = request.Headers.Authorization?.Parameter;
                 return request;
-            }, completion, cancellationToken).ConfigureAwait(false);
+            }, completion, maxAttempts, responseTimeout, cancellationToken).ConfigureAwait(false);
 
             if (response.StatusCode != HttpStatusCode.Unauthorized)
             {
@@ -273,10 +283,15 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Sends with retries on connection failures and transient statuses; no authentication.</summary>
-    internal async Task<HttpResponseMessage> SendWithRetryAsync(
-        HttpClient http, Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
+    internal Task<HttpResponseMessage> SendWithRetryAsync(
+        HttpClient http, Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken) =>
+        SendWithRetryAsync(http, create, completion, Options.Retry.MaxAttempts, Options.ResponseTimeout, cancellationToken);
+
+    private async Task<HttpResponseMessage> SendWithRetryAsync(
+        HttpClient http, Func<HttpRequestMessage> create, HttpCompletionOption completion, int maxAttempts, TimeSpan responseTimeout,
+        CancellationToken cancellationToken)
     {
-        var policy = Options.Retry;
+        var policy = Options.Retry with { MaxAttempts = maxAttempts };
         for (var attempt = 1; ; attempt++)
         {
             using var request = create();
@@ -287,7 +302,7 @@ public sealed class RegistryClient : IDisposable
                 // anything else must answer within the response timeout.
                 if (request.Content is null)
                 {
-                    timeout.CancelAfter(Options.ResponseTimeout);
+                    timeout.CancelAfter(responseTimeout);
                 }
 
                 try
@@ -302,7 +317,7 @@ public sealed class RegistryClient : IDisposable
                 catch (Exception e) when (IsTransientFailure(e, cancellationToken) && attempt < policy.MaxAttempts && CanReplay(request))
                 {
                     var cause = e is OperationCanceledException
-                        ? $"no response headers within {SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout)"
+                        ? $"no response headers within {SettingsDuration.Format(responseTimeout)} (transfer.responseTimeout)"
                         : Stalled(e)?.Reason ?? e.Message;
                     var timedOut = e is OperationCanceledException || Stalled(e) is not null;
                     await PauseBeforeRetryAsync(request, attempt, cause, null, timedOut, cancellationToken).ConfigureAwait(false);
@@ -323,7 +338,7 @@ public sealed class RegistryClient : IDisposable
                 {
                     throw new TimeoutException(
                         $"{request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within " +
-                        $"{SettingsDuration.Format(Options.ResponseTimeout)} (transfer.responseTimeout; attempt {attempt} of {policy.MaxAttempts})", e);
+                        $"{SettingsDuration.Format(responseTimeout)} (transfer.responseTimeout; attempt {attempt} of {policy.MaxAttempts})", e);
                 }
             }
 
@@ -357,6 +372,16 @@ public sealed class RegistryClient : IDisposable
     }
 
     internal void ReportRetry(RegistryRetry retry) => Options.Retrying?.Invoke(retry);
+
+    /// <summary>Counts a mirror that was passed over and tells the host, which logs it.</summary>
+    internal void ReportMirrorFailure(MirrorFailure failure)
+    {
+        MirrorMetrics.CountFailure(failure);
+        Options.MirrorFailed?.Invoke(failure);
+    }
+
+    /// <summary>(mirror, digest) pairs whose bytes a mirror got wrong: later fetches of that digest skip that mirror.</summary>
+    internal MirrorVerdicts Verdicts { get; } = new();
 
     // A request whose body is a one-way stream cannot be sent twice; the caller retries the whole operation.
     private static bool CanReplay(HttpRequestMessage request) =>

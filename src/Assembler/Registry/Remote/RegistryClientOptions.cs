@@ -9,7 +9,7 @@ public sealed record RegistryClientOptions
     /// <summary>Credentials per registry; anonymous when null.</summary>
     public ICredentialProvider? Credentials { get; init; }
 
-    /// <summary>Per-host settings: plain HTTP, skip TLS verification, mirrors to pull through first.</summary>
+    /// <summary>Per-host settings: plain HTTP, skip TLS verification, mirrors to fetch content by digest from first.</summary>
     public HostSettings Hosts { get; init; } = HostSettings.Empty;
 
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
@@ -53,6 +53,12 @@ public sealed record RegistryClientOptions
     /// log it; called on the thread that retries, and must not throw.
     /// </summary>
     public Action<RegistryRetry>? Retrying { get; init; }
+
+    /// <summary>
+    /// Told of every mirror passed over for a request (unreachable, an error status, its timeout, wrong bytes) before
+    /// the next mirror or the registry is asked, so a host can log it; must not throw.
+    /// </summary>
+    public Action<MirrorFailure>? MirrorFailed { get; init; }
 
     /// <summary>These options with the <c>transfer:</c> section's timeouts.</summary>
     public RegistryClientOptions WithTransfer(TransferSettings transfer) =>

@@ -7,7 +7,8 @@ namespace OrasAssemble.Registry.Remote;
 
 /// <summary>
 /// What the blob store, the manifest store and the referrers of one repository share: its URLs, the scopes its
-/// requests ask for, and sending them (reads through the registry's mirrors first).
+/// requests ask for, and sending them: reads of content by digest through the registry's mirrors first, everything
+/// else (tags, access checks, pushes) to the registry itself.
 /// </summary>
 internal sealed class RepositoryEndpoint
 {
@@ -47,30 +48,88 @@ internal sealed class RepositoryEndpoint
     public Task<HttpResponseMessage> SendAsync(IReadOnlyList<string> scopes, Func<HttpRequestMessage> create, CancellationToken cancellationToken) =>
         Client.SendAsync(Reference, scopes, create, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
 
+    /// <summary>Sends a read to the registry itself: tags, access checks and anything not addressed by digest.</summary>
+    public Task<HttpResponseMessage> SendOriginPullAsync(Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken) =>
+        SendAsync(Pull, () => create(Reference), cancellationToken);
+
     /// <summary>
-    /// Sends a read through the registry's mirrors first, in order, then the registry itself. A mirror that fails
-    /// or lacks the content is passed over; whatever it serves is digest-checked like anything else.
+    /// Sends a GET of content addressed by <paramref name="digest"/> to the registry's mirrors first, in order, then
+    /// to the registry itself. Each mirror gets one attempt that must answer within its <c>mirrorTimeout</c>; one that
+    /// fails, answers with an error or once served wrong bytes for this digest is passed over (and reported). The
+    /// caller checks whatever comes back against the digest, and learns which mirror served it (null: the registry).
     /// </summary>
-    public async Task<HttpResponseMessage> SendPullAsync(Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken)
+    public async Task<(HttpResponseMessage Response, string? Mirror)> SendDigestPullAsync(
+        string digest, string target, Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken) =>
+        await SendMirrorPullAsync(digest, target, create, cancellationToken).ConfigureAwait(false) is { } mirrored
+            ? (mirrored.Response, mirrored.Mirror)
+            : (await SendOriginPullAsync(create, cancellationToken).ConfigureAwait(false), null);
+
+    /// <summary>
+    /// As <see cref="SendDigestPullAsync"/>, but only the mirrors: null when none answered with content (or there are
+    /// none), and the registry itself has not been asked.
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, string Mirror)?> SendMirrorPullAsync(
+        string digest, string target, Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         foreach (var mirror in _mirrors)
         {
-            try
+            if (Client.Verdicts.HasLied(mirror.Registry, digest))
             {
-                var response = await Client.SendAsync(mirror, Pull, () => create(mirror), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    return response;
-                }
-
-                response.Dispose();
+                continue;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or RegistryException)
+
+            var response = await TryMirrorAsync(mirror, target, create, cancellationToken).ConfigureAwait(false);
+            if (response is not null)
             {
+                return (response, mirror.Registry);
             }
         }
 
-        return await SendAsync(Pull, () => create(Reference), cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Reports a mirror whose bytes for <paramref name="digest"/> were wrong (or broke off), and passes it over for
+    /// that digest from now on.
+    /// </summary>
+    public void MirrorLied(string mirror, string digest, string target, string cause, MirrorFailureReason reason = MirrorFailureReason.Mismatch)
+    {
+        Client.Verdicts.Lied(mirror, digest);
+        Client.ReportMirrorFailure(new MirrorFailure(mirror, Reference.Registry, target, reason, cause));
+    }
+
+    /// <summary>Reports a mirror that failed a request another way, e.g. a body that broke off or stalled.</summary>
+    public void MirrorFailed(string mirror, string target, MirrorFailureReason reason, string cause) =>
+        Client.ReportMirrorFailure(new MirrorFailure(mirror, Reference.Registry, target, reason, cause));
+
+    private async Task<HttpResponseMessage?> TryMirrorAsync(
+        Reference mirror, string target, Func<Reference, HttpRequestMessage> create, CancellationToken cancellationToken)
+    {
+        var timeout = Options.Hosts.For(mirror.Registry).MirrorTimeout;
+        try
+        {
+            var response = await Client.SendAsync(mirror, Pull, () => create(mirror), HttpCompletionOption.ResponseHeadersRead, 1, timeout, cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                MirrorMetrics.CountServed(mirror.Registry);
+                return response;
+            }
+
+            var reason = response.StatusCode == System.Net.HttpStatusCode.NotFound ? MirrorFailureReason.NotFound : MirrorFailureReason.Status;
+            MirrorFailed(mirror.Registry, target, reason, $"{(int)response.StatusCode} {response.ReasonPhrase}");
+            response.Dispose();
+        }
+        catch (TimeoutException) when (!cancellationToken.IsCancellationRequested)
+        {
+            MirrorFailed(mirror.Registry, target, MirrorFailureReason.Timeout, $"no response headers within {Settings.SettingsDuration.Format(timeout)} (mirrorTimeout)");
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested
+            && e is HttpRequestException or IOException or RegistryException or RegistryTlsException)
+        {
+            MirrorFailed(mirror.Registry, target, MirrorFailureReason.Unreachable, e.Message);
+        }
+
+        return null;
     }
 
     /// <summary>A tag or digest from what a caller passed: a bare tag, a digest, or a full reference to this repository.</summary>

@@ -18,16 +18,17 @@ public sealed class RepositoryMirrorTests(AnonymousRegistryFixture fixture) : IC
     });
 
     [Fact]
-    public async Task Pulls_go_to_the_mirror_when_the_registry_itself_is_unreachable()
+    public async Task Content_by_digest_comes_from_the_mirror_but_tags_are_resolved_only_at_the_registry()
     {
+        Oci.Descriptor manifest;
         using (var setup = new RegistryClient(new RegistryClientOptions { Hosts = TestHosts.PlainHttp }))
         {
             var mirrorRepo = setup.GetRepository($"{Server.Host}/mirrored/app");
-            var (manifest, bytes) = await RepositoryRegistryTests.PushArtifactAsync(mirrorRepo, "a.txt", "from the mirror");
+            (manifest, var bytes) = await RepositoryRegistryTests.PushArtifactAsync(mirrorRepo, "a.txt", "from the mirror");
             await mirrorRepo.PushAsync(manifest, new MemoryStream(bytes), "1.0");
         }
 
-        // 127.0.0.2:9 answers nothing: only the mirror can serve this pull.
+        // 127.0.0.2:9 answers nothing: only the mirror can serve content, and it must not answer for a tag.
         using var client = Client($$"""
             registries:
               "127.0.0.2:9": { plainHttp: true, mirrors: ["{{Server.Host}}"] }
@@ -35,13 +36,12 @@ public sealed class RepositoryMirrorTests(AnonymousRegistryFixture fixture) : IC
             """);
         var repo = client.GetRepository("127.0.0.2:9/mirrored/app");
 
-        var (descriptor, content) = await repo.FetchAsync("1.0");
-        await content.DisposeAsync();
-        var manifestBytes = await repo.FetchAllAsync(descriptor, 1 << 20);
+        var manifestBytes = await repo.FetchAllAsync(manifest, 1 << 20);
         var layer = Oci.OciJson.Deserialize<Oci.Manifest>(manifestBytes, "manifest").Layers[0];
 
         Assert.Equal("from the mirror"u8.ToArray(), await RepositoryRegistryTests.ReadAllAsync(repo, layer));
-        Assert.Equal(descriptor.Digest, (await repo.ResolveAsync("1.0")).Digest);
+        await Assert.ThrowsAnyAsync<Exception>(() => repo.ResolveAsync("1.0"));
+        await Assert.ThrowsAnyAsync<Exception>(() => repo.ResolveAsync(manifest.Digest));
     }
 
     [Fact]

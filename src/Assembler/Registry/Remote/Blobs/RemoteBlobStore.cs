@@ -37,35 +37,82 @@ internal sealed class RemoteBlobStore(RepositoryEndpoint endpoint) : IRemoteStor
     public async Task<Stream> FetchAsync(Descriptor target, CancellationToken cancellationToken = default)
     {
         var operation = $"fetch blob {Name}@{target.Digest}";
-        var response = await endpoint.SendPullAsync(at => BlobRequest(at, target.Digest, from: 0), cancellationToken).ConfigureAwait(false);
-        try
+        var what = $"blob {target.Digest}";
+        while (true)
         {
-            if (!response.IsSuccessStatusCode)
+            var (response, mirror) = await endpoint.SendDigestPullAsync(target.Digest, what, at => BlobRequest(at, target.Digest, from: 0), cancellationToken).ConfigureAwait(false);
+            try
             {
-                throw await ErrorResponse.ToExceptionAsync(response, operation, cancellationToken).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw await ErrorResponse.ToExceptionAsync(response, operation, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (response.Content.Headers.ContentLength is { } length && length != target.Size)
+                {
+                    if (mirror is not null)
+                    {
+                        // A mirror that announces the wrong size is passed over at once; the loop asks the next one.
+                        endpoint.MirrorLied(mirror, target.Digest, what, $"size mismatch: expected {target.Size} bytes, it sends {length}");
+                        response.Dispose();
+                        continue;
+                    }
+
+                    throw ErrorResponse.Mismatch(operation, $"size mismatch: expected {target.Size} bytes, the registry sends {length}");
+                }
+
+                return new VerifyingStream(await OpenBodyAsync(target, response, mirror, operation, cancellationToken).ConfigureAwait(false), target);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The body, resumed from where it broke off (at a mirror or the registry, whichever answers the resume); when a
+    /// mirror answered first, checked on the way so that wrong bytes are blamed on the mirrors that sent any of them.
+    /// </summary>
+    private async Task<Stream> OpenBodyAsync(Descriptor target, HttpResponseMessage response, string? mirror, string operation, CancellationToken cancellationToken)
+    {
+        var what = $"blob {target.Digest}";
+        var servedBy = new HashSet<string>(StringComparer.Ordinal);
+        if (mirror is not null)
+        {
+            servedBy.Add(mirror);
+        }
+
+        var registry = response.RequestMessage?.RequestUri?.Authority ?? endpoint.Reference.Registry;
+        Stream body = await ResumableBlobStream.OpenAsync(target, response, async (from, ct) =>
+        {
+            var (resumed, resumedFrom) = await endpoint.SendDigestPullAsync(target.Digest, what, at => BlobRequest(at, target.Digest, from), ct).ConfigureAwait(false);
+            if (resumedFrom is not null)
+            {
+                lock (servedBy)
+                {
+                    servedBy.Add(resumedFrom);
+                }
             }
 
-            if (response.Content.Headers.ContentLength is { } length && length != target.Size)
-            {
-                throw ErrorResponse.Mismatch(operation, $"size mismatch: expected {target.Size} bytes, the registry sends {length}");
-            }
-
-            var registry = response.RequestMessage?.RequestUri?.Authority ?? endpoint.Reference.Registry;
-            var body = await ResumableBlobStream.OpenAsync(target, response, async (from, ct) =>
-            {
-                var resumed = await endpoint.SendPullAsync(at => BlobRequest(at, target.Digest, from), ct).ConfigureAwait(false);
-                return resumed;
-            }, endpoint.Options.MaxResumes, operation,
-            (attempt, attempts, cause, stalled) => endpoint.Client.ReportRetry(
-                new RegistryRetry(registry, $"blob {target.Digest}", attempt, attempts, cause, TimeSpan.Zero) { TimedOut = stalled }),
-            cancellationToken).ConfigureAwait(false);
-            return new VerifyingStream(body, target);
-        }
-        catch
+            return resumed;
+        }, endpoint.Options.MaxResumes, operation,
+        (attempt, attempts, cause, stalled) => endpoint.Client.ReportRetry(
+            new RegistryRetry(registry, what, attempt, attempts, cause, TimeSpan.Zero) { TimedOut = stalled }),
+        cancellationToken).ConfigureAwait(false);
+        if (mirror is null)
         {
-            response.Dispose();
-            throw;
+            return body;
         }
+
+        return new MirroredBlobStream(body, target, () =>
+        {
+            lock (servedBy)
+            {
+                return [.. servedBy];
+            }
+        }, (liar, cause) => endpoint.MirrorLied(liar, target.Digest, what, cause));
     }
 
     public async Task PushAsync(Descriptor expected, Stream content, CancellationToken cancellationToken = default)

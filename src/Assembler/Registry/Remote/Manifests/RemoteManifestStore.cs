@@ -35,7 +35,8 @@ internal sealed class RemoteManifestStore : IRemoteStore
     {
         var target = _endpoint.ContentReference(reference);
         var operation = $"resolve {Name}{RepositoryEndpoint.Separator(target)}{target}";
-        using var response = await _endpoint.SendPullAsync(at => ManifestRequest(at, HttpMethod.Head, target), cancellationToken).ConfigureAwait(false);
+        // Always the registry itself, never a mirror: resolving is how tags are read and how access is checked.
+        using var response = await _endpoint.SendOriginPullAsync(at => ManifestRequest(at, HttpMethod.Head, target), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.MethodNotAllowed
             || (response.IsSuccessStatusCode && !response.Headers.Contains("Docker-Content-Digest")))
         {
@@ -80,6 +81,11 @@ internal sealed class RemoteManifestStore : IRemoteStore
         {
             throw new SizeLimitExceededException(
                 $"{operation}: the manifest is {expected.Size} bytes, over the limit of {MaxManifestBytes}");
+        }
+
+        if (Oci.Digest.IsValid(target) && await FromMirrorsAsync(target, expected, cancellationToken).ConfigureAwait(false) is { } mirrored)
+        {
+            return mirrored;
         }
 
         var (response, bytes) = await GetBodyAsync(target, operation, cancellationToken).ConfigureAwait(false);
@@ -212,7 +218,53 @@ internal sealed class RemoteManifestStore : IRemoteStore
     }
 
     /// <summary>
-    /// GETs a manifest and reads its whole body. A body that drops, ends early or stalls is asked for again, as a
+    /// A manifest by digest from the first mirror that serves exactly those bytes; null when none does (or there are
+    /// none), and the registry is asked. A mirror that fails, answers with an error or sends other bytes is passed
+    /// over and reported; a manifest is small, so it is read and checked whole before anyone sees it.
+    /// </summary>
+    private async Task<(Descriptor Descriptor, byte[] Content)?> FromMirrorsAsync(string digest, Descriptor? expected, CancellationToken cancellationToken)
+    {
+        var what = $"manifest {_endpoint.Reference.Repository}@{digest}";
+        while (true)
+        {
+            // No mirror answered: the registry itself is asked on the ordinary path, with its retries and errors.
+            if (await _endpoint.SendMirrorPullAsync(digest, what, at => ManifestRequest(at, HttpMethod.Get, digest), cancellationToken).ConfigureAwait(false)
+                is not var (response, mirror))
+            {
+                return null;
+            }
+
+            using (response)
+            {
+
+                byte[] bytes;
+                try
+                {
+                    bytes = await RepositoryEndpoint.ReadBoundedAsync(response, MaxManifestBytes, $"fetch {what} from mirror {mirror}", cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException or SizeLimitExceededException && !cancellationToken.IsCancellationRequested)
+                {
+                    _endpoint.MirrorLied(mirror, digest, what, e is SizeLimitExceededException ? e.Message : $"the body broke off: {e.Message}",
+                        e is SizeLimitExceededException ? MirrorFailureReason.Mismatch : MirrorFailureReason.Unreachable);
+                    continue;
+                }
+
+                var actual = Oci.Digest.ComputeLike(digest, bytes);
+                if (actual != digest || (expected is not null && expected.Size != bytes.Length))
+                {
+                    _endpoint.MirrorLied(mirror, digest, what, actual != digest
+                        ? $"digest mismatch: expected {digest}, got {actual}"
+                        : $"size mismatch: expected {expected!.Size} bytes, got {bytes.Length}");
+                    continue;
+                }
+
+                return (new Descriptor { MediaType = expected?.MediaType ?? MediaTypeOf(response, bytes), Digest = digest, Size = bytes.Length }, bytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// GETs a manifest from the registry itself and reads its whole body. A body that drops, ends early or stalls is asked for again, as a
     /// dropped blob is resumed (a manifest is small: from the start), and reported; the last failure names the reference.
     /// </summary>
     private async Task<(HttpResponseMessage Response, byte[] Body)> GetBodyAsync(string target, string operation, CancellationToken cancellationToken)
@@ -220,7 +272,7 @@ internal sealed class RemoteManifestStore : IRemoteStore
         var policy = _endpoint.Options.Retry;
         for (var attempt = 1; ; attempt++)
         {
-            var response = await _endpoint.SendPullAsync(at => ManifestRequest(at, HttpMethod.Get, target), cancellationToken).ConfigureAwait(false);
+            var response = await _endpoint.SendOriginPullAsync(at => ManifestRequest(at, HttpMethod.Get, target), cancellationToken).ConfigureAwait(false);
             try
             {
                 if (!response.IsSuccessStatusCode)
