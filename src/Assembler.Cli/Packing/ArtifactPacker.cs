@@ -1,24 +1,22 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using OrasAssemble.Cli.Progress;
 using OrasAssemble.Cli.Targets;
-using OrasAssemble.Content;
 using OrasAssemble.IO;
 using OrasAssemble.Oci;
+using OrasAssemble.Packing;
 
 namespace OrasAssemble.Cli.Packing;
 
 /// <summary>
-/// Pushes files and folders as an ORAS artifact: an OCI 1.1 image manifest with the empty config, the artifact type,
-/// one layer per input and a creation time. Blobs go first, the manifest last, so the tag never names content that
-/// is missing.
+/// <c>pack</c>'s work: describes each input as a layer with the library's <see cref="LayerPreparer"/> (folders strictly:
+/// links stay inside, no FIFOs or devices) and pushes them with its <see cref="ArtifactPusher"/>, showing progress.
 /// </summary>
 internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clock)
 {
     /// <summary>ORAS's artifact type when the user names none.</summary>
-    public const string DefaultArtifactType = "application/vnd.unknown.artifact.v1";
+    public const string DefaultArtifactType = ArtifactPusher.DefaultArtifactType;
 
-    private const int Concurrency = 3;
-
+    /// <exception cref="UsageException">An input cannot be packed.</exception>
     public async Task<Descriptor> PackAsync(ArtifactTarget target, PackRequest request, CancellationToken cancellationToken)
     {
         var temp = Directory.CreateTempSubdirectory("oras-assemble-pack-");
@@ -28,22 +26,20 @@ internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clo
             var layers = new List<PreparedLayer>();
             foreach (var input in request.Inputs)
             {
-                layers.Add(await preparer.PrepareAsync(input, cancellationToken).ConfigureAwait(false));
+                try
+                {
+                    layers.Add(input.IsDirectory
+                        ? await preparer.PrepareDirectoryAsync(input.Path, input.Title, input.MediaType, FolderPackOptions.Strict, cancellationToken).ConfigureAwait(false)
+                        : await LayerPreparer.PrepareFileAsync(input.Path, input.Title, input.MediaType, cancellationToken).ConfigureAwait(false));
+                }
+                catch (PackingException e)
+                {
+                    throw new UsageException(e.Message, e);
+                }
             }
 
-            await target.Store.EnsureEmptyConfigAsync(cancellationToken).ConfigureAwait(false);
-            await Parallel.ForEachAsync(layers, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
-                async (layer, ct) => await PushLayerAsync(target.Store, layer, ct).ConfigureAwait(false)).ConfigureAwait(false);
-
-            var manifest = new Manifest
-            {
-                ArtifactType = request.ArtifactType,
-                Config = Descriptor.Empty,
-                Layers = [.. layers.Select(l => l.Descriptor)],
-                Annotations = ManifestAnnotations(request.Annotations),
-            };
-            return await target.Store.PushManifestAsync(MediaTypes.ImageManifest, OciJson.Serialize(manifest), target.Reference.PushTag, cancellationToken)
-                .ConfigureAwait(false);
+            return await new ArtifactPusher(clock).PushAsync(
+                target.Store, layers, request.ArtifactType, request.Annotations, target.Reference.PushTag, new Observer(progress), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -51,40 +47,25 @@ internal sealed class ArtifactPacker(ITransferTracker progress, TimeProvider clo
         }
     }
 
-    private SortedDictionary<string, string> ManifestAnnotations(IReadOnlyDictionary<string, string> given)
+    private sealed class Observer(ITransferTracker progress) : IUploadObserver
     {
-        // Sorted like Go's encoding of a map, so the manifest bytes match what oras writes for the same content.
-        var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in given)
+        private readonly ConcurrentDictionary<PreparedLayer, ITransfer> _transfers = new();
+
+        public void Exists(PreparedLayer layer) => progress.Skip(layer.Name, "Exists");
+
+        public Stream Uploading(PreparedLayer layer, Stream content)
         {
-            annotations[key] = value;
+            var transfer = progress.Start("Uploading", layer.Name, layer.Descriptor.Size);
+            _transfers[layer] = transfer;
+            return new ProgressStream(content, transfer, leaveOpen: true);
         }
 
-        if (!annotations.ContainsKey(Annotations.Created))
+        public void Uploaded(PreparedLayer layer)
         {
-            annotations[Annotations.Created] = clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            if (_transfers.TryRemove(layer, out var transfer))
+            {
+                transfer.Complete("Uploaded");
+            }
         }
-
-        return annotations;
-    }
-
-    private async Task PushLayerAsync(ITarget store, PreparedLayer layer, CancellationToken cancellationToken)
-    {
-        var descriptor = layer.Descriptor;
-        if (await store.ExistsAsync(descriptor, cancellationToken).ConfigureAwait(false))
-        {
-            progress.Skip(layer.Name, "Exists");
-            return;
-        }
-
-        var transfer = progress.Start("Uploading", layer.Name, descriptor.Size);
-        var file = new FileStream(layer.ContentPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
-        {
-            // The push verifies the bytes against the descriptor, so a file changed since it was hashed fails here.
-            await store.PushAsync(descriptor, new ProgressStream(file, transfer, leaveOpen: true), cancellationToken).ConfigureAwait(false);
-        }
-
-        transfer.Complete("Uploaded");
     }
 }

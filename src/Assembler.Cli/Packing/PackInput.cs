@@ -1,4 +1,5 @@
 using OrasAssemble.Oci;
+using OrasAssemble.Packing;
 using OrasAssemble.Text;
 
 namespace OrasAssemble.Cli.Packing;

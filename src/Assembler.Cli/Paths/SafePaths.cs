@@ -1,44 +1,11 @@
 namespace OrasAssemble.Cli.Paths;
 
 /// <summary>
-/// Path checks the CLI makes on the local disk: whether a link in a packed folder stays inside it, and whether an
-/// output path passes through a symbolic link. Names from content (titles, tar entries) are checked by the library's
-/// layer writer. Names use '/' as separator, as artifacts and tars do.
+/// Path checks the CLI makes on the local disk: whether an output path passes through a symbolic link. Names from
+/// content (titles, tar entries) are checked by the library's layer writer. Names use '/' as separator, as artifacts and tars do.
 /// </summary>
 internal static class SafePaths
 {
-    /// <summary>
-    /// Where a relative link target leads from <paramref name="directory"/> (both relative to the same root), by name
-    /// alone: '/'-separated, "" for the root itself, or null when it climbs above the root.
-    /// </summary>
-    public static string? ResolveLexically(string directory, string target)
-    {
-        var stack = new List<string>(Components(directory.Replace(Path.DirectorySeparatorChar, '/')));
-        foreach (var component in target.Split('/'))
-        {
-            if (component.Length == 0 || component == ".")
-            {
-                continue;
-            }
-
-            if (component == "..")
-            {
-                if (stack.Count == 0)
-                {
-                    return null;
-                }
-
-                stack.RemoveAt(stack.Count - 1);
-            }
-            else
-            {
-                stack.Add(component);
-            }
-        }
-
-        return string.Join('/', stack);
-    }
-
     /// <summary>
     /// The first existing directory strictly between <paramref name="root"/> and <paramref name="relative"/> that is a
     /// symbolic link, or null. Writing through such a link could land anywhere.

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 
-namespace OrasAssemble.Cli.Packing;
+namespace OrasAssemble.Packing;
 
 /// <summary>
 /// A write-only pass-through that computes the SHA-256 digest and length of everything written to it, so content can
 /// be produced and described in one pass (packing a folder: the tar and its gzip are hashed as they are written).
 /// Reading content back is verified by the library's <see cref="Content.VerifyingStream"/> instead.
 /// </summary>
-internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
+public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
 {
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 

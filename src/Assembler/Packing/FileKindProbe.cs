@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace OrasAssemble.Cli.Packing;
+namespace OrasAssemble.Packing;
 
 /// <summary>
 /// Tells regular files from FIFOs, sockets and devices, which .NET's file APIs do not distinguish. Opening a FIFO
 /// to read it would block forever and a device may never end, so these must be recognised before any read.
 /// </summary>
-internal static partial class FileKindProbe
+public static partial class FileKindProbe
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;

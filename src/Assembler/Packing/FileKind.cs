@@ -1,7 +1,7 @@
-namespace OrasAssemble.Cli.Packing;
+namespace OrasAssemble.Packing;
 
 /// <summary>What a directory entry is, without following a symbolic link.</summary>
-internal enum FileKind
+public enum FileKind
 {
     RegularFile,
     Directory,

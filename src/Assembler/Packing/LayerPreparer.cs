@@ -1,43 +1,47 @@
 using System.IO.Compression;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Cli.Packing;
+namespace OrasAssemble.Packing;
 
 /// <summary>
-/// Describes pack inputs as ORAS does: a file is a layer of its own bytes, titled with its name; a folder is a
+/// Describes files and folders as ORAS does: a file is a layer of its own bytes, titled with its name; a folder is a
 /// reproducible tar+gzip written to a temporary file (hashed on the way, so it is read once) and marked for unpacking.
 /// Nothing is held in memory beyond a copy buffer.
 /// </summary>
-internal sealed class LayerPreparer(string tempDirectory)
+/// <param name="tempDirectory">Where folder archives are written; the caller removes it when the layers are pushed.</param>
+[UnsupportedOSPlatform("windows")]
+public sealed class LayerPreparer(string tempDirectory)
 {
-    public async Task<PreparedLayer> PrepareAsync(PackInput input, CancellationToken cancellationToken) => input.IsDirectory
-        ? await PrepareDirectoryAsync(input, cancellationToken).ConfigureAwait(false)
-        : await PrepareFileAsync(input, cancellationToken).ConfigureAwait(false);
-
-    private static async Task<PreparedLayer> PrepareFileAsync(PackInput input, CancellationToken cancellationToken)
+    /// <summary>A file as a layer: <paramref name="path"/> is read once to hash it and pushed later as it is.</summary>
+    public static async Task<PreparedLayer> PrepareFileAsync(string path, string title, string mediaType, CancellationToken cancellationToken)
     {
-        var file = new FileStream(input.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
             var hash = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
             var descriptor = new Descriptor
             {
-                MediaType = input.MediaType,
+                MediaType = mediaType,
                 Digest = Digest.Format("sha256", hash),
                 Size = file.Length,
-                Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal) { [Annotations.Title] = input.Title },
+                Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal) { [Annotations.Title] = title },
             };
-            return new PreparedLayer(descriptor, input.Path, input.Title);
+            return new PreparedLayer(descriptor, path, title);
         }
     }
 
-    private async Task<PreparedLayer> PrepareDirectoryAsync(PackInput input, CancellationToken cancellationToken)
+    /// <summary>A folder as a tar+gzip layer whose entries are all under <paramref name="title"/>.</summary>
+    /// <exception cref="PackingException">The folder holds something <paramref name="options"/> does not allow.</exception>
+    public async Task<PreparedLayer> PrepareDirectoryAsync(
+        string path, string title, string mediaType, FolderPackOptions options, CancellationToken cancellationToken)
     {
         var archive = Path.Combine(tempDirectory, Guid.NewGuid().ToString("N") + ".tar.gz");
         string tarDigest;
         string gzipDigest;
         long gzipSize;
+        IReadOnlyList<string> skipped;
         var file = new FileStream(archive, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
         await using (file.ConfigureAwait(false))
         {
@@ -50,7 +54,7 @@ internal sealed class LayerPreparer(string tempDirectory)
                     var tar = new HashingStream(gzip, leaveOpen: true);
                     await using (tar.ConfigureAwait(false))
                     {
-                        await DirectoryTarWriter.WriteAsync(input.Path, input.Title, tar, cancellationToken).ConfigureAwait(false);
+                        skipped = await DirectoryTarWriter.WriteAsync(path, title, tar, options, cancellationToken).ConfigureAwait(false);
                         tarDigest = tar.Digest();
                     }
                 }
@@ -63,16 +67,16 @@ internal sealed class LayerPreparer(string tempDirectory)
 
         var descriptor = new Descriptor
         {
-            MediaType = input.MediaType,
+            MediaType = mediaType,
             Digest = gzipDigest,
             Size = gzipSize,
             Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                [Annotations.Title] = input.Title,
+                [Annotations.Title] = title,
                 [Annotations.Unpack] = "true",
                 [Annotations.UnpackDigest] = tarDigest,
             },
         };
-        return new PreparedLayer(descriptor, archive, input.Title + "/");
+        return new PreparedLayer(descriptor, archive, title + "/") { Skipped = skipped };
     }
 }
