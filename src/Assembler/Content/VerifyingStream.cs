@@ -6,6 +6,8 @@ namespace OrasAssemble.Content;
 /// <summary>
 /// Reads through to an inner stream while hashing; refuses more bytes than the descriptor's size and, at the
 /// end, fewer bytes or a different digest. A reader that reaches the end has seen exactly the described content.
+/// A caller that knows whom to blame for wrong bytes passes <c>onMismatch</c>, which turns the verification failure
+/// into the exception thrown in its place.
 /// </summary>
 public sealed class VerifyingStream : Stream
 {
@@ -13,15 +15,17 @@ public sealed class VerifyingStream : Stream
     private readonly Descriptor _expected;
     private readonly IncrementalHash _hash;
     private readonly bool _leaveOpen;
+    private readonly Func<ContentVerificationException, Exception>? _onMismatch;
     private long _read;
     private bool _verified;
 
-    public VerifyingStream(Stream inner, Descriptor expected, bool leaveOpen = false)
+    public VerifyingStream(Stream inner, Descriptor expected, bool leaveOpen = false, Func<ContentVerificationException, Exception>? onMismatch = null)
     {
         _inner = inner;
         _expected = expected;
         _hash = Digest.CreateHash(expected.Digest);
         _leaveOpen = leaveOpen;
+        _onMismatch = onMismatch;
     }
 
     public long BytesRead => _read;
@@ -66,8 +70,7 @@ public sealed class VerifyingStream : Stream
         _read += chunk.Length;
         if (_read > _expected.Size)
         {
-            throw new ContentVerificationException(
-                $"content of {_expected.Digest} is larger than the {_expected.Size} bytes its descriptor states");
+            throw Mismatch($"content of {_expected.Digest} is larger than the {_expected.Size} bytes its descriptor states");
         }
 
         _hash.AppendData(chunk);
@@ -95,17 +98,22 @@ public sealed class VerifyingStream : Stream
 
         if (_read != _expected.Size)
         {
-            throw new ContentVerificationException(
-                $"content of {_expected.Digest} ended after {_read} of {_expected.Size} bytes");
+            throw Mismatch($"content of {_expected.Digest} ended after {_read} of {_expected.Size} bytes");
         }
 
         var actual = Digest.Format(Digest.Algorithm(_expected.Digest), _hash.GetHashAndReset());
         if (!string.Equals(actual, _expected.Digest, StringComparison.Ordinal))
         {
-            throw new ContentVerificationException($"digest mismatch: expected {_expected.Digest}, got {actual}");
+            throw Mismatch($"digest mismatch: expected {_expected.Digest}, got {actual}");
         }
 
         _verified = true;
+    }
+
+    private Exception Mismatch(string message)
+    {
+        var failure = new ContentVerificationException(message);
+        return _onMismatch?.Invoke(failure) ?? failure;
     }
 
     public override void Flush() { }

@@ -61,7 +61,7 @@ internal sealed class RemoteBlobStore(RepositoryEndpoint endpoint) : IRemoteStor
                     throw ErrorResponse.Mismatch(operation, $"size mismatch: expected {target.Size} bytes, the registry sends {length}");
                 }
 
-                return new VerifyingStream(await OpenBodyAsync(target, response, mirror, operation, cancellationToken).ConfigureAwait(false), target);
+                return await OpenBodyAsync(target, response, mirror, operation, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -72,8 +72,8 @@ internal sealed class RemoteBlobStore(RepositoryEndpoint endpoint) : IRemoteStor
     }
 
     /// <summary>
-    /// The body, resumed from where it broke off (at a mirror or the registry, whichever answers the resume); when a
-    /// mirror answered first, checked on the way so that wrong bytes are blamed on the mirrors that sent any of them.
+    /// The body, verified and resumed from where it broke off (at a mirror or the registry, whichever answers the
+    /// resume); when a mirror answered first, wrong bytes are blamed on the mirrors that sent any of them.
     /// </summary>
     private async Task<Stream> OpenBodyAsync(Descriptor target, HttpResponseMessage response, string? mirror, string operation, CancellationToken cancellationToken)
     {
@@ -103,16 +103,26 @@ internal sealed class RemoteBlobStore(RepositoryEndpoint endpoint) : IRemoteStor
         cancellationToken).ConfigureAwait(false);
         if (mirror is null)
         {
-            return body;
+            return new VerifyingStream(body, target);
         }
 
-        return new MirroredBlobStream(body, target, () =>
+        // The one check of these bytes; when it fails, every mirror that sent any of them is blamed and passed over
+        // for this digest, and the reader drops what it wrote and fetches again.
+        return new VerifyingStream(body, target, onMismatch: failure =>
         {
+            string[] liars;
             lock (servedBy)
             {
-                return [.. servedBy];
+                liars = [.. servedBy];
             }
-        }, (liar, cause) => endpoint.MirrorLied(liar, target.Digest, what, cause));
+
+            foreach (var liar in liars)
+            {
+                endpoint.MirrorLied(liar, target.Digest, what, failure.Message);
+            }
+
+            return new MirrorContentException($"blob {target.Digest} from mirror {string.Join(", ", liars)}: {failure.Message}; nothing of it was kept");
+        });
     }
 
     public async Task PushAsync(Descriptor expected, Stream content, CancellationToken cancellationToken = default)
