@@ -142,6 +142,7 @@ internal sealed class AdmissionHandler
                 return Skipped(uid, $"pod {ns}/{pod.DisplayName} has no {PodAnnotations.Spec} annotation");
             }
 
+            // A pull-secret annotation that is not a secret name refuses the pod before the registry is asked.
             _ = PullSecretSelector.AnnotatedSecret(pod);
             spec = await resolver.ResolveAsync(mutator.ReferenceToResolve(pod, assembly), cancellationToken).ConfigureAwait(false);
 
