@@ -131,7 +131,7 @@ internal sealed class AdmissionHandler
         }
 
         AssemblyRequest? assembly;
-        ResolvedSpec spec;
+        ResolvedSpec? spec = null;
         var pullSecret = PullSecretChoice.None;
         IReadOnlyList<PatchOperation> operations;
         try
@@ -139,12 +139,15 @@ internal sealed class AdmissionHandler
             assembly = AssemblyRequest.FromPod(pod);
             if (assembly is null)
             {
-                return Skipped(uid, $"pod {ns}/{pod.DisplayName} has no {PodAnnotations.Spec} annotation");
+                return Skipped(uid, $"pod {ns}/{pod.DisplayName} has no {PodAnnotations.Spec} or {PodAnnotations.Outputs} annotation");
             }
 
             // A pull-secret annotation that is not a secret name refuses the pod before the registry is asked.
             _ = PullSecretSelector.AnnotatedSecret(pod);
-            spec = await resolver.ResolveAsync(mutator.ReferenceToResolve(pod, assembly), cancellationToken).ConfigureAwait(false);
+            if (mutator.ReferenceToResolve(pod, assembly) is { } toResolve)
+            {
+                spec = await resolver.ResolveAsync(toResolve, cancellationToken).ConfigureAwait(false);
+            }
 
             // Only a volume being added gets a secret ref, so a pod admitted again needs no API server call.
             if (mutator.AddsVolume(pod, assembly))
@@ -188,13 +191,14 @@ internal sealed class AdmissionHandler
             return Refused(uid, 503, "ServiceUnavailable", e.Message, AdmissionOutcome.Denied);
         }
 
+        var wired = Describe(assembly, spec);
         if (operations.Count == 0)
         {
-            logger.PodUnchanged(ns, pod.DisplayName, spec.Reference.ToString());
+            logger.PodUnchanged(ns, pod.DisplayName, wired);
             return new AdmissionResult(200, AdmissionReview.For(new AdmissionResponse { Uid = uid, Allowed = true }), AdmissionOutcome.Unchanged);
         }
 
-        logger.PodMutated(ns, pod.DisplayName, spec.Reference.ToString(), assembly.MountPath ?? spec.MountPath ?? "", operations.Count);
+        logger.PodMutated(ns, pod.DisplayName, wired, operations.Count);
         var response = new AdmissionResponse
         {
             Uid = uid,
@@ -202,10 +206,27 @@ internal sealed class AdmissionHandler
             PatchType = AdmissionResponse.JsonPatchType,
             Patch = Convert.ToBase64String(JsonPatch.Serialize(operations)),
             Warnings = pullSecret.Warning is { } unread
-                ? [$"the {PodMutator.VolumeName} volume has no nodePublishSecretRef (the webhook's failure policy is Ignore): {unread}"]
+                ? [$"the volumes the webhook added have no nodePublishSecretRef (the webhook's failure policy is Ignore): {unread}"]
                 : null,
         };
         return new AdmissionResult(200, AdmissionReview.For(response), AdmissionOutcome.Mutated);
+    }
+
+    // For the log: "spec R at /app, outputs /results=R2".
+    private static string Describe(AssemblyRequest assembly, ResolvedSpec? spec)
+    {
+        var parts = new List<string>(2);
+        if (spec is not null)
+        {
+            parts.Add($"spec {spec.Reference} at {assembly.MountPath ?? spec.MountPath}");
+        }
+
+        if (assembly.Outputs.Count > 0)
+        {
+            parts.Add("outputs " + string.Join(", ", assembly.Outputs.Select(o => $"{o.MountPath}={o.Reference}")));
+        }
+
+        return string.Join(", ", parts);
     }
 
     private AdmissionResult Skipped(string uid, string reason)

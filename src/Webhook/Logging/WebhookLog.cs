@@ -21,11 +21,11 @@ internal static partial class WebhookLog
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Unexpected error serving {Method} {Path}")]
     public static partial void RequestFailed(this ILogger logger, Exception exception, string method, string path);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod}: wired spec {Spec} at {MountPath} ({Operations} patch operations)")]
-    public static partial void PodMutated(this ILogger logger, string @namespace, string pod, string spec, string mountPath, int operations);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod}: wired {Wired} ({Operations} patch operations)")]
+    public static partial void PodMutated(this ILogger logger, string @namespace, string pod, string wired, int operations);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod}: already wired to spec {Spec}; nothing to change")]
-    public static partial void PodUnchanged(this ILogger logger, string @namespace, string pod, string spec);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod}: already wired to {Wired}; nothing to change")]
+    public static partial void PodUnchanged(this ILogger logger, string @namespace, string pod, string wired);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Admission {Uid} skipped: {Reason}")]
     public static partial void AdmissionSkipped(this ILogger logger, string uid, string reason);

@@ -6,19 +6,35 @@ using OrasAssemble.Webhook.Pods;
 namespace OrasAssemble.Webhook.Mutation;
 
 /// <summary>What a pod's annotations ask for, checked before anything is fetched.</summary>
-/// <param name="Spec">The spec reference.</param>
+/// <param name="Spec">The spec reference, or null for a pod that asks only for outputs.</param>
 /// <param name="Containers">The containers named by <see cref="PodAnnotations.Containers"/>, or null for the default.</param>
 /// <param name="MountPath">The mount path from <see cref="PodAnnotations.MountPath"/>, or null to use the spec's.</param>
 /// <param name="Rebase">Whether <see cref="PodAnnotations.Rebase"/> is <c>"true"</c>.</param>
-internal sealed record AssemblyRequest(Reference Spec, IReadOnlyList<string>? Containers, string? MountPath, bool Rebase)
+/// <param name="Outputs">The output volumes of <see cref="PodAnnotations.Outputs"/>, in the annotation's order.</param>
+internal sealed record AssemblyRequest(
+    Reference? Spec, IReadOnlyList<string>? Containers, string? MountPath, bool Rebase, IReadOnlyList<OutputMount> Outputs)
 {
-    /// <summary>The request a pod's annotations make, or null when it has no spec annotation.</summary>
+    /// <summary>The request a pod's annotations make, or null when it has neither a spec nor an outputs annotation.</summary>
     /// <exception cref="PodRejectedException">An annotation's value is unusable.</exception>
     public static AssemblyRequest? FromPod(Pod pod)
     {
-        if (pod.Annotation(PodAnnotations.Spec) is not { } specText)
+        var specText = pod.Annotation(PodAnnotations.Spec);
+        var outputs = OutputMount.FromPod(pod);
+        if (specText is null)
         {
-            return null;
+            if (outputs.Count == 0)
+            {
+                return null;
+            }
+
+            // Without a spec there is no tree to mount or rebase onto: say so rather than ignore what was asked.
+            if (pod.Annotation(PodAnnotations.MountPath) is not null || ReadRebase(pod))
+            {
+                var asked = pod.Annotation(PodAnnotations.MountPath) is not null ? PodAnnotations.MountPath : PodAnnotations.Rebase;
+                throw new PodRejectedException($"annotation {asked} applies to the spec's tree, but the pod has no {PodAnnotations.Spec} annotation");
+            }
+
+            return new AssemblyRequest(null, ReadContainers(pod), null, Rebase: false, outputs);
         }
 
         specText = specText.Trim();
@@ -37,7 +53,7 @@ internal sealed record AssemblyRequest(Reference Spec, IReadOnlyList<string>? Co
             throw new PodRejectedException($"annotation {PodAnnotations.Spec}: {e.Message}");
         }
 
-        return new AssemblyRequest(spec, ReadContainers(pod), ReadMountPath(pod), ReadRebase(pod));
+        return new AssemblyRequest(spec, ReadContainers(pod), ReadMountPath(pod), ReadRebase(pod), outputs);
     }
 
     private static List<string>? ReadContainers(Pod pod)

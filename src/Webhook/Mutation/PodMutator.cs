@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using OrasAssemble.Registry;
 using OrasAssemble.Text;
@@ -8,17 +9,24 @@ using OrasAssemble.Webhook.Specs;
 namespace OrasAssemble.Webhook.Mutation;
 
 /// <summary>
-/// Works out the JSON Patch that wires a resolved spec into a pod: one read-only CSI inline volume, a read-only
-/// mount in each chosen container and, when asked, the spec's base as those containers' image. Pure: it reads the
-/// pod and the spec and returns operations; a pod that already has everything gets none.
+/// Works out the JSON Patch that wires a pod: for a resolved spec, one read-only CSI inline volume, a read-only mount
+/// in each chosen container and, when asked, the spec's base as those containers' image; for each output, one
+/// writable CSI inline volume and a writable mount in each chosen container. Pure: it reads the pod and the spec and
+/// returns operations; a pod that already has everything gets none.
 /// </summary>
 internal sealed class PodMutator
 {
-    /// <summary>The name of the volume the webhook adds; a pod may not use it for anything else.</summary>
+    /// <summary>The name of the volume the webhook adds for the spec; a pod may not use it for anything else.</summary>
     public const string VolumeName = "oras-assemble";
+
+    /// <summary>The prefix of the output volumes' names: the first pair of the outputs annotation is <c>oras-assemble-output-0</c>.</summary>
+    public const string OutputVolumePrefix = "oras-assemble-output-";
 
     /// <summary>The volume attribute that names what the node plugin assembles.</summary>
     public const string ReferenceAttribute = "oras.artifact.reference";
+
+    /// <summary>The volume attribute that names where the node plugin pushes an output volume's contents.</summary>
+    public const string OutputReferenceAttribute = "oras.output.reference";
 
     public const string DefaultDriverName = "csi.oras.land";
 
@@ -36,29 +44,80 @@ internal sealed class PodMutator
     /// <summary>
     /// Checks what can be checked before the spec is fetched and says which reference to resolve: the one in the
     /// annotation, or, for a pod that already carries this spec's volume (admitted before, or written that way),
-    /// the pinned reference in that volume, so a second admission sees the same revision as the first.
+    /// the pinned reference in that volume, so a second admission sees the same revision as the first. Null for a pod
+    /// that asks only for outputs.
     /// </summary>
-    /// <exception cref="PodRejectedException">A named container is missing, or the volume name is taken.</exception>
-    public Reference ReferenceToResolve(Pod pod, AssemblyRequest request)
+    /// <exception cref="PodRejectedException">A named container is missing, or a volume name is taken.</exception>
+    public Reference? ReferenceToResolve(Pod pod, AssemblyRequest request)
     {
         _ = Choose(pod, request);
-        return ExistingVolumeReference(pod, request) ?? request.Spec;
+        _ = ExistingOutputVolumes(pod, request);
+        return request.Spec is null ? null : ExistingVolumeReference(pod, request.Spec) ?? request.Spec;
     }
 
-    /// <summary>Whether <see cref="Mutate"/> adds the volume, which is when a pull secret is chosen for it.</summary>
-    /// <exception cref="PodRejectedException">The volume name is taken.</exception>
-    public bool AddsVolume(Pod pod, AssemblyRequest request) => ExistingVolumeReference(pod, request) is null;
+    /// <summary>Whether <see cref="Mutate"/> adds a volume, which is when a pull secret is chosen for it.</summary>
+    /// <exception cref="PodRejectedException">A volume name is taken.</exception>
+    public bool AddsVolume(Pod pod, AssemblyRequest request) =>
+        (request.Spec is not null && ExistingVolumeReference(pod, request.Spec) is null)
+        || ExistingOutputVolumes(pod, request).Count < request.Outputs.Count;
 
-    /// <summary>The operations that wire <paramref name="spec"/> into <paramref name="pod"/>; empty when it already is.</summary>
+    /// <summary>The operations that wire <paramref name="spec"/> and the outputs into <paramref name="pod"/>; empty when it already is.</summary>
+    /// <param name="spec">The resolved spec; null exactly when the request names none.</param>
     /// <param name="pullSecret">
-    /// The secret the added volume names in <c>nodePublishSecretRef</c>, or null for none. A volume the pod already has
+    /// The secret the added volumes name in <c>nodePublishSecretRef</c>, or null for none. A volume the pod already has
     /// is left as it is, with or without one.
     /// </param>
     /// <exception cref="PodRejectedException">The pod cannot be wired as asked (conflicts, no mount path, no base to rebase onto).</exception>
-    public IReadOnlyList<PatchOperation> Mutate(Pod pod, AssemblyRequest request, ResolvedSpec spec, string? pullSecret = null)
+    public IReadOnlyList<PatchOperation> Mutate(Pod pod, AssemblyRequest request, ResolvedSpec? spec, string? pullSecret = null)
     {
+        if ((request.Spec is null) != (spec is null))
+        {
+            throw new ArgumentException("a spec is resolved exactly when the request names one", nameof(spec));
+        }
+
         var chosen = Choose(pod, request);
-        var hasVolume = ExistingVolumeReference(pod, request) is not null;
+        var patch = new PodPatch(pod);
+        var specMountPath = spec is null ? null : AddSpec(pod, request, spec, chosen, patch, pullSecret);
+
+        var existing = ExistingOutputVolumes(pod, request);
+        for (var i = 0; i < request.Outputs.Count; i++)
+        {
+            var output = request.Outputs[i];
+            var name = OutputVolumeName(i);
+            if (specMountPath is not null && SamePath(output.MountPath, specMountPath))
+            {
+                throw new PodRejectedException(
+                    $"annotation {PodAnnotations.Outputs}: output {QuotedValue.Bare(output.MountPath)} is where the spec's tree is mounted; choose another path");
+            }
+
+            if (!existing.Contains(name))
+            {
+                patch.AddVolume(OutputVolumeNode(name, output, pullSecret));
+            }
+
+            foreach (var target in chosen)
+            {
+                AddMount(target, name, output.MountPath, readOnly: false, patch,
+                    $"choose another path in {PodAnnotations.Outputs}, or leave the container out with {PodAnnotations.Containers}");
+            }
+        }
+
+        if (spec is not null && (patch.Operations.Count > 0 || pod.Annotation(PodAnnotations.SpecDigest) != spec.Digest))
+        {
+            // The spec annotation is present, so the annotations object exists; "add" sets or overwrites the member.
+            patch.Operations.Add(PatchOperation.Add(JsonPointer.Create("metadata", "annotations", PodAnnotations.SpecDigest), JsonValue.Create(spec.Digest)));
+        }
+
+        return patch.Operations;
+    }
+
+    /// <summary>The name of the volume for the output at <paramref name="index"/> in the annotation.</summary>
+    public static string OutputVolumeName(int index) => OutputVolumePrefix + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Adds what the spec needs; returns where its tree is mounted.</summary>
+    private string AddSpec(Pod pod, AssemblyRequest request, ResolvedSpec spec, List<ChosenContainer> chosen, PodPatch patch, string? pullSecret)
+    {
+        var hasVolume = ExistingVolumeReference(pod, request.Spec!) is not null;
         var mountPath = request.MountPath ?? spec.MountPath ?? throw new PodRejectedException(
             $"no mount path: spec {spec.Reference} has no mount.path and the pod has no {PodAnnotations.MountPath} annotation");
         if (request.Rebase && spec.BaseImage is null)
@@ -66,46 +125,43 @@ internal sealed class PodMutator
             throw new PodRejectedException($"{PodAnnotations.Rebase} is \"true\" but spec {spec.Reference} has no base image to rebase onto");
         }
 
-        var operations = new List<PatchOperation>();
         if (!hasVolume)
         {
-            operations.Add(AddToList(pod.Spec?.Volumes is not null, ["spec", "volumes"], VolumeNode(spec.Reference, pullSecret)));
+            patch.AddVolume(VolumeNode(spec.Reference, pullSecret));
         }
 
         foreach (var target in chosen)
         {
-            var mounts = target.Container.VolumeMounts;
-            var atPath = mounts?.FirstOrDefault(m => SamePath(m.MountPath, mountPath));
-            if (atPath is null)
-            {
-                operations.Add(AddToList(mounts is not null, ["spec", target.Field, target.Index, "volumeMounts"], MountNode(mountPath)));
-            }
-            else if (atPath.Name != VolumeName)
-            {
-                throw new PodRejectedException(
-                    $"{target.Describe()} already mounts volume {QuotedValue.Of(atPath.Name)} at {QuotedValue.Bare(atPath.MountPath)}; choose another path with " +
-                    $"{PodAnnotations.MountPath}, or leave the container out with {PodAnnotations.Containers}");
-            }
-
+            AddMount(target, VolumeName, mountPath, readOnly: true, patch,
+                $"choose another path with {PodAnnotations.MountPath}, or leave the container out with {PodAnnotations.Containers}");
             if (request.Rebase && target.Container.Image != spec.BaseImage)
             {
                 var path = JsonPointer.Create("spec", target.Field, target.Index, "image");
-                operations.Add(target.Container.Image is null
+                patch.Operations.Add(target.Container.Image is null
                     ? PatchOperation.Add(path, JsonValue.Create(spec.BaseImage))
                     : PatchOperation.Replace(path, JsonValue.Create(spec.BaseImage)));
             }
         }
 
-        if (operations.Count > 0 || pod.Annotation(PodAnnotations.SpecDigest) != spec.Digest)
-        {
-            // The spec annotation is present, so the annotations object exists; "add" sets or overwrites the member.
-            operations.Add(PatchOperation.Add(JsonPointer.Create("metadata", "annotations", PodAnnotations.SpecDigest), JsonValue.Create(spec.Digest)));
-        }
-
-        return operations;
+        return mountPath;
     }
 
-    /// <summary>The containers that get the mount: those named by the annotation, else every app container.</summary>
+    /// <summary>Mounts volume <paramref name="name"/> at <paramref name="mountPath"/> unless the container already does; another volume there is a conflict.</summary>
+    private static void AddMount(ChosenContainer target, string name, string mountPath, bool readOnly, PodPatch patch, string hint)
+    {
+        var atPath = target.Container.VolumeMounts?.FirstOrDefault(m => SamePath(m.MountPath, mountPath));
+        if (atPath is null)
+        {
+            patch.AddMount(target, MountNode(name, mountPath, readOnly));
+        }
+        else if (atPath.Name != name)
+        {
+            throw new PodRejectedException(
+                $"{target.Describe()} already mounts volume {QuotedValue.Of(atPath.Name)} at {QuotedValue.Bare(atPath.MountPath)}; {hint}");
+        }
+    }
+
+    /// <summary>The containers that get the mounts: those named by the annotation, else every app container.</summary>
     private static List<ChosenContainer> Choose(Pod pod, AssemblyRequest request)
     {
         var containers = Indexed(ContainersField, pod.Spec?.Containers);
@@ -137,7 +193,7 @@ internal sealed class PodMutator
     /// The pinned reference of a volume this webhook added for the same spec, or null when the pod has no volume of
     /// that name. Any other use of the name is a conflict.
     /// </summary>
-    private Reference? ExistingVolumeReference(Pod pod, AssemblyRequest request)
+    private Reference? ExistingVolumeReference(Pod pod, Reference asked)
     {
         var volume = pod.Spec?.Volumes?.FirstOrDefault(v => v.Name == VolumeName);
         if (volume is null)
@@ -161,11 +217,42 @@ internal sealed class PodMutator
                 "remove the volume and let the webhook add it");
         }
 
-        if (!SameSpec(request.Spec, present))
+        if (!SameSpec(asked, present))
         {
             throw new PodRejectedException(
-                $"the pod already has volume \"{VolumeName}\" for {QuotedValue.Bare(text)}, but annotation {PodAnnotations.Spec} asks for {request.Spec}; " +
+                $"the pod already has volume \"{VolumeName}\" for {QuotedValue.Bare(text)}, but annotation {PodAnnotations.Spec} asks for {asked}; " +
                 "remove the volume or the annotation");
+        }
+
+        return present;
+    }
+
+    /// <summary>
+    /// The names of the output volumes the pod already has for the outputs asked for; a volume of such a name that is
+    /// not that output's is a conflict.
+    /// </summary>
+    private HashSet<string> ExistingOutputVolumes(Pod pod, AssemblyRequest request)
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Outputs.Count; i++)
+        {
+            var name = OutputVolumeName(i);
+            var volume = pod.Spec?.Volumes?.FirstOrDefault(v => v.Name == name);
+            if (volume is null)
+            {
+                continue;
+            }
+
+            var output = request.Outputs[i];
+            if (volume.Csi?.Driver != DriverName
+                || volume.Csi.VolumeAttributes?.GetValueOrDefault(OutputReferenceAttribute) != output.Reference.Text)
+            {
+                throw new PodRejectedException(
+                    $"the pod already has a volume named {QuotedValue.Of(name)}, which is not the output {QuotedValue.Bare(output.MountPath)}={output.Reference} " +
+                    $"of annotation {PodAnnotations.Outputs}; rename that volume, or remove it and let the webhook add it");
+            }
+
+            present.Add(name);
         }
 
         return present;
@@ -182,35 +269,35 @@ internal sealed class PodMutator
     // Kubernetes compares mount paths as strings; "/app/" and "/app" are still the same directory.
     private static string Trim(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
 
-    /// <summary>Appends to a list, or creates it with one element when the pod does not have it.</summary>
-    private static PatchOperation AddToList(bool exists, IEnumerable<object> path, JsonNode element) => exists
-        ? PatchOperation.Add(JsonPointer.Create([.. path, JsonPointer.EndOfArray]), element)
-        : PatchOperation.Add(JsonPointer.Create(path), new JsonArray(element));
+    private JsonObject VolumeNode(Reference pinned, string? pullSecret) =>
+        CsiVolumeNode(VolumeName, readOnly: true, ReferenceAttribute, pinned.ToString(), pullSecret);
 
-    private JsonObject VolumeNode(Reference pinned, string? pullSecret)
+    // readOnly false: the node plugin publishes an output volume writable, and refuses a read-only request for one.
+    private JsonObject OutputVolumeNode(string name, OutputMount output, string? pullSecret) =>
+        CsiVolumeNode(name, readOnly: false, OutputReferenceAttribute, output.Reference.Text, pullSecret);
+
+    private JsonObject CsiVolumeNode(string name, bool readOnly, string attribute, string reference, string? pullSecret)
     {
         var csi = new JsonObject
         {
             ["driver"] = DriverName,
-            ["readOnly"] = true,
-            ["volumeAttributes"] = new JsonObject
-            {
-                [ReferenceAttribute] = pinned.ToString(),
-            },
+            ["readOnly"] = readOnly,
+            ["volumeAttributes"] = new JsonObject { [attribute] = reference },
         };
         if (pullSecret is not null)
         {
-            // kubelet reads this secret from the pod's namespace and hands its data to the node plugin.
+            // kubelet reads this secret from the pod's namespace and hands its data to the node plugin, which reads
+            // (or, for an output, pushes) with its credentials.
             csi["nodePublishSecretRef"] = new JsonObject { ["name"] = pullSecret };
         }
 
-        return new JsonObject { ["name"] = VolumeName, ["csi"] = csi };
+        return new JsonObject { ["name"] = name, ["csi"] = csi };
     }
 
-    private static JsonObject MountNode(string mountPath) => new()
+    private static JsonObject MountNode(string name, string mountPath, bool readOnly) => new()
     {
-        ["name"] = VolumeName,
+        ["name"] = name,
         ["mountPath"] = mountPath,
-        ["readOnly"] = true,
+        ["readOnly"] = readOnly,
     };
 }

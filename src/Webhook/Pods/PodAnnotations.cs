@@ -18,6 +18,12 @@ internal static class PodAnnotations
     /// <summary>The secret the injected volume's <c>nodePublishSecretRef</c> names, instead of the pod's first pull secret.</summary>
     public const string PullSecret = "assemble.oras.land/pull-secret";
 
+    /// <summary>
+    /// Comma-separated <c>path=reference</c> pairs: a writable volume at each path, pushed to the reference (which may
+    /// use <c>{pod.name}</c>, <c>{pod.namespace}</c>, <c>{pod.uid}</c>) when the pod is done.
+    /// </summary>
+    public const string Outputs = "assemble.oras.land/outputs";
+
     /// <summary>Written by the webhook: the digest of the spec revision the pod was wired to.</summary>
     public const string SpecDigest = "assemble.oras.land/spec-digest";
 }
