@@ -208,4 +208,37 @@ public sealed class PodPullSecretTests(TokenRegistryFixture fixture) : IClassFix
         Assert.StartsWith($"cannot read pod team-a/app from the API server {url} for the pod's pull secrets: ", refused.Detail, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the refusal took {clock.Elapsed}");
     }
+
+    [Fact]
+    public async Task Pods_of_one_workload_publishing_at_once_share_one_read_of_their_service_account_and_secret()
+    {
+        var spec = await PushAsync("workload");
+        AddDockerConfigSecret("batch", "job-pull", ReaderConfigJson());
+        _api.AddServiceAccount("batch", "runner", ["job-pull"]);
+        await using var plugin = await PluginUnderTest.StartAsync(Config(), apiServer: _api.Url);
+        var pods = Enumerable.Range(0, 6).Select(i => Pod($"job-{i}", "batch", serviceAccount: "runner")).ToList();
+
+        var targets = await Task.WhenAll(pods.Select(pod => plugin.Kubelet.PublishAsync(pod, Volume(spec))));
+
+        Assert.All(targets, target => Assert.Equal("private bytes of workload", File.ReadAllText(Path.Combine(target, "secret.txt"))));
+        Assert.Equal(6, _api.Count("pods"));
+        Assert.Equal(1, _api.Count("serviceaccounts"));
+        Assert.Equal(1, _api.Count("secrets"));
+    }
+
+    [Fact]
+    public async Task Without_pod_info_in_the_volume_context_the_publish_is_refused_naming_podInfoOnMount()
+    {
+        var spec = await PushAsync("no-pod-info");
+        await using var plugin = await PluginUnderTest.StartAsync(Config(), apiServer: _api.Url);
+        var request = plugin.Kubelet.PublishRequest(TestPod.Create("app", "team-a"), Volume(spec));
+        request.VolumeContext.Remove(VolumeContextKeys.PodName);
+        request.VolumeContext.Remove(VolumeContextKeys.PodNamespace);
+
+        var refused = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.Status);
+        Assert.Contains("the CSIDriver object must set podInfoOnMount: true", refused.Detail, StringComparison.Ordinal);
+        Assert.Empty(_api.Requests);
+    }
 }
