@@ -18,6 +18,8 @@ internal sealed record NodeConfig
 
     public TenancySettings Tenancy { get; init; } = new();
 
+    public CredentialSettings Credentials { get; init; } = new();
+
     /// <summary>Allow-lists by namespace; <c>*</c> applies to namespaces not listed. No entry means no restriction.</summary>
     public IReadOnlyDictionary<string, NamespaceRule> Namespaces { get; init; } = new Dictionary<string, NamespaceRule>(StringComparer.Ordinal);
 }

@@ -8,14 +8,15 @@ namespace OrasAssemble.CsiNode.Configuration;
 
 /// <summary>
 /// Reads the node config file: <c>registries:</c>, <c>transfer:</c> and <c>limits:</c> through the library's readers
-/// (the CLI reads them too), and the plugin's own sections (<c>cache</c>, <c>tenancy</c>, <c>namespaces</c>) here. Every problem in the file is
+/// (the CLI reads them too), and the plugin's own sections (<c>cache</c>, <c>tenancy</c>, <c>namespaces</c>, <c>credentials</c>) here. Every problem in the file is
 /// reported at once, with its line and column; an unknown key is a problem, so a typo never silently does nothing.
 /// </summary>
 internal sealed partial class NodeConfigParser
 {
-    private static readonly string[] TopKeys = ["registries", "transfer", "cache", "limits", "tenancy", "namespaces"];
+    private static readonly string[] TopKeys = ["registries", "transfer", "cache", "limits", "tenancy", "namespaces", "credentials"];
     private static readonly string[] CacheKeys = ["budget", "minIdle", "gcInterval"];
     private static readonly string[] TenancyKeys = ["enforce", "allowPlainHttp", "allowInsecure", "verifiedFor"];
+    private static readonly string[] CredentialKeys = ["podPullSecrets", "apiTimeout", "cacheFor"];
     private static readonly string[] RuleKeys = ["registries", "repositories"];
 
     private readonly List<HostSettingsError> _errors = [];
@@ -84,6 +85,9 @@ internal sealed partial class NodeConfigParser
                 case "namespaces":
                     config = config with { Namespaces = ParseNamespaces(value) };
                     break;
+                case "credentials":
+                    config = config with { Credentials = ParseCredentials(value) };
+                    break;
                 default:
                     Error(keyNode, Unknown(key, "the top level", TopKeys));
                     break;
@@ -134,6 +138,34 @@ internal sealed partial class NodeConfigParser
         }
 
         return settings;
+    }
+
+    private CredentialSettings ParseCredentials(YamlNode node)
+    {
+        var settings = new CredentialSettings();
+        foreach (var (key, value) in Entries(node, "credentials", CredentialKeys))
+        {
+            settings = key switch
+            {
+                "podPullSecrets" => settings with { PodPullSecrets = Boolean(value, "credentials.podPullSecrets") },
+                "apiTimeout" => settings with { ApiTimeout = BoundedDuration(value, "credentials.apiTimeout", TimeSpan.FromSeconds(1), CredentialSettings.MaxApiTimeout) },
+                _ => settings with { CacheFor = BoundedDuration(value, "credentials.cacheFor", TimeSpan.FromSeconds(1), CredentialSettings.MaxCacheFor) },
+            };
+        }
+
+        return settings;
+    }
+
+    private TimeSpan BoundedDuration(YamlNode node, string path, TimeSpan min, TimeSpan max)
+    {
+        var value = Duration(node, path, min);
+        if (value > max)
+        {
+            Error(node, $"{path} must be at most {SettingsDuration.Format(max)}, found {SettingsYaml.Describe(node)}");
+            return max;
+        }
+
+        return value;
     }
 
     private Dictionary<string, NamespaceRule> ParseNamespaces(YamlNode node)

@@ -24,6 +24,12 @@ internal sealed record NodeOptions
     /// <summary>A docker <c>config.json</c> whose credentials every volume may use after its own secret's.</summary>
     public string? RegistryConfig { get; init; }
 
+    /// <summary>The API server pods' pull secrets are read from; null uses the in-cluster config.</summary>
+    public Uri? ApiServer { get; init; }
+
+    /// <summary>A file holding the bearer token for <see cref="ApiServer"/>.</summary>
+    public string? ApiTokenFile { get; init; }
+
     public NodeConfig Config { get; init; } = NodeConfig.Default;
 
     public string Version { get; init; } = typeof(NodeOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -54,6 +60,16 @@ internal sealed record NodeOptions
         if (RegistryConfig is { } registryConfig && !File.Exists(registryConfig))
         {
             problems.Add($"--registry-config {registryConfig}: file not found");
+        }
+
+        if (ApiTokenFile is { } tokenFile && !File.Exists(tokenFile))
+        {
+            problems.Add($"--api-token-file {tokenFile}: file not found");
+        }
+
+        if (ApiTokenFile is not null && ApiServer is null)
+        {
+            problems.Add("--api-token-file is given without --api-server");
         }
 
         return problems;

@@ -50,12 +50,24 @@ internal sealed class NodeCommandLine
         HelpName = "config.json",
     };
 
+    private readonly Option<string?> _apiServer = new("--api-server")
+    {
+        Description = "API server URL for credentials.podPullSecrets, when the plugin does not run in the cluster (default: in-cluster config)",
+        HelpName = "url",
+    };
+
+    private readonly Option<string?> _apiTokenFile = new("--api-token-file")
+    {
+        Description = "File holding the bearer token for --api-server",
+        HelpName = "file",
+    };
+
     public RootCommand Command
     {
         get
         {
             var root = new RootCommand("oras-assemble-csi: the OrasAssemble CSI node plugin, serving ephemeral inline volumes assembled from OCI artifacts.");
-            foreach (var option in new Option[] { _endpoint, _nodeId, _root, _driverName, _metricsAddress, _config, _registryConfig })
+            foreach (var option in new Option[] { _endpoint, _nodeId, _root, _driverName, _metricsAddress, _config, _registryConfig, _apiServer, _apiTokenFile })
             {
                 root.Options.Add(option);
             }
@@ -86,6 +98,14 @@ internal sealed class NodeCommandLine
             problems.Add($"--metrics-addr {QuotedValue.Of(metricsText)} must be ip:port, e.g. 127.0.0.1:9808");
         }
 
+        Uri? apiServer = null;
+        if (parse.GetValue(_apiServer) is { Length: > 0 } apiText
+            && (!Uri.TryCreate(apiText, UriKind.Absolute, out apiServer) || apiServer.Scheme is not ("https" or "http")))
+        {
+            problems.Add($"--api-server {QuotedValue.Of(apiText)} must be an http or https URL, e.g. https://10.0.0.1:6443");
+            apiServer = null;
+        }
+
         var config = parse.GetValue(_config) is { } path ? await NodeConfigParser.LoadAsync(path, cancellationToken).ConfigureAwait(false) : NodeConfig.Default;
         var options = new NodeOptions
         {
@@ -95,6 +115,8 @@ internal sealed class NodeCommandLine
             DriverName = parse.GetValue(_driverName)!,
             MetricsEndpoint = metrics,
             RegistryConfig = parse.GetValue(_registryConfig),
+            ApiServer = apiServer,
+            ApiTokenFile = parse.GetValue(_apiTokenFile),
             Config = config,
         };
         problems.AddRange(options.Problems());

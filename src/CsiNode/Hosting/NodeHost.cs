@@ -35,14 +35,16 @@ internal sealed partial class NodeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly RegistryClientPool _clients;
     private readonly NodeMetrics _metrics;
+    private readonly PodPullSecretReader? _podSecrets;
     private readonly CancellationTokenSource _stopping = new();
     private Task _collector = Task.CompletedTask;
 
-    private NodeHost(WebApplication app, RegistryClientPool clients, NodeMetrics metrics, NodeOptions options)
+    private NodeHost(WebApplication app, RegistryClientPool clients, NodeMetrics metrics, PodPullSecretReader? podSecrets, NodeOptions options)
     {
         _app = app;
         _clients = clients;
         _metrics = metrics;
+        _podSecrets = podSecrets;
         Options = options;
     }
 
@@ -130,7 +132,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         var logger = loggers.CreateLogger<NodeHost>();
         var (kept, dropped) = publisher.Reconcile();
         LogReconciled(logger, kept, dropped);
-        var host = new NodeHost(app, parts.Clients, metrics, options);
+        var host = new NodeHost(app, parts.Clients, metrics, parts.PodSecrets, options);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -164,6 +166,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _clients.Dispose();
+        _podSecrets?.Dispose();
         _metrics.Dispose();
         _stopping.Dispose();
     }
@@ -176,7 +179,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
     }
 
     /// <summary>Everything the services need, made once when the container first asks.</summary>
-    private sealed record Parts(IdentityService Identity, NodeService Node, VolumePublisher Publisher, CacheCollector Collector, RegistryClientPool Clients, NodeMetrics Metrics)
+    private sealed record Parts(IdentityService Identity, NodeService Node, VolumePublisher Publisher, CacheCollector Collector, RegistryClientPool Clients, NodeMetrics Metrics, PodPullSecretReader? PodSecrets)
     {
         public static Parts Create(NodeOptions options, ILoggerFactory loggers, TimeProvider time)
         {
@@ -188,13 +191,17 @@ internal sealed partial class NodeHost : IAsyncDisposable
             ICredentialProvider? nodeCredentials = options.RegistryConfig is { } registryConfig ? new DockerConfigCredentialStore(registryConfig) : null;
             var clients = new RegistryClientPool(options.Config.Registries, options.Config.Transfer, nodeCredentials, time, loggers.CreateLogger<RegistryClientPool>());
             var verified = new VerifiedAccess(options.Config.Tenancy.VerifiedFor, time);
-            var preparer = new TreePreparer(cache, clients, new NamespacePolicy(options.Config.Namespaces), verified, options.Config, metrics);
+            var podSecrets = options.Config.Credentials.PodPullSecrets
+                ? new PodPullSecretReader(ApiServerConnection.Create(options), options.Config.Credentials, time)
+                : null;
+            var preparer = new TreePreparer(
+                cache, clients, new VolumeCredentialSource(podSecrets), new NamespacePolicy(options.Config.Namespaces), verified, options.Config, metrics);
             var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, cache.Ledger, metrics, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
             var collector = new CacheCollector(cache, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
             return new Parts(
                 new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
                 new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()),
-                publisher, collector, clients, metrics);
+                publisher, collector, clients, metrics, podSecrets);
         }
     }
 

@@ -26,7 +26,7 @@ namespace OrasAssemble.CsiNode.Publishing;
 /// <c>tenancy.verifiedFor</c> counts (see <see cref="VerifiedAccess"/>), unless the volume's pull policy is <c>Always</c>.
 /// </summary>
 internal sealed class TreePreparer(
-    TreeCache cache, RegistryClientPool clients, NamespacePolicy policy, VerifiedAccess verified,
+    TreeCache cache, RegistryClientPool clients, VolumeCredentialSource credentialSource, NamespacePolicy policy, VerifiedAccess verified,
     NodeConfig config, NodeMetrics metrics)
     : ITreePreparer
 {
@@ -67,17 +67,7 @@ internal sealed class TreePreparer(
         }
 
         var basicAuthRegistry = attributes.Reference?.Registry ?? SingleRegistry(inline!);
-        ICredentialProvider credentials;
-        try
-        {
-            credentials = VolumeCredentials.FromSecrets(request.Secrets, basicAuthRegistry);
-        }
-        catch (CredentialConfigException e)
-        {
-            throw new VolumeException(FailureKind.InvalidInput, $"nodePublishSecretRef: {e.Message}", e);
-        }
-
-        var canonical = VolumeCredentials.Canonical(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
+        var (credentials, canonical) = await credentialSource.ChooseAsync(request, basicAuthRegistry, cancellationToken).ConfigureAwait(false);
         var access = new Access(verified.CredentialsId(canonical), attributes.PullPolicy != PullPolicy.Always);
         using var lease = clients.Rent(VolumeCredentials.Fingerprint(canonical), () => credentials, attributes.PlainHttp, attributes.Insecure);
         using var pull = metrics.PullStarted();

@@ -77,6 +77,30 @@ public sealed class NodeConfigParserTests
     }
 
     [Fact]
+    public void Pod_pull_secrets_are_off_by_default_and_the_credentials_section_turns_them_on_with_bounded_waits()
+    {
+        var defaults = NodeConfigParser.Parse("", "config.yaml").Credentials;
+        var on = NodeConfigParser.Parse("credentials:\n  podPullSecrets: true\n  apiTimeout: 2s\n  cacheFor: 1m\n", "config.yaml").Credentials;
+
+        Assert.False(defaults.PodPullSecrets);
+        Assert.Equal(TimeSpan.FromSeconds(5), defaults.ApiTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), defaults.CacheFor);
+        Assert.Equal(new CredentialSettings { PodPullSecrets = true, ApiTimeout = TimeSpan.FromSeconds(2), CacheFor = TimeSpan.FromMinutes(1) }, on);
+    }
+
+    [Theory]
+    [InlineData("credentials:\n  apiTimeout: 2m\n", "credentials.apiTimeout must be at most 60s")]
+    [InlineData("credentials:\n  cacheFor: 1h\n", "credentials.cacheFor must be at most 300s")]
+    [InlineData("credentials:\n  apiTimeout: 10ms\n", "credentials.apiTimeout must be a duration of at least 1s")]
+    [InlineData("credentials:\n  podPullSecrets: yes\n", "credentials.podPullSecrets must be true or false")]
+    public void A_credentials_value_out_of_bounds_is_refused_naming_the_field(string yaml, string message)
+    {
+        var error = Assert.Throws<HostSettingsException>(() => NodeConfigParser.Parse(yaml, "config.yaml"));
+
+        Assert.Contains(error.Errors, e => e.Line == 2 && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_verifiedFor_under_a_second_other_than_0_is_refused_naming_the_field()
     {
         var error = Assert.Throws<HostSettingsException>(() => NodeConfigParser.Parse("tenancy:\n  verifiedFor: 500ms\n", "config.yaml"));

@@ -24,6 +24,7 @@ public sealed partial class NodeConfigSchemaTests
     {
         "docs/csi-node.md",
         "deploy/csi/node-config.yaml",
+        "deploy/csi/components/pod-pull-secrets/node-config.yaml",
     };
 
     [Theory]
@@ -47,6 +48,9 @@ public sealed partial class NodeConfigSchemaTests
     [InlineData("caches: {}")]
     [InlineData("transfer: { idle: 60s }")]
     [InlineData("transfer: { idleTimeout: 60 }")]
+    [InlineData("credentials: { podPullSecrets: \"true\" }")]
+    [InlineData("credentials: { apiTimeout: 5 }")]
+    [InlineData("credentials: { podPullSecret: true }")]
     public void What_the_plugin_refuses_the_schema_flags_too(string yaml)
     {
         Assert.ThrowsAny<Exception>(() => NodeConfigParser.Parse(yaml, "c.yaml"));

@@ -14,7 +14,10 @@ namespace OrasAssemble.CsiNode.Tests.Deploy;
 /// </summary>
 public sealed class DeployManifestTests
 {
-    private static readonly Lazy<IReadOnlyList<YamlMappingNode>> Rendered = new(Render);
+    private static readonly Lazy<IReadOnlyList<YamlMappingNode>> Rendered = new(() => Render(RepositoryFiles.PathOf("deploy", "csi")));
+
+    /// <summary>deploy/csi with the pod-pull-secrets component, as an overlay a user would write renders it.</summary>
+    private static readonly Lazy<IReadOnlyList<YamlMappingNode>> WithPodPullSecrets = new(RenderWithPodPullSecrets);
 
     private static YamlMappingNode Object(string kind) => Rendered.Value.Single(d => Text(d, "kind") == kind);
 
@@ -143,9 +146,80 @@ public sealed class DeployManifestTests
         Assert.Contains("tag=dev", File.ReadAllText(RepositoryFiles.PathOf("scripts", "build-images.sh")), StringComparison.Ordinal);
     }
 
-    private static List<YamlMappingNode> Render()
+    [Fact]
+    public void Without_the_pod_pull_secrets_component_the_plugin_has_no_API_rights_no_token_and_the_opt_in_is_off()
     {
-        var start = new ProcessStartInfo("kubectl", ["kustomize", RepositoryFiles.PathOf("deploy", "csi")])
+        Assert.DoesNotContain(Rendered.Value, d => Text(d, "kind") is "ClusterRole" or "ClusterRoleBinding" or "Role" or "RoleBinding");
+        Assert.Equal("false", Text(Object("ServiceAccount"), "automountServiceAccountToken"));
+        Assert.False(NodeConfigOf(Rendered.Value).Credentials.PodPullSecrets);
+    }
+
+    [Fact]
+    public void The_pod_pull_secrets_component_grants_get_on_pods_service_accounts_and_secrets_to_the_plugin_with_a_token_and_turns_the_opt_in_on()
+    {
+        var rendered = WithPodPullSecrets.Value;
+        var role = rendered.Single(d => Text(d, "kind") == "ClusterRole");
+        var binding = rendered.Single(d => Text(d, "kind") == "ClusterRoleBinding");
+        var account = rendered.Single(d => Text(d, "kind") == "ServiceAccount");
+        var pod = Map(rendered.Single(d => Text(d, "kind") == "DaemonSet"), "spec", "template", "spec");
+
+        var rule = Assert.Single(Seq(role, "rules").Cast<YamlMappingNode>());
+        Assert.Equal([""], Strings(rule, "apiGroups"));
+        Assert.Equal(["pods", "secrets", "serviceaccounts"], Strings(rule, "resources").Order(StringComparer.Ordinal));
+        Assert.Equal(["get"], Strings(rule, "verbs"));
+        Assert.Equal(Text(Map(role, "metadata"), "name"), Text(Map(binding, "roleRef"), "name"));
+        Assert.Equal("ClusterRole", Text(Map(binding, "roleRef"), "kind"));
+        var subject = Assert.Single(Seq(binding, "subjects").Cast<YamlMappingNode>());
+        Assert.Equal("ServiceAccount", Text(subject, "kind"));
+        Assert.Equal(Text(pod, "serviceAccountName"), Text(subject, "name"));
+        Assert.Equal(Text(Map(account, "metadata"), "namespace"), Text(subject, "namespace"));
+        Assert.Equal("true", Text(account, "automountServiceAccountToken"));
+
+        // The opt-in is on, and the rest of the shipped config is what the base ships.
+        var config = NodeConfigOf(rendered);
+        var baseConfig = NodeConfigOf(Rendered.Value);
+        Assert.True(config.Credentials.PodPullSecrets);
+        Assert.Equal(baseConfig.Cache, config.Cache);
+        Assert.Equal(baseConfig.Tenancy, config.Tenancy);
+        Assert.Equal(baseConfig.Limits.Concurrency, config.Limits.Concurrency);
+        Assert.Equal(
+            File.ReadAllText(RepositoryFiles.PathOf("deploy", "csi", "node-config.yaml")).Split('\n').Skip(1),
+            File.ReadAllText(RepositoryFiles.PathOf("deploy", "csi", "components", "pod-pull-secrets", "node-config.yaml")).Split('\n').Skip(1).TakeWhile(l => l != "credentials:"));
+    }
+
+    /// <summary>The node config the rendered DaemonSet's plugin reads, through its --config and the ConfigMap volume.</summary>
+    private static NodeConfig NodeConfigOf(IReadOnlyList<YamlMappingNode> rendered)
+    {
+        var pod = Map(rendered.Single(d => Text(d, "kind") == "DaemonSet"), "spec", "template", "spec");
+        var plugin = Seq(pod, "containers").Cast<YamlMappingNode>().Single(c => Text(c, "name") == "oras-assemble-csi");
+        var configPath = Seq(plugin, "args").Select(a => ((YamlScalarNode)a).Value!).Single(a => a.StartsWith("--config=", StringComparison.Ordinal))["--config=".Length..];
+        var mount = Seq(plugin, "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "mountPath") == Path.GetDirectoryName(configPath));
+        var volume = Seq(pod, "volumes").Cast<YamlMappingNode>().Single(v => Text(v, "name") == Text(mount, "name"));
+        var configMapName = Text(Map(volume, "configMap"), "name");
+        var configMap = rendered.Single(d => Text(d, "kind") == "ConfigMap" && Text(Map(d, "metadata"), "name") == configMapName);
+        return NodeConfigParser.Parse(Text(Map(configMap, "data"), Path.GetFileName(configPath)), "rendered node config");
+    }
+
+    private static List<YamlMappingNode> RenderWithPodPullSecrets()
+    {
+        using var overlay = new TempDirectory();
+        var csi = RepositoryFiles.PathOf("deploy", "csi");
+
+        // kustomize takes only relative paths to other directories.
+        File.WriteAllText(overlay.Combine("kustomization.yaml"), $"""
+            resources:
+              - {Path.GetRelativePath(overlay.Path, csi)}
+            components:
+              - {Path.GetRelativePath(overlay.Path, Path.Combine(csi, "components", "pod-pull-secrets"))}
+            """);
+        return Render(overlay.Path);
+    }
+
+    private static IEnumerable<string> Strings(YamlMappingNode node, string key) => Seq(node, key).Select(n => ((YamlScalarNode)n).Value ?? "");
+
+    private static List<YamlMappingNode> Render(string directory)
+    {
+        var start = new ProcessStartInfo("kubectl", ["kustomize", directory])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Transport;
 using OrasAssemble.CsiNode.Hosting;
+using OrasAssemble.Tests.Kubernetes;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.CsiNode.Tests.TestSupport;
@@ -43,12 +44,18 @@ internal sealed class PluginUnderTest : IAsyncDisposable
     public NodeHost Host => _host ?? throw new InvalidOperationException("the plugin is stopped");
 
     /// <param name="registryConfig">The content of a docker config.json given as --registry-config, if any.</param>
-    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig, string? registryConfig = null)
+    /// <param name="apiServer">Given as --api-server, with <see cref="FakeApiServer.Token"/> in --api-token-file.</param>
+    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig, string? registryConfig = null, Uri? apiServer = null)
     {
         var directory = new TempDirectory();
         if (registryConfig is not null)
         {
             await File.WriteAllTextAsync(directory.Combine("docker-config.json"), registryConfig);
+        }
+
+        if (apiServer is not null)
+        {
+            await File.WriteAllTextAsync(directory.Combine("api-token"), FakeApiServer.Token + "\n");
         }
 
         var options = new NodeOptions
@@ -59,6 +66,8 @@ internal sealed class PluginUnderTest : IAsyncDisposable
             MetricsEndpoint = NodeOptions.ParseMetricsAddress("127.0.0.1:0"),
             Config = NodeConfigParser.Parse(config, "node-config.yaml"),
             RegistryConfig = registryConfig is null ? null : directory.Combine("docker-config.json"),
+            ApiServer = apiServer,
+            ApiTokenFile = apiServer is null ? null : directory.Combine("api-token"),
         };
         var plugin = new PluginUnderTest(directory, options);
         try

@@ -59,7 +59,8 @@ public sealed class FakeApiServer : IAsyncDisposable
     public int Count(string kind) => Requests.Count(p => p.Contains($"/{kind}/", StringComparison.Ordinal));
 
     /// <summary>A pod with the given pull secrets and service account (left out of the JSON when null).</summary>
-    public void AddPod(string @namespace, string name, IEnumerable<string>? imagePullSecrets = null, string? serviceAccountName = null)
+    /// <param name="uid">The pod's <c>metadata.uid</c>; a new one when null.</param>
+    public void AddPod(string @namespace, string name, IEnumerable<string>? imagePullSecrets = null, string? serviceAccountName = null, string? uid = null)
     {
         var spec = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "app:1" }) };
         if (imagePullSecrets is not null)
@@ -76,7 +77,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
-            ["metadata"] = Metadata(@namespace, name),
+            ["metadata"] = Metadata(@namespace, name, uid),
             ["spec"] = spec,
         };
     }
@@ -181,11 +182,11 @@ public sealed class FakeApiServer : IAsyncDisposable
         return context.Response.WriteAsync(status.ToJsonString());
     }
 
-    private static JsonObject Metadata(string @namespace, string name) => new()
+    private static JsonObject Metadata(string @namespace, string name, string? uid = null) => new()
     {
         ["name"] = name,
         ["namespace"] = @namespace,
-        ["uid"] = Guid.NewGuid().ToString(),
+        ["uid"] = uid ?? Guid.NewGuid().ToString(),
     };
 
     private static JsonArray References(IEnumerable<string> names) => new([.. names.Select(n => (JsonNode)new JsonObject { ["name"] = n })]);

@@ -174,6 +174,46 @@ public sealed class DeployTests : IDisposable
         Assert.False(File.Exists(temp.Combine("overlay", "tls.key")));
     }
 
+    [Fact]
+    public async Task The_webhook_may_get_service_accounts_and_nothing_else_with_a_token_only_its_own_container_mounts()
+    {
+        var manifests = await RenderedManifests.RenderAsync(Base);
+        var deployment = manifests.Single("Deployment", "oras-assemble-webhook");
+        var podSpec = deployment["spec"]!["template"]!["spec"]!;
+        var account = manifests.Single("ServiceAccount");
+        var role = manifests.Single("ClusterRole");
+        var binding = manifests.Single("ClusterRoleBinding");
+
+        var rule = Assert.Single(role["rules"]!.AsArray())!;
+        Assert.Equal([""], Strings(rule["apiGroups"]));
+        Assert.Equal(["serviceaccounts"], Strings(rule["resources"]));
+        Assert.Equal(["get"], Strings(rule["verbs"]));
+        Assert.DoesNotContain(manifests.Objects, o => (string?)o["kind"] is "Role" or "RoleBinding");
+        Assert.Equal("ClusterRole", (string?)binding["roleRef"]!["kind"]);
+        Assert.Equal((string?)role["metadata"]!["name"], (string?)binding["roleRef"]!["name"]);
+        var subject = Assert.Single(binding["subjects"]!.AsArray())!;
+        Assert.Equal("ServiceAccount", (string?)subject["kind"]);
+        Assert.Equal((string?)podSpec["serviceAccountName"], (string?)subject["name"]);
+        Assert.Equal((string?)account["metadata"]!["name"], (string?)subject["name"]);
+        Assert.Equal((string?)deployment["metadata"]!["namespace"], (string?)subject["namespace"]);
+
+        // The in-cluster config finds token, ca.crt and namespace where it looks; no other container gets them.
+        Assert.Equal("false", (string?)account["automountServiceAccountToken"]);
+        Assert.Equal("false", (string?)podSpec["automountServiceAccountToken"]);
+        Assert.Null(DeploymentOptions(deployment).ApiServer);
+        var projected = VolumeFor(podSpec, "/var/run/secrets/kubernetes.io/serviceaccount/token")["projected"]!["sources"]!.AsArray();
+        var token = Assert.Single(projected, p => p!["serviceAccountToken"] is not null)!["serviceAccountToken"]!;
+        Assert.Equal("token", (string?)token["path"]);
+        Assert.InRange(int.Parse((string)token["expirationSeconds"]!, System.Globalization.CultureInfo.InvariantCulture), 600, 86400);
+        var ca = Assert.Single(projected, p => p!["configMap"] is not null)!["configMap"]!;
+        Assert.Equal("kube-root-ca.crt", (string?)ca["name"]);
+        Assert.Equal("ca.crt", (string?)Assert.Single(ca["items"]!.AsArray())!["path"]);
+        var ns = Assert.Single(projected, p => p!["downwardAPI"] is not null)!["downwardAPI"]!;
+        Assert.Equal("metadata.namespace", (string?)Assert.Single(ns["items"]!.AsArray(), i => (string?)i!["path"] == "namespace")!["fieldRef"]!["fieldPath"]);
+        var mount = Assert.Single(podSpec["containers"]![0]!["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/var/run/secrets/kubernetes.io/serviceaccount")!;
+        Assert.Equal("true", (string?)mount["readOnly"]);
+    }
+
     /// <summary>The Deployment's arguments, read by the webhook's own command line, so they are known to be valid flags.</summary>
     private static WebhookOptions DeploymentOptions(JsonObject deployment)
     {
