@@ -1,3 +1,4 @@
+using OrasAssemble.CsiNode.Outputs;
 using OrasAssemble.Settings;
 
 namespace OrasAssemble.CsiNode.Configuration;
@@ -17,6 +18,9 @@ internal sealed record NodeConfig
     public LimitSettings Limits { get; init; } = new();
 
     public TenancySettings Tenancy { get; init; } = new();
+
+    /// <summary>The <c>outputs:</c> section: size limits and retries of workflow output volumes.</summary>
+    public OutputSettings Outputs { get; init; } = new();
 
     /// <summary>Allow-lists by namespace; <c>*</c> applies to namespaces not listed. No entry means no restriction.</summary>
     public IReadOnlyDictionary<string, NamespaceRule> Namespaces { get; init; } = new Dictionary<string, NamespaceRule>(StringComparer.Ordinal);
