@@ -47,6 +47,8 @@ public sealed partial class NodeConfigSchemaTests
     [InlineData("caches: {}")]
     [InlineData("transfer: { idle: 60s }")]
     [InlineData("transfer: { idleTimeout: 60 }")]
+    [InlineData("outputs: { maxFile: 10 }")]
+    [InlineData("outputs: { parallelism: 0 }")]
     public void What_the_plugin_refuses_the_schema_flags_too(string yaml)
     {
         Assert.ThrowsAny<Exception>(() => NodeConfigParser.Parse(yaml, "c.yaml"));

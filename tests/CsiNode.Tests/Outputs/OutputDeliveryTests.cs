@@ -127,4 +127,44 @@ public sealed class OutputDeliveryTests(AnonymousRegistryFixture anonymous, Toke
         Assert.Empty(Directory.GetFiles(Path.Combine(plugin.Root, "node", "outputs"), "credentials.json", SearchOption.AllDirectories));
         Assert.DoesNotContain(plugin.Logs.Entries, e => e.Contains(token.Server.Password, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_pod_without_a_secret_never_pushes_with_another_pods_credentials()
+    {
+        await using var plugin = await PluginUnderTest.StartAsync(Config);
+        var owner = TestPod.Create("owner-0", "team-a");
+        var other = TestPod.Create("other-0", "team-b");
+        var secrets = new Dictionary<string, string> { ["username"] = token.Server.Username, ["password"] = token.Server.Password };
+        var ownerTarget = await plugin.Kubelet.PublishWritableAsync(owner, Output($"{token.Server.Host}/wf/shared:{{pod.namespace}}"), secrets);
+        var otherTarget = await plugin.Kubelet.PublishWritableAsync(other, Output($"{token.Server.Host}/wf/shared:{{pod.namespace}}"));
+        await File.WriteAllTextAsync(Path.Combine(ownerTarget, "result.txt"), "a");
+        await File.WriteAllTextAsync(Path.Combine(otherTarget, "result.txt"), "b");
+
+        await plugin.Kubelet.UnpublishAsync(owner);
+        await WaitForAsync(() => Task.FromResult(plugin.OutboxEntries().Count == 0), "the first output to be pushed");
+        await plugin.Kubelet.UnpublishAsync(other);
+
+        await WaitForAsync(async () => await plugin.FailedAsync("refused") >= 1, "the second output to be refused");
+        Assert.Equal(1, token.Server.Count("PUT", "/v2/wf/shared/manifests/team-a"));
+        Assert.Equal(0, token.Server.Count("PUT", "/v2/wf/shared/manifests/team-b"));
+        var entry = Assert.Single(plugin.OutboxEntries());
+        Assert.Equal("b", await File.ReadAllTextAsync(Path.Combine(entry, "data", "result.txt")));
+    }
+
+    [Fact]
+    public async Task An_output_volume_published_before_a_restart_is_unpublished_and_pushed_by_the_next_plugin()
+    {
+        await using var plugin = await PluginUnderTest.StartAsync(Config);
+        var pod = TestPod.Create("upgrade-0");
+        var target = await plugin.Kubelet.PublishWritableAsync(pod, Output($"{anonymous.Server.Host}/wf/upgrade:1"));
+        await File.WriteAllTextAsync(Path.Combine(target, "before.txt"), "written before the restart");
+
+        await plugin.RestartAsync();
+        await File.WriteAllTextAsync(Path.Combine(target, "after.txt"), "and after it");
+        await plugin.Kubelet.UnpublishAsync(pod);
+
+        var (manifest, _) = await WaitForManifestAsync(_registry, $"{anonymous.Server.Host}/wf/upgrade:1");
+        Assert.Equal(["after.txt", "before.txt"], manifest.Layers.Select(l => l.Annotations![Annotations.Title]));
+        Assert.False(MountTable.IsMountPoint(target));
+    }
 }
