@@ -118,10 +118,13 @@ internal sealed partial class OutputPusher(
         var attempts = _attempts.GetValueOrDefault(id) ?? new Attempts(0, time.GetUtcNow(), SkipsReported: false);
         OutputEntry entry;
         IReadOnlyDictionary<string, string> secrets;
+        OutputArtifact.Size size;
+        var data = Path.Combine(store.EntryDirectory(id), OutputStore.DataName);
         try
         {
             entry = store.ReadEntry(id);
             secrets = store.ReadSecrets(id);
+            size = OutputArtifact.Measure(data, settings.MaxFiles, settings.MaxBytes);
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {
@@ -133,12 +136,10 @@ internal sealed partial class OutputPusher(
         var age = time.GetUtcNow() - (entry.UnpublishedAt ?? entry.PublishedAt);
         if (age > settings.MaxAge)
         {
-            LogStale(logger, id, entry.Reference, PodOf(entry), (long)age.TotalMinutes, (long)settings.MaxAge.TotalMinutes);
+            LogStale(logger, id, entry.Reference, PodOf(entry), (long)age.TotalSeconds, (long)settings.MaxAge.TotalSeconds);
             metrics.Failed(OutputMetrics.Expired);
         }
 
-        var data = Path.Combine(store.EntryDirectory(id), OutputStore.DataName);
-        var size = OutputArtifact.Measure(data, settings.MaxFiles, settings.MaxBytes);
         if (size.Entries > settings.MaxFiles || size.Bytes > settings.MaxBytes)
         {
             LogTooLarge(logger, id, entry.Reference, PodOf(entry), size.Entries > settings.MaxFiles ? $"more than {settings.MaxFiles} entries" : $"more than {settings.MaxBytes} bytes",
@@ -169,9 +170,10 @@ internal sealed partial class OutputPusher(
                 .ConfigureAwait(false);
 
             // Confirmed by the registry: only now may the output leave the node.
+            metrics.Pushed();
             store.Remove(id);
             _attempts.TryRemove(id, out _);
-            metrics.Pushed();
+            metrics.SetPending(store.Pending().Count);
             LogPushed(logger, id, entry.Reference, pushed.Digest, PodOf(entry), layers.Prepared.Count, size.Bytes, attempts.Failures);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -259,8 +261,8 @@ internal sealed partial class OutputPusher(
     private static partial void LogSkipped(ILogger logger, string entry, string reference, int count, string entries);
 
     [LoggerMessage(EventId = 715, Level = LogLevel.Error,
-        Message = "output {Entry} of pod {Pod} for {Reference} was unpublished {AgeMinutes} min ago and is still not pushed (outputs.maxAge {MaxAgeMinutes} min); it is kept")]
-    private static partial void LogStale(ILogger logger, string entry, string reference, string pod, long ageMinutes, long maxAgeMinutes);
+        Message = "output {Entry} of pod {Pod} for {Reference} was unpublished {AgeSeconds} s ago and is still not pushed (outputs.maxAge {MaxAgeSeconds} s); it is kept")]
+    private static partial void LogStale(ILogger logger, string entry, string reference, string pod, long ageSeconds, long maxAgeSeconds);
 
     [LoggerMessage(EventId = 716, Level = LogLevel.Error, Message = "outbox entry {Entry} cannot be read ({Reason}); it is kept")]
     private static partial void LogUnreadable(ILogger logger, string entry, string reason);

@@ -21,6 +21,6 @@ internal sealed record OutputSettings
     /// <summary>The wait between tries of a push the registry refused (401, 403, an invalid name, another 4xx), and between reports of an oversized output.</summary>
     public TimeSpan RetryRefused { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>An output still not pushed this long after its pod's unpublish is reported at every try (it is kept all the same).</summary>
+    /// <summary>An output still not pushed this long after its pod's unpublish is reported at every try (it is kept all the same); at least 1s.</summary>
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(24);
 }

@@ -23,7 +23,7 @@ internal static class OutputSettingsParser
                 "retryInitial" => settings with { RetryInitial = values.Duration(value, "outputs.retryInitial", TimeSpan.FromMilliseconds(100)) },
                 "retryMax" => settings with { RetryMax = values.Duration(value, "outputs.retryMax", TimeSpan.FromMilliseconds(100)) },
                 "retryRefused" => settings with { RetryRefused = values.Duration(value, "outputs.retryRefused", TimeSpan.FromSeconds(1)) },
-                _ => settings with { MaxAge = values.Duration(value, "outputs.maxAge", TimeSpan.FromMinutes(1)) },
+                _ => settings with { MaxAge = values.Duration(value, "outputs.maxAge", TimeSpan.FromSeconds(1)) },
             };
             if (key == "retryMax")
             {

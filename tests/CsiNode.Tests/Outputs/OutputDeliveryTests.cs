@@ -167,4 +167,27 @@ public sealed class OutputDeliveryTests(AnonymousRegistryFixture anonymous, Toke
         Assert.Equal(["after.txt", "before.txt"], manifest.Layers.Select(l => l.Annotations![Annotations.Title]));
         Assert.False(MountTable.IsMountPoint(target));
     }
+
+    [Fact]
+    public async Task An_output_not_pushed_within_max_age_is_kept_and_reported_at_every_try()
+    {
+        await using var plugin = await PluginUnderTest.StartAsync(PluginUnderTest.DefaultConfig + """
+
+            outputs: { retryRefused: 1s, maxAge: 1s }
+            """);
+        var pod = TestPod.Create("stale-0", "team-c");
+        var target = await plugin.Kubelet.PublishWritableAsync(pod, Output($"{token.Server.Host}/wf/stale:1"));
+        await File.WriteAllTextAsync(Path.Combine(target, "result.txt"), "waiting");
+
+        await plugin.Kubelet.UnpublishAsync(pod);
+
+        await WaitForAsync(async () => await plugin.FailedAsync("expired") >= 2, "two reports of an output past its age");
+        var reported = plugin.Logs.Entries.First(e => e.Contains("[715]", StringComparison.Ordinal));
+        Assert.StartsWith("Error", reported, StringComparison.Ordinal);
+        Assert.Contains($"of pod team-c/stale-0 for {token.Server.Host}/wf/stale:1 was unpublished ", reported, StringComparison.Ordinal);
+        Assert.Contains("and is still not pushed (outputs.maxAge 1 s); it is kept", reported, StringComparison.Ordinal);
+        var entry = Assert.Single(plugin.OutboxEntries());
+        Assert.Equal("waiting", await File.ReadAllTextAsync(Path.Combine(entry, "data", "result.txt")));
+        Assert.True(await plugin.FailedAsync("refused") >= 2);
+    }
 }
