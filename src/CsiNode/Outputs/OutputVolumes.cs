@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging;
+using OrasAssemble.CsiNode.Credentials;
 using OrasAssemble.CsiNode.Mounting;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
 using OrasAssemble.Failures;
 using OrasAssemble.IO;
+using OrasAssemble.Registry.Auth;
 
 namespace OrasAssemble.CsiNode.Outputs;
 
@@ -19,7 +21,7 @@ internal sealed partial class OutputVolumes(
 {
     private readonly KeyedLock _targets = new();
 
-    /// <exception cref="VolumeException">Refused by the namespace policy, conflicting with what the target holds, or the mount failed.</exception>
+    /// <exception cref="VolumeException">A secret that cannot be used, refused by the namespace policy, conflicting with what the target holds, or the mount failed.</exception>
     public async Task<PublishResult> PublishAsync(OutputPublishRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -27,6 +29,16 @@ internal sealed partial class OutputVolumes(
         if (policy.Refusal(request.Pod.Namespace, reference) is { } refusal)
         {
             throw new VolumeException(FailureKind.Denied, $"volume attribute {VolumeContextKeys.OutputReference}: {refusal}");
+        }
+
+        try
+        {
+            // Read now, so a secret that cannot be used is the pod's error at publish, not a push refused later.
+            _ = VolumeCredentials.FromSecrets(request.Secrets, reference.Registry);
+        }
+        catch (CredentialConfigException e)
+        {
+            throw new VolumeException(FailureKind.InvalidInput, $"nodePublishSecretRef: {e.Message}", e);
         }
 
         var target = request.TargetPath;

@@ -12,8 +12,8 @@ namespace OrasAssemble.CsiNode.Services;
 
 /// <summary>
 /// The CSI Node service. Each call checks its arguments first (<c>INVALID_ARGUMENT</c>), then hands the work to the
-/// <see cref="VolumePublisher"/>, and ends with one log line (its metrics are the <see cref="CallInterceptor"/>'s).
-/// Secrets never reach a log.
+/// <see cref="VolumePublisher"/> (or, for an output volume, to <see cref="OutputVolumes"/>), and ends with one log line
+/// (its metrics are the <see cref="CallInterceptor"/>'s). Secrets never reach a log.
 /// </summary>
 internal sealed partial class NodeService(
     VolumePublisher publisher, OutputVolumes outputs, NodeOptions options, NodeMetrics metrics, ILogger<NodeService> logger) : Node.NodeBase

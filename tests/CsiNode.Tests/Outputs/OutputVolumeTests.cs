@@ -203,6 +203,22 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_secret_that_cannot_be_used_is_refused_at_publish()
+    {
+        var request = Kubelet.PublishRequest(
+            TestPod.Create("secret-0"), Output($"{Server.Host}/wf/secret:1"), new Dictionary<string, string> { [".dockerconfigjson"] = "{not json" });
+        request.Readonly = false;
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.StartsWith("nodePublishSecretRef: ", thrown.Detail, StringComparison.Ordinal);
+        Assert.Contains(".dockerconfigjson", thrown.Detail, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(request.TargetPath));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(Plugin.Root, "node", "outputs", "volumes")));
+    }
+
+    [Fact]
     public async Task Twenty_pods_writing_to_the_pod_name_tag_push_twenty_tags_once_each()
     {
         var pods = Enumerable.Range(0, 20).Select(i => TestPod.Create($"shard-{i}", "batch")).ToList();
