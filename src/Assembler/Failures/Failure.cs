@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using OrasAssemble.Content;
 using OrasAssemble.Execution;
@@ -43,6 +44,19 @@ public static class Failure
             _ => FailureKind.Internal,
         };
     }
+
+    /// <summary>
+    /// Whether a registry refused a request for a reason that asking again will not change: authentication, access, or
+    /// any other 4xx answer but 408 and 429 (an invalid name or manifest, an upload too large). Connection failures,
+    /// timeouts, 408, 429 and 5xx may pass, and are not refusals.
+    /// </summary>
+    public static bool IsRefusal(Exception error) => error switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } aggregate => IsRefusal(aggregate.InnerExceptions[0]),
+        RegistryException { StatusCode: var status } =>
+            (int)status is >= 400 and < 500 && status is not (HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests),
+        _ => KindOf(error) is FailureKind.Unauthenticated or FailureKind.Denied or FailureKind.InvalidInput or FailureKind.Configuration,
+    };
 
     /// <summary>
     /// Whether a failure while reading what a spec field names is that field's to report (wrapped in an

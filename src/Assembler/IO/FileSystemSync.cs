@@ -8,7 +8,7 @@ namespace OrasAssemble.IO;
 /// directory itself, which .NET cannot open as a stream (after a rename, that makes the new name survive a power loss,
 /// not only the new file's bytes).
 /// </summary>
-internal static partial class FileSystemSync
+public static partial class FileSystemSync
 {
     private const int ReadOnlyDirectory = 0x10000 | 0x80000; // O_RDONLY | O_DIRECTORY | O_CLOEXEC
 

@@ -1,3 +1,4 @@
+using OrasAssemble.CsiNode.Outputs;
 using OrasAssemble.Settings;
 
 namespace OrasAssemble.CsiNode.Configuration;
@@ -19,6 +20,9 @@ internal sealed record NodeConfig
     public TenancySettings Tenancy { get; init; } = new();
 
     public CredentialSettings Credentials { get; init; } = new();
+
+    /// <summary>The <c>outputs:</c> section: size limits and retries of workflow output volumes.</summary>
+    public OutputSettings Outputs { get; init; } = new();
 
     /// <summary>Allow-lists by namespace; <c>*</c> applies to namespaces not listed. No entry means no restriction.</summary>
     public IReadOnlyDictionary<string, NamespaceRule> Namespaces { get; init; } = new Dictionary<string, NamespaceRule>(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OrasAssemble.CsiNode.Outputs;
 using OrasAssemble.Settings;
 using OrasAssemble.Text;
 using YamlDotNet.Core;
@@ -8,12 +9,12 @@ namespace OrasAssemble.CsiNode.Configuration;
 
 /// <summary>
 /// Reads the node config file: <c>registries:</c>, <c>transfer:</c> and <c>limits:</c> through the library's readers
-/// (the CLI reads them too), and the plugin's own sections (<c>cache</c>, <c>tenancy</c>, <c>namespaces</c>, <c>credentials</c>) here. Every problem in the file is
+/// (the CLI reads them too), and the plugin's own sections (<c>cache</c>, <c>tenancy</c>, <c>namespaces</c>, <c>credentials</c>; <c>outputs</c> through its reader) here. Every problem in the file is
 /// reported at once, with its line and column; an unknown key is a problem, so a typo never silently does nothing.
 /// </summary>
 internal sealed partial class NodeConfigParser
 {
-    private static readonly string[] TopKeys = ["registries", "transfer", "cache", "limits", "tenancy", "namespaces", "credentials"];
+    private static readonly string[] TopKeys = ["registries", "transfer", "cache", "limits", "tenancy", "namespaces", "credentials", "outputs"];
     private static readonly string[] CacheKeys = ["budget", "minIdle", "gcInterval"];
     private static readonly string[] TenancyKeys = ["enforce", "allowPlainHttp", "allowInsecure", "verifiedFor"];
     private static readonly string[] CredentialKeys = ["podPullSecrets", "apiTimeout", "cacheFor"];
@@ -87,6 +88,9 @@ internal sealed partial class NodeConfigParser
                     break;
                 case "credentials":
                     config = config with { Credentials = ParseCredentials(value) };
+                    break;
+                case "outputs":
+                    config = config with { Outputs = OutputSettingsParser.Read(value, _values) };
                     break;
                 default:
                     Error(keyNode, Unknown(key, "the top level", TopKeys));

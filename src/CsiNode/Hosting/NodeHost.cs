@@ -15,6 +15,7 @@ using OrasAssemble.CsiNode.Credentials;
 using OrasAssemble.CsiNode.Eviction;
 using OrasAssemble.CsiNode.Metrics;
 using OrasAssemble.CsiNode.Mounting;
+using OrasAssemble.CsiNode.Outputs;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Services;
 using OrasAssemble.CsiNode.State;
@@ -100,6 +101,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton(services => services.GetRequiredService<Parts>().Metrics);
         builder.Services.AddSingleton(services => services.GetRequiredService<Parts>().Identity);
         builder.Services.AddSingleton(services => services.GetRequiredService<Parts>().Node);
+        builder.Services.AddHostedService(services => services.GetRequiredService<Parts>().Pusher);
         builder.Services.AddGrpc(grpc =>
         {
             // A CSI request is a few kilobytes: a larger length prefix is refused as soon as it is read.
@@ -131,6 +133,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
         options.Endpoint.PrepareToListen();
         var logger = loggers.CreateLogger<NodeHost>();
         var (kept, dropped) = publisher.Reconcile();
+        parts.Outputs.Reconcile();
         LogReconciled(logger, kept, dropped);
         var host = new NodeHost(app, parts.Clients, metrics, parts.PodSecrets, options);
         try
@@ -179,7 +182,9 @@ internal sealed partial class NodeHost : IAsyncDisposable
     }
 
     /// <summary>Everything the services need, made once when the container first asks.</summary>
-    private sealed record Parts(IdentityService Identity, NodeService Node, VolumePublisher Publisher, CacheCollector Collector, RegistryClientPool Clients, NodeMetrics Metrics, PodPullSecretReader? PodSecrets)
+    private sealed record Parts(
+        IdentityService Identity, NodeService Node, VolumePublisher Publisher, OutputVolumes Outputs, OutputPusher Pusher, CacheCollector Collector,
+        RegistryClientPool Clients, NodeMetrics Metrics, PodPullSecretReader? PodSecrets)
     {
         public static Parts Create(NodeOptions options, ILoggerFactory loggers, TimeProvider time)
         {
@@ -196,12 +201,19 @@ internal sealed partial class NodeHost : IAsyncDisposable
                 : null;
             var preparer = new TreePreparer(
                 cache, clients, new VolumeCredentialSource(podSecrets), new NamespacePolicy(options.Config.Namespaces), verified, options.Config, metrics);
-            var publisher = new VolumePublisher(preparer, new LinuxMounter(), records, cache.Ledger, metrics, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
+            var mounter = new LinuxMounter();
+            var publisher = new VolumePublisher(preparer, mounter, records, cache.Ledger, metrics, time, options.Config.Limits.PublishWait, loggers.CreateLogger<VolumePublisher>());
             var collector = new CacheCollector(cache, publisher, options.Config.Cache, metrics, time, loggers.CreateLogger<CacheCollector>());
+
+            // Beside the publish records, not in the cache: collection never sees what pods wrote.
+            var outbox = new OutputStore(Path.Combine(state, "outputs"));
+            var outputs = new OutputVolumes(
+                outbox, mounter, records, new NamespacePolicy(options.Config.Namespaces), options.NodeId, time, loggers.CreateLogger<OutputVolumes>());
+            var pusher = new OutputPusher(outbox, clients, options.Config.Outputs, new OutputMetrics(metrics), time, loggers.CreateLogger<OutputPusher>());
             return new Parts(
                 new IdentityService(options, cache, loggers.CreateLogger<IdentityService>()),
-                new NodeService(publisher, options, metrics, loggers.CreateLogger<NodeService>()),
-                publisher, collector, clients, metrics, podSecrets);
+                new NodeService(publisher, outputs, options, metrics, loggers.CreateLogger<NodeService>()),
+                publisher, outputs, pusher, collector, clients, metrics, podSecrets);
         }
     }
 

@@ -7,6 +7,10 @@ internal interface IMounter
     /// <exception cref="IOException">The kernel refused; nothing stays mounted.</exception>
     void BindReadOnly(string source, string target);
 
+    /// <summary>Makes <paramref name="source"/> appear writable at <paramref name="target"/> (without set-id programs or devices).</summary>
+    /// <exception cref="IOException">The kernel refused; nothing stays mounted.</exception>
+    void BindWritable(string source, string target);
+
     /// <summary>Removes the mount at <paramref name="target"/>; nothing mounted there is not an error.</summary>
     void Unmount(string target);
 

@@ -33,6 +33,21 @@ internal sealed partial class LinuxMounter : IMounter
         }
     }
 
+    public void BindWritable(string source, string target)
+    {
+        if (Mount(source, target, null, Bind, 0) != 0)
+        {
+            throw Failure("bind mount", source, target);
+        }
+
+        if (Mount(source, target, null, Remount | Bind | NoSetUid | NoDevices, 0) != 0)
+        {
+            var failure = Failure("nosuid,nodev remount", source, target);
+            _ = Unmount2(target, Detach);
+            throw failure;
+        }
+    }
+
     public void Unmount(string target)
     {
         if (Unmount2(target, 0) == 0)

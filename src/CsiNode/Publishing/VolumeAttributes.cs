@@ -36,6 +36,11 @@ internal sealed partial record VolumeAttributes
         // A misspelt option would otherwise be ignored and the volume mounted with defaults.
         foreach (var key in context.Keys)
         {
+            if (VolumeContextKeys.OutputAttributes.Contains(key, StringComparer.Ordinal))
+            {
+                throw Invalid(key, $"applies only to an output volume, one with {VolumeContextKeys.OutputReference}");
+            }
+
             if (key.StartsWith("oras.", StringComparison.Ordinal) && !VolumeContextKeys.Attributes.Contains(key, StringComparer.Ordinal))
             {
                 throw Invalid(key, $"is not a volume attribute this driver knows (known: {string.Join(", ", VolumeContextKeys.Attributes)})");

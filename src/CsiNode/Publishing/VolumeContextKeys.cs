@@ -20,4 +20,12 @@ internal static class VolumeContextKeys
 
     public static IReadOnlyList<string> Attributes { get; } =
         [Reference, LayerMediaTypes, InlineSpec, PlainHttp, Insecure, Concurrency, PullPolicy, PullAlways];
+
+    /// <summary>An output volume: a writable directory pushed to this reference when the pod is done with it.</summary>
+    public const string OutputReference = "oras.output.reference";
+    public const string OutputArtifactType = "oras.output.artifactType";
+    public const string OutputAnnotations = "oras.output.annotations";
+
+    /// <summary>The attributes of an output volume.</summary>
+    public static IReadOnlyList<string> OutputAttributes { get; } = [OutputReference, OutputArtifactType, OutputAnnotations];
 }

@@ -115,8 +115,8 @@ internal sealed partial class VolumePublisher(
             throw new VolumeException(FailureKind.NotFound, $"volume {volumeId} is not published at {volumePath}");
         }
 
-        // Trees never change, so one walk per tree serves every pod that mounts it.
-        return _stats.GetOrAdd(record.TreeKey, _ => VolumeStats.Measure(volumePath));
+        // Trees never change, so one walk per tree serves every pod that mounts it; an output volume changes as it is written.
+        return record.Output ? VolumeStats.Measure(volumePath) : _stats.GetOrAdd(record.TreeKey, _ => VolumeStats.Measure(volumePath));
     }
 
     /// <summary>
@@ -134,7 +134,8 @@ internal sealed partial class VolumePublisher(
 
         var mounted = mounter.MountPoints();
         var dropped = 0;
-        foreach (var record in all.Where(r => !mounted.Contains(r.TargetPath)))
+        // An output volume's record stays: its directory holds what the pod wrote, for the republish or the unpublish to come.
+        foreach (var record in all.Where(r => !r.Output && !mounted.Contains(r.TargetPath)))
         {
             records.Delete(record.TargetPath);
             TryRemoveEmptyDirectory(record.TargetPath);
@@ -148,7 +149,7 @@ internal sealed partial class VolumePublisher(
     public IReadOnlySet<string> TreesInUse()
     {
         var keys = new HashSet<string>(_mounting.Keys, StringComparer.Ordinal);
-        foreach (var record in records.LoadAll().Records)
+        foreach (var record in records.LoadAll().Records.Where(r => !r.Output))
         {
             keys.Add(record.TreeKey);
         }

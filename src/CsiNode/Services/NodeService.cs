@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Metrics;
+using OrasAssemble.CsiNode.Outputs;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Text;
 
@@ -11,10 +12,11 @@ namespace OrasAssemble.CsiNode.Services;
 
 /// <summary>
 /// The CSI Node service. Each call checks its arguments first (<c>INVALID_ARGUMENT</c>), then hands the work to the
-/// <see cref="VolumePublisher"/>, and ends with one log line (its metrics are the <see cref="CallInterceptor"/>'s).
-/// Secrets never reach a log.
+/// <see cref="VolumePublisher"/> (or, for an output volume, to <see cref="OutputVolumes"/>), and ends with one log line
+/// (its metrics are the <see cref="CallInterceptor"/>'s). Secrets never reach a log.
 /// </summary>
-internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions options, NodeMetrics metrics, ILogger<NodeService> logger) : Node.NodeBase
+internal sealed partial class NodeService(
+    VolumePublisher publisher, OutputVolumes outputs, NodeOptions options, NodeMetrics metrics, ILogger<NodeService> logger) : Node.NodeBase
 {
     public override async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, ServerCallContext context)
     {
@@ -22,8 +24,19 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         PublishRequest? publish = null;
         PublishResult? result = null;
         RpcException? failure = null;
+        string? source = null;
+        string? pod = null;
         try
         {
+            if (OutputAttributes.Requested(request.VolumeContext))
+            {
+                var output = CheckOutput(request);
+                source = output.Attributes.Reference.ToString();
+                pod = output.Pod.ToString();
+                result = await outputs.PublishAsync(output, context.CancellationToken).ConfigureAwait(false);
+                return new NodePublishVolumeResponse();
+            }
+
             publish = Check(request);
             metrics.Phase(PublishPhase.Validate, started);
             result = await publisher.PublishAsync(publish, CallDeadline.Of(context), context.CancellationToken).ConfigureAwait(false);
@@ -38,12 +51,13 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             var outcome = ErrorTranslation.Name(failure?.StatusCode ?? StatusCode.OK);
-            var source = result?.Source ?? publish?.Attributes.Describe() ?? "";
-            var pod = publish?.Pod.ToString() ?? "";
+            source = result?.Source ?? source ?? publish?.Attributes.Describe() ?? "";
+            pod ??= publish?.Pod.ToString() ?? "";
             if (failure is null)
             {
-                LogPublished(logger, QuotedValue.Bare(request.VolumeId), pod, source, result?.Digest ?? "", result!.TreeKey,
-                    result.Mounted ? (result.CacheHit ? "cache hit" : "built") : "already published", (long)elapsed.TotalMilliseconds, outcome);
+                var kind = result!.TreeKey.Length == 0 ? "output volume" : result.CacheHit ? "cache hit" : "built";
+                LogPublished(logger, QuotedValue.Bare(request.VolumeId), pod, source, result.Digest ?? "", result.TreeKey,
+                    result.Mounted ? kind : "already published", (long)elapsed.TotalMilliseconds, outcome);
             }
             else
             {
@@ -60,7 +74,11 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
         {
             Require(request.VolumeId, "volume_id");
             var target = TargetPath(request.TargetPath, "target_path");
-            await publisher.UnpublishAsync(request.VolumeId, target, context.CancellationToken).ConfigureAwait(false);
+            if (!await outputs.TryUnpublishAsync(request.VolumeId, target, context.CancellationToken).ConfigureAwait(false))
+            {
+                await publisher.UnpublishAsync(request.VolumeId, target, context.CancellationToken).ConfigureAwait(false);
+            }
+
             return new NodeUnpublishVolumeResponse();
         }
         catch (Exception e)
@@ -117,6 +135,21 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
 
     private PublishRequest Check(NodePublishVolumeRequest request)
     {
+        var target = CheckVolume(request, output: false);
+        var attributes = VolumeAttributes.Parse(request.VolumeContext, options.Config.Limits.MaxConcurrency);
+        return new PublishRequest(request.VolumeId, target, attributes, request.Secrets, PodInfo.From(request.VolumeContext));
+    }
+
+    private static OutputPublishRequest CheckOutput(NodePublishVolumeRequest request)
+    {
+        var target = CheckVolume(request, output: true);
+        var pod = PodInfo.From(request.VolumeContext);
+        return new OutputPublishRequest(request.VolumeId, target, OutputAttributes.Parse(request.VolumeContext, pod), request.Secrets, pod);
+    }
+
+    /// <summary>What every volume must be: an ephemeral mount with a target; read-only, or writable for an output volume.</summary>
+    private static string CheckVolume(NodePublishVolumeRequest request, bool output)
+    {
         Require(request.VolumeId, "volume_id");
         var target = TargetPath(request.TargetPath, "target_path");
         var capability = request.VolumeCapability
@@ -136,7 +169,12 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
             throw Invalid("volume_capability.access_mode is required");
         }
 
-        if (!request.Readonly)
+        if (output && request.Readonly)
+        {
+            throw Invalid($"an output volume ({VolumeContextKeys.OutputReference}) is written by the pod: set readOnly: false on the pod's csi volume");
+        }
+
+        if (!output && !request.Readonly)
         {
             throw Invalid("the volume must be read-only: set readOnly: true on the pod's csi volume");
         }
@@ -147,8 +185,7 @@ internal sealed partial class NodeService(VolumePublisher publisher, NodeOptions
             throw Invalid($"only ephemeral inline volumes are served ({VolumeContextKeys.Ephemeral} must be \"true\"; the CSIDriver's volumeLifecycleModes is [Ephemeral])");
         }
 
-        var attributes = VolumeAttributes.Parse(context, options.Config.Limits.MaxConcurrency);
-        return new PublishRequest(request.VolumeId, target, attributes, request.Secrets, PodInfo.From(context));
+        return target;
     }
 
     private static void Require(string value, string field)

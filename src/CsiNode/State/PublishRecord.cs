@@ -23,4 +23,7 @@ internal sealed record PublishRecord
     public string? PodUid { get; init; }
 
     public DateTimeOffset PublishedAt { get; init; }
+
+    /// <summary>An output volume: a writable directory of the plugin's state, pushed at unpublish; <see cref="TreeKey"/> is empty.</summary>
+    public bool Output { get; init; }
 }

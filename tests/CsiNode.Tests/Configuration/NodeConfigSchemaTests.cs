@@ -51,6 +51,8 @@ public sealed partial class NodeConfigSchemaTests
     [InlineData("credentials: { podPullSecrets: \"true\" }")]
     [InlineData("credentials: { apiTimeout: 5 }")]
     [InlineData("credentials: { podPullSecret: true }")]
+    [InlineData("outputs: { maxFile: 10 }")]
+    [InlineData("outputs: { parallelism: 0 }")]
     public void What_the_plugin_refuses_the_schema_flags_too(string yaml)
     {
         Assert.ThrowsAny<Exception>(() => NodeConfigParser.Parse(yaml, "c.yaml"));

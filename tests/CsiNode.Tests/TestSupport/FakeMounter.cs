@@ -34,6 +34,8 @@ internal sealed class FakeMounter : IMounter
         }
     }
 
+    public void BindWritable(string source, string target) => BindReadOnly(source, target);
+
     public void Unmount(string target)
     {
         lock (_mounts)

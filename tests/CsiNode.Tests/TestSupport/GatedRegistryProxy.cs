@@ -11,7 +11,8 @@ namespace OrasAssemble.CsiNode.Tests.TestSupport;
 
 /// <summary>
 /// A registry reached over a slow network: a pass-through HTTP proxy in front of a real registry that can hold blob
-/// downloads until released, so a pull takes exactly as long as a test needs. Counts the blob downloads it passes.
+/// downloads until released, so a pull takes exactly as long as a test needs, or drop every request while the registry
+/// is to look down. Counts the blob downloads it passes.
 /// </summary>
 internal sealed class GatedRegistryProxy : IAsyncDisposable
 {
@@ -52,6 +53,9 @@ internal sealed class GatedRegistryProxy : IAsyncDisposable
 
     public void Release() => _gate.TrySetResult();
 
+    /// <summary>While true, every request is dropped before it reaches the registry, as by a registry that is down.</summary>
+    public bool Unreachable { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         Release();
@@ -69,6 +73,12 @@ internal sealed class GatedRegistryProxy : IAsyncDisposable
 
     private async Task ForwardAsync(HttpContext context)
     {
+        if (Unreachable)
+        {
+            context.Abort();
+            return;
+        }
+
         var path = context.Request.Path.Value + context.Request.QueryString.Value;
         if (HttpMethods.IsGet(context.Request.Method) && path.Contains("/blobs/sha256:", StringComparison.Ordinal))
         {
