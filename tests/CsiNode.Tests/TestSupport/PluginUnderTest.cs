@@ -43,7 +43,8 @@ internal sealed class PluginUnderTest : IAsyncDisposable
     public NodeHost Host => _host ?? throw new InvalidOperationException("the plugin is stopped");
 
     /// <param name="registryConfig">The content of a docker config.json given as --registry-config, if any.</param>
-    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig, string? registryConfig = null)
+    /// <param name="nodeId">The node's --node-id; several plugins in one test stand for several nodes.</param>
+    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig, string? registryConfig = null, string nodeId = "test-node")
     {
         var directory = new TempDirectory();
         if (registryConfig is not null)
@@ -54,7 +55,7 @@ internal sealed class PluginUnderTest : IAsyncDisposable
         var options = new NodeOptions
         {
             Endpoint = new UnixSocketEndpoint(directory.Combine("plugin", "csi.sock")),
-            NodeId = "test-node",
+            NodeId = nodeId,
             Root = directory.Combine("cache"),
             MetricsEndpoint = NodeOptions.ParseMetricsAddress("127.0.0.1:0"),
             Config = NodeConfigParser.Parse(config, "node-config.yaml"),
