@@ -5,7 +5,8 @@
 # grpc-go (GOPATH mode) for the real grpc-go client the CSI plugin's transport tests build (tests/csi-grpc-client),
 # zstd, which compresses the zstd layers the extraction tests read, and what scripts/build-image-corpus.sh needs to
 # build real images from Debian packages (mmdebstrap, buildah, skopeo, umoci, jq), umoci also being the reference
-# extraction the executor's trees are compared with.
+# extraction the executor's trees are compared with, and nginx (nginx-light), the pull-through mirror deploy/mirror
+# ships, which the multi-node mirror tests and bench/mirror.sh run in front of a registry.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -24,6 +25,7 @@ command -v buildah >/dev/null 2>&1 || packages+=(buildah)
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
 command -v umoci >/dev/null 2>&1 || packages+=(umoci)
 command -v jq >/dev/null 2>&1 || packages+=(jq)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 
 # kubectl is not a Debian package; the deploy manifest tests need it (with its built-in kustomize) on the PATH.
 command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found; the webhook deploy tests will fail" >&2

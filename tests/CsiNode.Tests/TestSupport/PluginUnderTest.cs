@@ -45,7 +45,9 @@ internal sealed class PluginUnderTest : IAsyncDisposable
 
     /// <param name="registryConfig">The content of a docker config.json given as --registry-config, if any.</param>
     /// <param name="apiServer">Given as --api-server, with <see cref="FakeApiServer.Token"/> in --api-token-file.</param>
-    public static async Task<PluginUnderTest> StartAsync(string config = DefaultConfig, string? registryConfig = null, Uri? apiServer = null)
+    /// <param name="nodeId">The node's --node-id; several plugins in one test stand for several nodes.</param>
+    public static async Task<PluginUnderTest> StartAsync(
+        string config = DefaultConfig, string? registryConfig = null, Uri? apiServer = null, string nodeId = "test-node")
     {
         var directory = new TempDirectory();
         if (registryConfig is not null)
@@ -61,7 +63,7 @@ internal sealed class PluginUnderTest : IAsyncDisposable
         var options = new NodeOptions
         {
             Endpoint = new UnixSocketEndpoint(directory.Combine("plugin", "csi.sock")),
-            NodeId = "test-node",
+            NodeId = nodeId,
             Root = directory.Combine("cache"),
             MetricsEndpoint = NodeOptions.ParseMetricsAddress("127.0.0.1:0"),
             Config = NodeConfigParser.Parse(config, "node-config.yaml"),
