@@ -41,6 +41,10 @@ internal sealed partial class VolumePublisher(
     /// </summary>
     private readonly ConcurrentDictionary<string, string?> _unrecorded = new(StringComparer.Ordinal);
 
+    /// <summary>Trees mounted since their last use was written down; at most one entry per tree, however many pods mount it.</summary>
+    private readonly ConcurrentDictionary<string, bool> _touches = new(StringComparer.Ordinal);
+    private int _touching;
+
     /// <exception cref="VolumeException">Refused, conflicting, or still pending (the caller should call again).</exception>
     public async Task<PublishResult> PublishAsync(PublishRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
@@ -324,7 +328,48 @@ internal sealed partial class VolumePublisher(
             _mounting.TryRemove(new KeyValuePair<string, int>(prepared.Key, 0));
         }
 
-        ledger.Touch(prepared.Key);
+        TouchLater(prepared.Key);
+    }
+
+    /// <summary>
+    /// Writes down that a tree was used, after the publish has answered. While the tree is mounted its record keeps it
+    /// from collection, so its last use matters only once it is unmounted, and unpublish writes that at once; this one
+    /// only keeps the order of least recent use right for trees whose pods outlive a restart. One writer drains the
+    /// pending trees, so a wave of pods mounting one tree costs one write and no thread per pod.
+    /// </summary>
+    private void TouchLater(string key)
+    {
+        _touches[key] = true;
+        if (Interlocked.CompareExchange(ref _touching, 1, 0) == 0)
+        {
+            _ = Task.Run(DrainTouches);
+        }
+    }
+
+    private void DrainTouches()
+    {
+        do
+        {
+            foreach (var key in _touches.Keys)
+            {
+                if (!_touches.TryRemove(key, out _))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    ledger.Touch(key);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    LogTouchFailed(logger, key, e.Message);
+                }
+            }
+
+            Volatile.Write(ref _touching, 0);
+        }
+        while (!_touches.IsEmpty && Interlocked.CompareExchange(ref _touching, 1, 0) == 0);
     }
 
     private static void TryRemoveEmptyDirectory(string path)
@@ -344,6 +389,9 @@ internal sealed partial class VolumePublisher(
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "publish record {File} cannot be read and no mounted target owns it: removed")]
     private static partial void LogUnreadableRecord(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "the last use of tree {TreeKey} could not be written: {Reason}")]
+    private static partial void LogTouchFailed(ILogger logger, string treeKey, string reason);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning,
         Message = "publish record {File} cannot be read but its target {TargetPath} is mounted (tree {TreeKey}): kept until the target is unpublished")]

@@ -162,6 +162,22 @@ public sealed class VolumePublisherTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Combine("state", "volumes")));
     }
 
+    [Fact]
+    public async Task A_mounted_tree_has_its_last_use_written_after_the_publish_answers()
+    {
+        var ledger = TreeCache.Open(new CacheOptions { Root = _dir.Combine("state") }).Ledger;
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        await _publisher.PublishAsync(Request(), null, CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (ledger.LastUsed("tree-csi-1") is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.InRange(ledger.LastUsed("tree-csi-1") ?? DateTimeOffset.MinValue, before, DateTimeOffset.UtcNow.AddSeconds(1));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(4096)]
