@@ -3,7 +3,7 @@ namespace OrasAssemble.IO;
 /// <summary>
 /// Replaces a file so that readers see the old content or the new, never a mix, even after a power loss: the bytes
 /// go to a temporary file that is flushed to disk, renamed over the target, and then the directory is flushed so the
-/// new name is as durable as the bytes.
+/// new name is as durable as the bytes. <see cref="Write"/> can skip both flushes for state a reboot makes moot.
 /// </summary>
 public static class AtomicFile
 {
@@ -30,7 +30,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
-            Publish(temp, fullPath, directory, mode);
+            Publish(temp, fullPath, directory, mode, sync: true);
         }
         catch
         {
@@ -40,7 +40,12 @@ public static class AtomicFile
     }
 
     /// <inheritdoc cref="WriteAsync"/>
-    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, string? tempDirectory = null)
+    /// <param name="sync">
+    /// False to skip flushing the file and its directory to disk. The replacement is still atomic for every reader and
+    /// survives the writer's process dying (the bytes are in the page cache), but not a power loss: then the file may
+    /// come back as the old one, missing, empty or zero-filled, so a reader must treat such content as absent.
+    /// </param>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, string? tempDirectory = null, bool sync = true)
     {
         var (fullPath, directory, temp) = Prepare(path, tempDirectory);
         try
@@ -48,10 +53,10 @@ public static class AtomicFile
             using (var stream = new FileStream(temp, Options(mode, FileOptions.None)))
             {
                 stream.Write(content);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: sync);
             }
 
-            Publish(temp, fullPath, directory, mode);
+            Publish(temp, fullPath, directory, mode, sync);
         }
         catch
         {
@@ -100,7 +105,7 @@ public static class AtomicFile
         return result;
     }
 
-    private static void Publish(string temp, string fullPath, string directory, UnixFileMode? mode)
+    private static void Publish(string temp, string fullPath, string directory, UnixFileMode? mode, bool sync)
     {
         if (mode is { } exact && !OperatingSystem.IsWindows())
         {
@@ -109,7 +114,7 @@ public static class AtomicFile
         }
 
         File.Move(temp, fullPath, overwrite: true);
-        if (!OperatingSystem.IsWindows())
+        if (sync && !OperatingSystem.IsWindows())
         {
             FileSystemSync.FlushDirectory(directory);
         }

@@ -24,7 +24,7 @@ internal static class PublishPhase
     /// <summary>The tenancy check of a cached tree's sources, and the pins and ledger after it.</summary>
     public const string Tenancy = "tenancy";
 
-    /// <summary>Writing the publish record (file and directory synced).</summary>
+    /// <summary>Making the target directory and writing the publish record (replaced atomically, not synced to disk).</summary>
     public const string Record = "record";
 
     /// <summary>The bind mount and its read-only remount.</summary>

@@ -16,4 +16,14 @@ internal interface IMounter
 
     /// <summary>Every mount point in this process's mount namespace, as absolute paths.</summary>
     IReadOnlySet<string> MountPoints();
+
+    /// <summary>
+    /// Every mount point, as absolute paths, with the directory mounted there as the path within its own file system
+    /// (for a bind of a cache tree, one ending in <c>trees/&lt;key&gt;</c>). The topmost of stacked mounts wins.
+    /// </summary>
+    IReadOnlyDictionary<string, string> MountRoots();
+
+    /// <summary>Whether something is mounted at <paramref name="path"/> itself; a path that does not exist is not.</summary>
+    /// <remarks>What a publish asks about its one target, without reading the whole mount table.</remarks>
+    bool IsMountPoint(string path);
 }

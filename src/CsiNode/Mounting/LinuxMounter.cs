@@ -17,6 +17,15 @@ internal sealed partial class LinuxMounter : IMounter
     private const int NotMounted = 22;         // EINVAL from umount2: not a mount point
     private const int NoEntry = 2;             // ENOENT
     private const int Busy = 16;               // EBUSY
+    private const int NotDirectory = 20;       // ENOTDIR
+    private const int AtCurrentDirectory = -100;      // AT_FDCWD
+    private const int SymlinkNoFollow = 0x100;        // AT_SYMLINK_NOFOLLOW
+    private const int NoAutomount = 0x800;            // AT_NO_AUTOMOUNT
+    private const uint StatxBasicStats = 0x7ff;       // STATX_BASIC_STATS
+    private const ulong MountRootAttribute = 0x2000;  // STATX_ATTR_MOUNT_ROOT
+    private const int StatxSize = 256;                // sizeof(struct statx)
+    private const int StatxAttributesOffset = 8;      // stx_attributes
+    private const int StatxAttributesMaskOffset = 56; // stx_attributes_mask
 
     public void BindReadOnly(string source, string target)
     {
@@ -70,6 +79,27 @@ internal sealed partial class LinuxMounter : IMounter
 
     public IReadOnlySet<string> MountPoints() => MountInfo.ParseMountPoints(File.ReadAllText(MountInfo.SelfPath));
 
+    public IReadOnlyDictionary<string, string> MountRoots() => MountInfo.ParseMountRoots(File.ReadAllText(MountInfo.SelfPath));
+
+    /// <summary>
+    /// One statx(2) call: the kernel marks the root of every mount (<c>STATX_ATTR_MOUNT_ROOT</c>, Linux 5.8), so a
+    /// publish need not read and parse the whole mount table, which grows with every pod on the node. A kernel that
+    /// does not report the attribute is answered from the table.
+    /// </summary>
+    public unsafe bool IsMountPoint(string path)
+    {
+        var buffer = stackalloc byte[StatxSize];
+        if (Statx(AtCurrentDirectory, path, SymlinkNoFollow | NoAutomount, StatxBasicStats, buffer) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is NoEntry or NotDirectory ? false : MountPoints().Contains(path);
+        }
+
+        var attributes = *(ulong*)(buffer + StatxAttributesOffset);
+        var supported = *(ulong*)(buffer + StatxAttributesMaskOffset);
+        return (supported & MountRootAttribute) != 0 ? (attributes & MountRootAttribute) != 0 : MountPoints().Contains(path);
+    }
+
     private static IOException Failure(string what, string source, string target)
     {
         var errno = Marshal.GetLastPInvokeError();
@@ -78,6 +108,9 @@ internal sealed partial class LinuxMounter : IMounter
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mount(string source, string target, string? fileSystemType, ulong flags, nint data);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Statx(int directory, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Unmount2(string target, int flags);

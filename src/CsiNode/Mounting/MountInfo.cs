@@ -24,6 +24,22 @@ internal static class MountInfo
         return points;
     }
 
+    /// <summary>The mount point of every line (field 5) and the root mounted there (field 4), unescaped; later lines win.</summary>
+    public static IReadOnlyDictionary<string, string> ParseMountRoots(string text)
+    {
+        var roots = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length > 4)
+            {
+                roots[Unescape(fields[4])] = Unescape(fields[3]);
+            }
+        }
+
+        return roots;
+    }
+
     /// <summary>The kernel writes space, tab, newline and backslash in paths as <c>\ooo</c>.</summary>
     public static string Unescape(string field)
     {

@@ -35,6 +35,16 @@ internal sealed partial class VolumePublisher(
     private readonly ConcurrentDictionary<string, int> _mounting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, VolumeStats> _stats = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Targets found mounted at start whose record could not be read, with the tree the mount table says each mounts
+    /// (null when it is not a cache tree): kept from collection until the target is unpublished.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, string?> _unrecorded = new(StringComparer.Ordinal);
+
+    /// <summary>Trees mounted since their last use was written down; at most one entry per tree, however many pods mount it.</summary>
+    private readonly ConcurrentDictionary<string, bool> _touches = new(StringComparer.Ordinal);
+    private int _touching;
+
     /// <exception cref="VolumeException">Refused, conflicting, or still pending (the caller should call again).</exception>
     public async Task<PublishResult> PublishAsync(PublishRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
@@ -84,7 +94,7 @@ internal sealed partial class VolumePublisher(
         try
         {
             // Stacked mounts (from a crash between two attempts) all have to go before the directory can.
-            for (var i = 0; i < 8 && mounter.MountPoints().Contains(targetPath); i++)
+            for (var i = 0; i < 8 && mounter.IsMountPoint(targetPath); i++)
             {
                 mounter.Unmount(targetPath);
             }
@@ -104,13 +114,22 @@ internal sealed partial class VolumePublisher(
             records.Delete(targetPath);
             ledger.Touch(record.TreeKey);
         }
+        else if (_unrecorded.TryRemove(targetPath, out var tree))
+        {
+            // Its unreadable record goes with the mount it stood for.
+            records.Delete(targetPath);
+            if (tree is not null)
+            {
+                ledger.Touch(tree);
+            }
+        }
     }
 
     /// <exception cref="VolumeException">The volume is not published at that path.</exception>
     public VolumeStats Stats(string volumeId, string volumePath)
     {
         var record = Path.IsPathRooted(volumePath) ? records.Find(volumePath) : null;
-        if (record is null || record.VolumeId != volumeId || !mounter.MountPoints().Contains(volumePath))
+        if (record is null || record.VolumeId != volumeId || !mounter.IsMountPoint(volumePath))
         {
             throw new VolumeException(FailureKind.NotFound, $"volume {volumeId} is not published at {volumePath}");
         }
@@ -121,48 +140,87 @@ internal sealed partial class VolumePublisher(
 
     /// <summary>
     /// Brings the records in line with the mount table after a restart: a record whose target is not mounted (the
-    /// plugin died mid-publish, or the node rebooted) is dropped with its empty target directory.
+    /// plugin died mid-publish, or the node rebooted) is dropped with its empty target directory. So is a record file
+    /// that cannot be read when no mounted target owns it: records are not synced (see <see cref="PublishRecordStore"/>),
+    /// and one written just before a power loss may come back empty or zero-filled, with its mount gone. One whose target
+    /// is still mounted (a disk fault or a hand edit, since a power loss takes the mounts too) is kept, with the tree the
+    /// mount table says is mounted there kept from collection: a publish at that target answers that it is taken, and
+    /// unpublish removes the mount and the file.
     /// </summary>
     public (int Kept, int Dropped) Reconcile()
     {
         records.RemoveLeftovers();
         var (all, unreadable) = records.LoadAll();
-        foreach (var file in unreadable)
+        var mounted = mounter.MountRoots();
+        _unrecorded.Clear();
+        if (unreadable.Count > 0)
         {
-            LogUnreadableRecord(logger, file);
+            var targetByFile = mounted.Keys.Where(Path.IsPathRooted).ToDictionary(records.FileFor, StringComparer.Ordinal);
+            foreach (var file in unreadable)
+            {
+                if (targetByFile.TryGetValue(Path.GetFullPath(file), out var target))
+                {
+                    var tree = TreeKeyOf(mounted[target]);
+                    _unrecorded[target] = tree;
+                    LogUnreadableRecordKept(logger, file, target, tree ?? "none");
+                }
+                else
+                {
+                    records.DeleteUnreadable(file);
+                    LogUnreadableRecord(logger, file);
+                }
+            }
         }
 
-        var mounted = mounter.MountPoints();
         var dropped = 0;
         // An output volume's record stays: its directory holds what the pod wrote, for the republish or the unpublish to come.
-        foreach (var record in all.Where(r => !r.Output && !mounted.Contains(r.TargetPath)))
+        foreach (var record in all.Where(r => !r.Output && !mounted.ContainsKey(r.TargetPath)))
         {
             records.Delete(record.TargetPath);
             TryRemoveEmptyDirectory(record.TargetPath);
             dropped++;
         }
 
-        return (all.Count - dropped, dropped);
+        return (all.Count - dropped + _unrecorded.Count, dropped);
     }
 
     /// <summary>Tree keys that must stay: mounted according to the records, or being mounted right now.</summary>
     public IReadOnlySet<string> TreesInUse()
     {
+        // From the records' index, not their files: the collector asks again for every tree it is about to remove.
         var keys = new HashSet<string>(_mounting.Keys, StringComparer.Ordinal);
-        foreach (var record in records.LoadAll().Records.Where(r => !r.Output))
+        foreach (var record in records.All.Where(r => !r.Output))
         {
             keys.Add(record.TreeKey);
+        }
+
+        foreach (var tree in _unrecorded.Values)
+        {
+            if (tree is not null)
+            {
+                keys.Add(tree);
+            }
         }
 
         return keys;
     }
 
+    /// <summary>The cache tree a bind mount's root names (<c>…/trees/&lt;key&gt;</c>), if it is one.</summary>
+    private static string? TreeKeyOf(string mountRoot) =>
+        Path.GetFileName(Path.GetDirectoryName(mountRoot.TrimEnd('/'))) == "trees" ? Path.GetFileName(mountRoot.TrimEnd('/')) : null;
+
     private PublishResult? AlreadyPublished(PublishRequest request)
     {
         var record = records.Find(request.TargetPath);
-        var mounted = mounter.MountPoints().Contains(request.TargetPath);
+        var mounted = mounter.IsMountPoint(request.TargetPath);
         if (record is null)
         {
+            if (mounted && _unrecorded.ContainsKey(request.TargetPath))
+            {
+                throw new VolumeException(FailureKind.Conflict,
+                    $"{request.TargetPath} is mounted but its publish record {records.FileFor(request.TargetPath)} could not be read when the plugin started; unpublish it first");
+            }
+
             return mounted
                 ? throw new VolumeException(FailureKind.Conflict, $"something this plugin did not mount is already mounted at {request.TargetPath}")
                 : null;
@@ -240,7 +298,8 @@ internal sealed partial class VolumePublisher(
             var started = Stopwatch.GetTimestamp();
             Directory.CreateDirectory(target);
 
-            // Recorded before mounting: a crash after the mount must still leave a record to unpublish from.
+            // Recorded before mounting: a crash after the mount must still leave a record to unpublish from. Not synced
+            // to disk: a crash keeps it in the page cache, and a power loss that could lose it loses the mount too.
             records.Save(new PublishRecord
             {
                 VolumeId = request.VolumeId,
@@ -270,7 +329,48 @@ internal sealed partial class VolumePublisher(
             _mounting.TryRemove(new KeyValuePair<string, int>(prepared.Key, 0));
         }
 
-        ledger.Touch(prepared.Key);
+        TouchLater(prepared.Key);
+    }
+
+    /// <summary>
+    /// Writes down that a tree was used, after the publish has answered. While the tree is mounted its record keeps it
+    /// from collection, so its last use matters only once it is unmounted, and unpublish writes that at once; this one
+    /// only keeps the order of least recent use right for trees whose pods outlive a restart. One writer drains the
+    /// pending trees, so a wave of pods mounting one tree costs one write and no thread per pod.
+    /// </summary>
+    private void TouchLater(string key)
+    {
+        _touches[key] = true;
+        if (Interlocked.CompareExchange(ref _touching, 1, 0) == 0)
+        {
+            _ = Task.Run(DrainTouches);
+        }
+    }
+
+    private void DrainTouches()
+    {
+        do
+        {
+            foreach (var key in _touches.Keys)
+            {
+                if (!_touches.TryRemove(key, out _))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    ledger.Touch(key);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    LogTouchFailed(logger, key, e.Message);
+                }
+            }
+
+            Volatile.Write(ref _touching, 0);
+        }
+        while (!_touches.IsEmpty && Interlocked.CompareExchange(ref _touching, 1, 0) == 0);
     }
 
     private static void TryRemoveEmptyDirectory(string path)
@@ -288,8 +388,15 @@ internal sealed partial class VolumePublisher(
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "publish record {File} cannot be read and is ignored")]
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "publish record {File} cannot be read and no mounted target owns it: removed")]
     private static partial void LogUnreadableRecord(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "the last use of tree {TreeKey} could not be written: {Reason}")]
+    private static partial void LogTouchFailed(ILogger logger, string treeKey, string reason);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning,
+        Message = "publish record {File} cannot be read but its target {TargetPath} is mounted (tree {TreeKey}): kept until the target is unpublished")]
+    private static partial void LogUnreadableRecordKept(ILogger logger, string file, string targetPath, string treeKey);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "preparing volume {VolumeId} failed: {Reason}")]
     private static partial void LogPreparationFailed(ILogger logger, string volumeId, string reason);

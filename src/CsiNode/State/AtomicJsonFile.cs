@@ -8,7 +8,9 @@ internal static class AtomicJsonFile
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    public static void Write<T>(string path, T value) => AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(value, Options));
+    /// <param name="sync">False for state a reboot makes moot: see <see cref="AtomicFile.Write"/>.</param>
+    public static void Write<T>(string path, T value, bool sync = true) =>
+        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(value, Options), sync: sync);
 
     /// <summary>The value, or default when the file is missing; a file that does not parse is an error.</summary>
     public static T? Read<T>(string path)

@@ -140,6 +140,90 @@ public sealed class VolumePublisherTests : IDisposable
         Assert.Equal(["tree-csi-kept"], _publisher.TreesInUse());
     }
 
+    [Fact]
+    public async Task Publish_stats_and_unpublish_ask_about_their_target_without_reading_the_mount_table()
+    {
+        var requests = Enumerable.Range(0, 3).Select(i => Request($"csi-{i}")).ToList();
+
+        foreach (var request in requests)
+        {
+            await _publisher.PublishAsync(request, null, CancellationToken.None);
+            await _publisher.PublishAsync(request, null, CancellationToken.None);
+            _ = _publisher.Stats(request.VolumeId, request.TargetPath);
+        }
+
+        foreach (var request in requests)
+        {
+            await _publisher.UnpublishAsync(request.VolumeId, request.TargetPath, CancellationToken.None);
+        }
+
+        Assert.Equal(0, _mounter.TableReads);
+        Assert.Empty(_mounter.Mounts);
+        Assert.Empty(Directory.GetFiles(_dir.Combine("state", "volumes")));
+    }
+
+    [Fact]
+    public async Task A_mounted_tree_has_its_last_use_written_after_the_publish_answers()
+    {
+        var ledger = TreeCache.Open(new CacheOptions { Root = _dir.Combine("state") }).Ledger;
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        await _publisher.PublishAsync(Request(), null, CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (ledger.LastUsed("tree-csi-1") is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.InRange(ledger.LastUsed("tree-csi-1") ?? DateTimeOffset.MinValue, before, DateTimeOffset.UtcNow.AddSeconds(1));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4096)]
+    public async Task A_record_cut_short_by_a_power_loss_is_dropped_at_start_and_its_target_publishes_again(int zeroes)
+    {
+        var request = Request();
+        Directory.CreateDirectory(request.TargetPath);
+        File.WriteAllBytes(_records.FileFor(request.TargetPath), new byte[zeroes]);
+        File.WriteAllText(_dir.Combine("state", "volumes", $".{Path.GetFileName(_records.FileFor(request.TargetPath))}.0123abcd.partial"), "{\"volumeId\":");
+
+        var (kept, dropped) = NewPublisher().Reconcile();
+        var result = await _publisher.PublishAsync(request, null, CancellationToken.None);
+
+        Assert.Equal((0, 0), (kept, dropped));
+        Assert.True(result.Mounted);
+        Assert.Equal("/cache/trees/csi-1", _mounter.Mounts[request.TargetPath]);
+        Assert.Equal("tree-csi-1", _records.Find(request.TargetPath)?.TreeKey);
+        Assert.Equal([_records.FileFor(request.TargetPath)], Directory.GetFiles(_dir.Combine("state", "volumes")));
+    }
+
+    [Fact]
+    public async Task An_unreadable_record_of_a_mounted_target_keeps_its_tree_from_collection_until_the_target_is_unpublished()
+    {
+        var request = Request();
+        Directory.CreateDirectory(request.TargetPath);
+        _mounter.BindReadOnly("/var/lib/oras-assemble/trees/tree-mounted", request.TargetPath);
+        File.WriteAllText(_records.FileFor(request.TargetPath), "{\"volumeId\":\"csi-1\",\"tar");
+        var publisher = NewPublisher();
+
+        var (kept, dropped) = publisher.Reconcile();
+        var inUse = publisher.TreesInUse();
+        var thrown = await Assert.ThrowsAsync<VolumeException>(() => publisher.PublishAsync(request, null, CancellationToken.None));
+        await publisher.UnpublishAsync(request.VolumeId, request.TargetPath, CancellationToken.None);
+
+        Assert.Equal((1, 0), (kept, dropped));
+        Assert.Equal(["tree-mounted"], inUse);
+        Assert.Equal(FailureKind.Conflict, thrown.Kind);
+        Assert.Equal(
+            $"{request.TargetPath} is mounted but its publish record {_records.FileFor(request.TargetPath)} could not be read when the plugin started; unpublish it first",
+            thrown.Message);
+        Assert.Empty(_mounter.Mounts);
+        Assert.False(File.Exists(_records.FileFor(request.TargetPath)));
+        Assert.Empty(publisher.TreesInUse());
+        Assert.Equal(0, _preparer.Calls);
+    }
+
     /// <summary>Returns a tree named after the volume; can be held, and told to fail.</summary>
     private sealed class ScriptedPreparer : ITreePreparer
     {

@@ -9,6 +9,9 @@ internal sealed class FakeMounter : IMounter
 
     public string? FailNextBind { get; set; }
 
+    /// <summary>How often the whole mount table was read, which a publish should not need.</summary>
+    public int TableReads { get; private set; }
+
     public IReadOnlyDictionary<string, string> Mounts
     {
         get
@@ -48,7 +51,25 @@ internal sealed class FakeMounter : IMounter
     {
         lock (_mounts)
         {
+            TableReads++;
             return new HashSet<string>(_mounts.Keys, StringComparer.Ordinal);
+        }
+    }
+
+    public IReadOnlyDictionary<string, string> MountRoots()
+    {
+        lock (_mounts)
+        {
+            TableReads++;
+            return new Dictionary<string, string>(_mounts, StringComparer.Ordinal);
+        }
+    }
+
+    public bool IsMountPoint(string path)
+    {
+        lock (_mounts)
+        {
+            return _mounts.ContainsKey(path);
         }
     }
 }

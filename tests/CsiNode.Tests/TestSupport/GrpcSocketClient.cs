@@ -73,5 +73,9 @@ internal sealed class GrpcSocketClient(string socketPath, bool connectionPerCall
         },
         MaxReceiveMessageSize = null,
         MaxSendMessageSize = null,
+
+        // Disposing the channel then closes its connection too, so a per-call client hangs up as kubelet does instead of
+        // leaving the connection to the handler's idle timeout.
+        DisposeHttpClient = true,
     });
 }
