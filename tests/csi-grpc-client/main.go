@@ -3,6 +3,10 @@
 // golang-google-grpc-dev (GOPATH mode) and check its output for each way of dialling.
 //
 //	csi-grpc-client -socket /path/csi.sock -dial localhost|unix|path|escaped -kubelet DIR -reference REF [-per-call] [-probes N]
+//	csi-grpc-client -socket /path/csi.sock -identity [-dial ...] [-per-call] [-probes N]
+//
+// With -identity it makes only the calls that need no volume: GetPluginInfo (with the vendor version), Probe,
+// NodeGetInfo and NodeGetCapabilities, as node-driver-registrar and kubelet do when the plugin registers.
 //
 // Dial forms:
 //
@@ -179,8 +183,9 @@ func main() {
 	reference := flag.String("reference", "", "oras.artifact.reference of the inline volume")
 	perCall := flag.Bool("per-call", false, "a new connection for every call, as kubelet makes")
 	probes := flag.Int("probes", 50, "extra Probe calls, as a livenessprobe sidecar makes")
+	identity := flag.Bool("identity", false, "only the identity calls, NodeGetInfo and NodeGetCapabilities")
 	flag.Parse()
-	if *socket == "" || *kubelet == "" || *reference == "" {
+	if *socket == "" || (!*identity && (*kubelet == "" || *reference == "")) {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -190,7 +195,11 @@ func main() {
 
 	out, err := c.call("/csi.v1.Identity/GetPluginInfo", nil)
 	_, blobs, perr := fields(out)
-	ok = report("GetPluginInfo", firstError(err, perr), fmt.Sprintf("name=%s", text(blobs, 1))) && ok
+	info := fmt.Sprintf("name=%s", text(blobs, 1))
+	if *identity {
+		info += fmt.Sprintf(" version=%s", text(blobs, 2))
+	}
+	ok = report("GetPluginInfo", firstError(err, perr), info) && ok
 
 	probed := 0
 	for i := 0; i <= *probes; i++ {
@@ -215,6 +224,21 @@ func main() {
 	out, err = c.call("/csi.v1.Node/NodeGetInfo", nil)
 	_, blobs, perr = fields(out)
 	ok = report("NodeGetInfo", firstError(err, perr), fmt.Sprintf("node_id=%s", text(blobs, 1))) && ok
+
+	if *identity {
+		out, err = c.call("/csi.v1.Node/NodeGetCapabilities", nil)
+		_, blobs, perr = fields(out)
+		rpcs := ""
+		for _, capability := range blobs[1] {
+			_, oneof, _ := fields(capability)
+			for _, rpc := range oneof[1] {
+				numbers, _, _ := fields(rpc)
+				rpcs += rpcName(first(numbers[1])) + ","
+			}
+		}
+		ok = report("NodeGetCapabilities", firstError(err, perr), "rpcs="+rpcs) && ok
+		finish(c, ok)
+	}
 
 	// An ephemeral inline volume as kubelet publishes it.
 	podUID := fmt.Sprintf("0c6d5b8e-go-%s-%d", *form, os.Getpid())
@@ -266,12 +290,30 @@ func main() {
 		ok = report(fmt.Sprintf("NodeUnpublishVolume#%d", i), err, fmt.Sprintf("target_exists=%t", statErr == nil)) && ok
 	}
 
+	finish(c, ok)
+}
+
+// finish closes the shared connection and exits, with 1 when a call failed.
+func finish(c *client, ok bool) {
 	if c.shared != nil {
 		c.shared.Close()
 	}
 	if !ok {
 		os.Exit(1)
 	}
+	os.Exit(0)
+}
+
+// rpcName is the name of a NodeServiceCapability.RPC.Type value in csi.proto.
+func rpcName(value uint64) string {
+	names := map[uint64]string{
+		0: "UNKNOWN", 1: "STAGE_UNSTAGE_VOLUME", 2: "GET_VOLUME_STATS", 3: "EXPAND_VOLUME",
+		4: "VOLUME_CONDITION", 5: "SINGLE_NODE_MULTI_WRITER", 6: "VOLUME_MOUNT_GROUP",
+	}
+	if name, known := names[value]; known {
+		return name
+	}
+	return fmt.Sprintf("%d", value)
 }
 
 func first(values []uint64) uint64 {
