@@ -206,7 +206,7 @@ internal sealed class AdmissionHandler
             PatchType = AdmissionResponse.JsonPatchType,
             Patch = Convert.ToBase64String(JsonPatch.Serialize(operations)),
             Warnings = pullSecret.Warning is { } unread
-                ? [$"the volumes the webhook added have no nodePublishSecretRef (the webhook's failure policy is Ignore): {unread}"]
+                ? [$"{(assembly.Outputs.Count == 0 ? $"the {PodMutator.VolumeName} volume has" : "the volumes the webhook added have")} no nodePublishSecretRef (the webhook's failure policy is Ignore): {unread}"]
                 : null,
         };
         return new AdmissionResult(200, AdmissionReview.For(response), AdmissionOutcome.Mutated);
