@@ -1,3 +1,4 @@
+using OrasAssemble.Tests.Containers;
 using System.Runtime.Versioning;
 using OrasAssemble.Cache;
 using OrasAssemble.Execution;
@@ -58,7 +59,7 @@ public sealed class RealImageTests : IDisposable
         var tree = await AssembleAsync(await ImageCorpus.GetAsync(ImageCorpus.Openjdk), "- copy: { from: img, path: /usr/lib/jvm, to: /jvm }");
 
         var java = Path.Join(tree.Path, "jvm/java-17-openjdk-amd64/bin/java");
-        var run = await ToolRun.RunAsync(java, ["-version"], TimeSpan.FromMinutes(2));
+        var run = await ProgramRun.RunAsync(java, ["-version"], TimeSpan.FromMinutes(2));
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Contains("openjdk version \"17.", run.Output, StringComparison.Ordinal);

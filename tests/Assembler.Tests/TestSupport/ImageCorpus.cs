@@ -1,3 +1,4 @@
+using OrasAssemble.Tests.Containers;
 using OrasAssemble.Layout;
 
 namespace OrasAssemble.Tests.TestSupport;
@@ -39,21 +40,7 @@ internal static class ImageCorpus
     private static readonly Lazy<Task<string>> LazyLayout = new(BuildAsync);
 
     /// <summary><c>$ORAS_ASSEMBLE_TEST_CORPUS</c>, else <c>${XDG_CACHE_HOME:-~/.cache}/oras-assemble/test-corpus</c>.</summary>
-    public static string CacheDirectory
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } configured)
-            {
-                return configured;
-            }
-
-            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-                ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(cache, "oras-assemble", "test-corpus");
-        }
-    }
+    public static string CacheDirectory => FixtureCache.DirectoryFor(DirectoryVariable, "test-corpus");
 
     /// <summary>
     /// The image whose <c>umoci unpack</c> is the reference for <paramref name="tag"/>: the image itself, but for zstd,
@@ -73,7 +60,7 @@ internal static class ImageCorpus
     private static async Task<string> BuildAsync()
     {
         var script = RepositoryFiles.PathOf("scripts", "build-image-corpus.sh");
-        var run = await ToolRun.RunAsync("bash", [script, CacheDirectory], BuildTimeout).ConfigureAwait(false);
+        var run = await ProgramRun.RunAsync("bash", [script, CacheDirectory], BuildTimeout).ConfigureAwait(false);
         if (run.ExitCode != 0)
         {
             throw new InvalidOperationException(

@@ -1,3 +1,5 @@
+using OrasAssemble.Tests.Containers;
+
 namespace OrasAssemble.Tests.TestSupport;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal static class ReferenceExtraction
     public static async Task<string> UnpackAsync(CorpusImage image, string bundle)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var run = await ToolRun.RunAsync("umoci", ["unpack", "--image", image.LayoutReference, bundle], Timeout).ConfigureAwait(false);
+        var run = await ProgramRun.RunAsync("umoci", ["unpack", "--image", image.LayoutReference, bundle], Timeout).ConfigureAwait(false);
         if (run.ExitCode != 0)
         {
             throw new InvalidOperationException($"'{run.CommandLine}' exited with code {run.ExitCode}:\n{run.Tail()}");

@@ -1,3 +1,4 @@
+using OrasAssemble.Tests.Containers;
 using System.Runtime.Versioning;
 
 namespace OrasAssemble.Tests.TestSupport;
@@ -204,7 +205,7 @@ public sealed class TreeComparisonTests : IDisposable
 
     private static async Task ToolAsync(string program, params string[] arguments)
     {
-        var run = await ToolRun.RunAsync(program, arguments, ToolTimeout);
+        var run = await ProgramRun.RunAsync(program, arguments, ToolTimeout);
         Assert.True(run.ExitCode == 0, $"{run.CommandLine} exited with code {run.ExitCode}: {run.Output}");
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace OrasAssemble.Tests.Containers;
 
-/// <summary>One run of an external program (a build script, podman) with its exit code and what it printed.</summary>
+/// <summary>One run of an external program (a build script, umoci, podman) with its exit code and what it printed.</summary>
 internal sealed record ProgramRun(string CommandLine, int ExitCode, string Output)
 {
     /// <summary>

@@ -28,21 +28,7 @@ internal static class TestImages
     private static readonly Lazy<Task<string>> LazyLayout = new(BuildAsync);
 
     /// <summary><c>$ORAS_ASSEMBLE_TEST_IMAGES</c>, else <c>${XDG_CACHE_HOME:-~/.cache}/oras-assemble/test-images</c>.</summary>
-    public static string CacheDirectory
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } configured)
-            {
-                return configured;
-            }
-
-            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-                ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(cache, "oras-assemble", "test-images");
-        }
-    }
+    public static string CacheDirectory => FixtureCache.DirectoryFor(DirectoryVariable, "test-images");
 
     /// <summary>The OCI image layout that holds the tags <see cref="Csi"/> and <see cref="Webhook"/>, built first if need be.</summary>
     public static Task<string> GetLayoutAsync() => LazyLayout.Value;
