@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Newtonsoft.Json.Linq;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Webhook.Tests.TestSupport;
+using static OrasAssemble.Webhook.Tests.TestSupport.PatchedPods;
 
 namespace OrasAssemble.Webhook.Tests.Admission;
 
@@ -14,7 +15,7 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
 {
     private const string DigestAnnotationPath = "/metadata/annotations/assemble.oras.land~1spec-digest";
 
-    private string Pinned => $"{fixture.HelloSpec}@{fixture.HelloManifest.Digest}";
+    private string Pinned => fixture.HelloPinned;
 
     private string PinnedBase => fixture.HelloBase;
 
@@ -372,17 +373,7 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }
 
-    private JsonObject Review(string name, string? spec = null) => Reviews.Load(name, new Dictionary<string, string>
-    {
-        ["SPEC"] = spec ?? fixture.HelloSpec,
-        ["PINNED"] = Pinned,
-        ["DIGEST"] = fixture.HelloManifest.Digest,
-    });
-
-    private static JObject OriginalPod(JsonObject review) => JObject.Parse(Reviews.Pod(review).ToJsonString());
-
-    private static List<string> Paths(ReviewAnswer answer) =>
-        answer.Patch?.Select(op => (string)op!["path"]!).ToList() ?? [];
+    private JsonObject Review(string name, string? spec = null) => fixture.Review(name, spec);
 
     private static JObject Volume(string reference) => new()
     {
@@ -396,7 +387,4 @@ public sealed class AdmissionReviewTests(AdmissionFixture fixture) : IClassFixtu
     };
 
     private static JObject Mount(string path) => new() { ["name"] = "oras-assemble", ["mountPath"] = path, ["readOnly"] = true };
-
-    private static void AssertPod(JObject expected, JObject actual) =>
-        Assert.True(JToken.DeepEquals(expected, actual), $"expected pod:\n{expected}\nactual pod:\n{actual}");
 }

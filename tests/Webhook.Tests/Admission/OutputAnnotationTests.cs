@@ -140,12 +140,7 @@ public sealed class OutputAnnotationTests(AdmissionFixture fixture) : IClassFixt
             answer.Message);
     }
 
-    private JsonObject Review(string name) => Reviews.Load(name, new Dictionary<string, string>
-    {
-        ["SPEC"] = fixture.HelloSpec,
-        ["PINNED"] = $"{fixture.HelloSpec}@{fixture.HelloManifest.Digest}",
-        ["DIGEST"] = fixture.HelloManifest.Digest,
-    });
+    private JsonObject Review(string name) => fixture.Review(name);
 
     private static JsonObject OutputsOnly(JsonObject review, string outputs)
     {
@@ -162,7 +157,7 @@ public sealed class OutputAnnotationTests(AdmissionFixture fixture) : IClassFixt
         {
             ["driver"] = "csi.oras.land",
             ["readOnly"] = true,
-            ["volumeAttributes"] = new JObject { ["oras.artifact.reference"] = $"{fixture.HelloSpec}@{fixture.HelloManifest.Digest}" },
+            ["volumeAttributes"] = new JObject { ["oras.artifact.reference"] = fixture.HelloPinned },
         },
     };
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Settings;
@@ -30,6 +31,17 @@ public sealed class AdmissionFixture : IAsyncLifetime
     public Descriptor HelloManifest { get; private set; } = null!;
 
     public string HelloBase => $"{Registry.Host}/library/openjdk:17.0.2-jre@sha256:{new string('7', 64)}";
+
+    /// <summary>The hello spec's reference pinned to the digest the webhook resolves it to.</summary>
+    public string HelloPinned => $"{HelloSpec}@{HelloManifest.Digest}";
+
+    /// <summary>The review file <paramref name="name"/> from Reviews/, for <paramref name="spec"/> (default: the hello spec).</summary>
+    internal JsonObject Review(string name, string? spec = null) => Reviews.Load(name, new Dictionary<string, string>
+    {
+        ["SPEC"] = spec ?? HelloSpec,
+        ["PINNED"] = HelloPinned,
+        ["DIGEST"] = HelloManifest.Digest,
+    });
 
     /// <summary>A spec with no base and no mount: a set of files for any image, mounted where the pod says.</summary>
     public string FilesSpec => $"{Registry.Host}/apps/files-spec:1.0";
