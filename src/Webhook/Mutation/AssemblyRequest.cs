@@ -28,10 +28,12 @@ internal sealed record AssemblyRequest(
             }
 
             // Without a spec there is no tree to mount or rebase onto: say so rather than ignore what was asked.
-            if (pod.Annotation(PodAnnotations.MountPath) is not null || ReadRebase(pod))
+            var specOnly = pod.Annotation(PodAnnotations.MountPath) is not null ? PodAnnotations.MountPath
+                : ReadRebase(pod) ? PodAnnotations.Rebase
+                : null;
+            if (specOnly is not null)
             {
-                var asked = pod.Annotation(PodAnnotations.MountPath) is not null ? PodAnnotations.MountPath : PodAnnotations.Rebase;
-                throw new PodRejectedException($"annotation {asked} applies to the spec's tree, but the pod has no {PodAnnotations.Spec} annotation");
+                throw new PodRejectedException($"annotation {specOnly} applies to the spec's tree, but the pod has no {PodAnnotations.Spec} annotation");
             }
 
             return new AssemblyRequest(null, ReadContainers(pod), null, Rebase: false, outputs);
