@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
 
 using OrasAssemble.Tests.TestSupport;
+using static OrasAssemble.CsiNode.Tests.Deploy.Kustomized;
 
 namespace OrasAssemble.CsiNode.Tests.Deploy;
 
@@ -19,12 +19,12 @@ public sealed class DeployManifestTests
     /// <summary>deploy/csi with the pod-pull-secrets component, as an overlay a user would write renders it.</summary>
     private static readonly Lazy<IReadOnlyList<YamlMappingNode>> WithPodPullSecrets = new(RenderWithPodPullSecrets);
 
-    private static YamlMappingNode Object(string kind) => Rendered.Value.Single(d => Text(d, "kind") == kind);
+    private static YamlMappingNode Object(string kind) => Rendered.Value.Single(d => Scalar(d, "kind") == kind);
 
     private static YamlMappingNode DaemonSetPod => Map(Object("DaemonSet"), "spec", "template", "spec");
 
     private static YamlMappingNode Container(string name) =>
-        Seq(DaemonSetPod, "containers").Cast<YamlMappingNode>().Single(c => Text(c, "name") == name);
+        Seq(DaemonSetPod, "containers").Cast<YamlMappingNode>().Single(c => Scalar(c, "name") == name);
 
     private static IReadOnlyList<string> Args(string container) => [.. Seq(Container(container), "args").Select(a => ((YamlScalarNode)a).Value!)];
 
@@ -32,18 +32,18 @@ public sealed class DeployManifestTests
         Args(container).Single(a => a.StartsWith(flag + "=", StringComparison.Ordinal))[(flag.Length + 1)..];
 
     private static string MountPath(string container, string volume) =>
-        Text(Seq(Container(container), "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "name") == volume), "mountPath");
+        Scalar(Seq(Container(container), "volumeMounts").Cast<YamlMappingNode>().Single(m => Scalar(m, "name") == volume), "mountPath");
 
     private static YamlMappingNode Volume(string name) =>
-        Seq(DaemonSetPod, "volumes").Cast<YamlMappingNode>().Single(v => Text(v, "name") == name);
+        Seq(DaemonSetPod, "volumes").Cast<YamlMappingNode>().Single(v => Scalar(v, "name") == name);
 
-    private static string HostPath(string volume) => Text(Map(Volume(volume), "hostPath"), "path");
+    private static string HostPath(string volume) => Scalar(Map(Volume(volume), "hostPath"), "path");
 
     /// <summary>Which pod volume is mounted at the directory holding <paramref name="path"/> in a container.</summary>
     private static string VolumeHolding(string container, string path) =>
-        Text(Seq(Container(container), "volumeMounts").Cast<YamlMappingNode>()
-            .Where(m => path.StartsWith(Text(m, "mountPath").TrimEnd('/') + "/", StringComparison.Ordinal))
-            .OrderByDescending(m => Text(m, "mountPath").Length)
+        Scalar(Seq(Container(container), "volumeMounts").Cast<YamlMappingNode>()
+            .Where(m => path.StartsWith(Scalar(m, "mountPath").TrimEnd('/') + "/", StringComparison.Ordinal))
+            .OrderByDescending(m => Scalar(m, "mountPath").Length)
             .First(), "name");
 
     [Fact]
@@ -52,11 +52,11 @@ public sealed class DeployManifestTests
         var driver = Object("CSIDriver");
         var spec = Map(driver, "spec");
 
-        Assert.Equal("csi.oras.land", Text(Map(driver, "metadata"), "name"));
+        Assert.Equal("csi.oras.land", Scalar(Map(driver, "metadata"), "name"));
         Assert.Equal(["Ephemeral"], Seq(spec, "volumeLifecycleModes").Select(m => ((YamlScalarNode)m).Value));
-        Assert.Equal("true", Text(spec, "podInfoOnMount"));
-        Assert.Equal("false", Text(spec, "attachRequired"));
-        Assert.Equal(Text(Map(driver, "metadata"), "name"), Arg("oras-assemble-csi", "--driver-name"));
+        Assert.Equal("true", Scalar(spec, "podInfoOnMount"));
+        Assert.Equal("false", Scalar(spec, "attachRequired"));
+        Assert.Equal(Scalar(Map(driver, "metadata"), "name"), Arg("oras-assemble-csi", "--driver-name"));
     }
 
     [Fact]
@@ -78,18 +78,18 @@ public sealed class DeployManifestTests
         var hostSocket = Path.Combine(HostPath(pluginVolume), Path.GetRelativePath(socketDirectory, socket));
         Assert.Equal(hostSocket, Arg("node-driver-registrar", "--kubelet-registration-path"));
         Assert.Equal("/var/lib/kubelet/plugins/csi.oras.land", HostPath(pluginVolume));
-        Assert.Equal("/var/lib/kubelet/plugins_registry", HostPath(Text(Seq(Container("node-driver-registrar"), "volumeMounts").Cast<YamlMappingNode>()
-            .Single(m => Text(m, "mountPath") == "/registration"), "name")));
+        Assert.Equal("/var/lib/kubelet/plugins_registry", HostPath(Scalar(Seq(Container("node-driver-registrar"), "volumeMounts").Cast<YamlMappingNode>()
+            .Single(m => Scalar(m, "mountPath") == "/registration"), "name")));
     }
 
     [Fact]
     public void The_plugins_mounts_reach_the_pods_through_bidirectional_propagation_of_the_kubelet_pods_directory()
     {
-        var mount = Seq(Container("oras-assemble-csi"), "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "mountPath") == "/var/lib/kubelet/pods");
+        var mount = Seq(Container("oras-assemble-csi"), "volumeMounts").Cast<YamlMappingNode>().Single(m => Scalar(m, "mountPath") == "/var/lib/kubelet/pods");
 
-        Assert.Equal("Bidirectional", Text(mount, "mountPropagation"));
-        Assert.Equal("/var/lib/kubelet/pods", HostPath(Text(mount, "name")));
-        Assert.Equal("true", Text(Map(Container("oras-assemble-csi"), "securityContext"), "privileged"));
+        Assert.Equal("Bidirectional", Scalar(mount, "mountPropagation"));
+        Assert.Equal("/var/lib/kubelet/pods", HostPath(Scalar(mount, "name")));
+        Assert.Equal("true", Scalar(Map(Container("oras-assemble-csi"), "securityContext"), "privileged"));
     }
 
     [Fact]
@@ -101,9 +101,9 @@ public sealed class DeployManifestTests
 
         var configPath = Arg("oras-assemble-csi", "--config");
         var configVolume = VolumeHolding("oras-assemble-csi", configPath);
-        var configMapName = Text(Map(Volume(configVolume), "configMap"), "name");
-        var configMap = Rendered.Value.Single(d => Text(d, "kind") == "ConfigMap" && Text(Map(d, "metadata"), "name") == configMapName);
-        var yaml = Text(Map(configMap, "data"), Path.GetFileName(configPath));
+        var configMapName = Scalar(Map(Volume(configVolume), "configMap"), "name");
+        var configMap = Rendered.Value.Single(d => Scalar(d, "kind") == "ConfigMap" && Scalar(Map(d, "metadata"), "name") == configMapName);
+        var yaml = Scalar(Map(configMap, "data"), Path.GetFileName(configPath));
 
         var config = NodeConfigParser.Parse(yaml, "deploy/csi/node-config.yaml");
 
@@ -116,12 +116,12 @@ public sealed class DeployManifestTests
     {
         var metricsPort = Arg("oras-assemble-csi", "--metrics-addr").Split(':')[^1];
         var healthPort = Arg("liveness-probe", "--health-port");
-        var ports = Seq(Container("oras-assemble-csi"), "ports").Cast<YamlMappingNode>().ToDictionary(p => Text(p, "name"), p => Text(p, "containerPort"));
+        var ports = Seq(Container("oras-assemble-csi"), "ports").Cast<YamlMappingNode>().ToDictionary(p => Scalar(p, "name"), p => Scalar(p, "containerPort"));
 
         Assert.NotEqual(metricsPort, healthPort);
         Assert.Equal(metricsPort, ports["metrics"]);
         Assert.Equal(healthPort, ports["healthz"]);
-        Assert.Equal("healthz", Text(Map(Map(Container("oras-assemble-csi"), "livenessProbe"), "httpGet"), "port"));
+        Assert.Equal("healthz", Scalar(Map(Map(Container("oras-assemble-csi"), "livenessProbe"), "httpGet"), "port"));
     }
 
     [Fact]
@@ -129,28 +129,28 @@ public sealed class DeployManifestTests
     {
         var account = Object("ServiceAccount");
 
-        Assert.Equal(Text(Map(account, "metadata"), "name"), Text(DaemonSetPod, "serviceAccountName"));
+        Assert.Equal(Scalar(Map(account, "metadata"), "name"), Scalar(DaemonSetPod, "serviceAccountName"));
         Assert.Equal("$(NODE_NAME)", Arg("oras-assemble-csi", "--node-id"));
-        var env = Seq(Container("oras-assemble-csi"), "env").Cast<YamlMappingNode>().Single(e => Text(e, "name") == "NODE_NAME");
-        Assert.Equal("spec.nodeName", Text(Map(Map(env, "valueFrom"), "fieldRef"), "fieldPath"));
-        Assert.All(Rendered.Value.Where(d => Text(d, "kind") is not ("CSIDriver" or "Namespace")),
-            d => Assert.Equal("oras-assemble", Text(Map(d, "metadata"), "namespace")));
+        var env = Seq(Container("oras-assemble-csi"), "env").Cast<YamlMappingNode>().Single(e => Scalar(e, "name") == "NODE_NAME");
+        Assert.Equal("spec.nodeName", Scalar(Map(Map(env, "valueFrom"), "fieldRef"), "fieldPath"));
+        Assert.All(Rendered.Value.Where(d => Scalar(d, "kind") is not ("CSIDriver" or "Namespace")),
+            d => Assert.Equal("oras-assemble", Scalar(Map(d, "metadata"), "namespace")));
     }
 
     [Fact]
     public void The_plugin_runs_the_image_build_images_tags_and_the_sidecars_run_released_kubernetes_csi_versions()
     {
-        Assert.Equal("oras-assemble-csi:dev", Text(Container("oras-assemble-csi"), "image"));
-        Assert.Equal("registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.12.0", Text(Container("node-driver-registrar"), "image"));
-        Assert.Equal("registry.k8s.io/sig-storage/livenessprobe:v2.14.0", Text(Container("liveness-probe"), "image"));
+        Assert.Equal("oras-assemble-csi:dev", Scalar(Container("oras-assemble-csi"), "image"));
+        Assert.Equal("registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.12.0", Scalar(Container("node-driver-registrar"), "image"));
+        Assert.Equal("registry.k8s.io/sig-storage/livenessprobe:v2.14.0", Scalar(Container("liveness-probe"), "image"));
         Assert.Contains("tag=dev", File.ReadAllText(RepositoryFiles.PathOf("scripts", "build-images.sh")), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Without_the_pod_pull_secrets_component_the_plugin_has_no_API_rights_no_token_and_the_opt_in_is_off()
     {
-        Assert.DoesNotContain(Rendered.Value, d => Text(d, "kind") is "ClusterRole" or "ClusterRoleBinding" or "Role" or "RoleBinding");
-        Assert.Equal("false", Text(Object("ServiceAccount"), "automountServiceAccountToken"));
+        Assert.DoesNotContain(Rendered.Value, d => Scalar(d, "kind") is "ClusterRole" or "ClusterRoleBinding" or "Role" or "RoleBinding");
+        Assert.Equal("false", Scalar(Object("ServiceAccount"), "automountServiceAccountToken"));
         Assert.False(NodeConfigOf(Rendered.Value).Credentials.PodPullSecrets);
     }
 
@@ -158,22 +158,22 @@ public sealed class DeployManifestTests
     public void The_pod_pull_secrets_component_grants_get_on_pods_service_accounts_and_secrets_to_the_plugin_with_a_token_and_turns_the_opt_in_on()
     {
         var rendered = WithPodPullSecrets.Value;
-        var role = rendered.Single(d => Text(d, "kind") == "ClusterRole");
-        var binding = rendered.Single(d => Text(d, "kind") == "ClusterRoleBinding");
-        var account = rendered.Single(d => Text(d, "kind") == "ServiceAccount");
-        var pod = Map(rendered.Single(d => Text(d, "kind") == "DaemonSet"), "spec", "template", "spec");
+        var role = rendered.Single(d => Scalar(d, "kind") == "ClusterRole");
+        var binding = rendered.Single(d => Scalar(d, "kind") == "ClusterRoleBinding");
+        var account = rendered.Single(d => Scalar(d, "kind") == "ServiceAccount");
+        var pod = Map(rendered.Single(d => Scalar(d, "kind") == "DaemonSet"), "spec", "template", "spec");
 
         var rule = Assert.Single(Seq(role, "rules").Cast<YamlMappingNode>());
         Assert.Equal([""], Strings(rule, "apiGroups"));
         Assert.Equal(["pods", "secrets", "serviceaccounts"], Strings(rule, "resources").Order(StringComparer.Ordinal));
         Assert.Equal(["get"], Strings(rule, "verbs"));
-        Assert.Equal(Text(Map(role, "metadata"), "name"), Text(Map(binding, "roleRef"), "name"));
-        Assert.Equal("ClusterRole", Text(Map(binding, "roleRef"), "kind"));
+        Assert.Equal(Scalar(Map(role, "metadata"), "name"), Scalar(Map(binding, "roleRef"), "name"));
+        Assert.Equal("ClusterRole", Scalar(Map(binding, "roleRef"), "kind"));
         var subject = Assert.Single(Seq(binding, "subjects").Cast<YamlMappingNode>());
-        Assert.Equal("ServiceAccount", Text(subject, "kind"));
-        Assert.Equal(Text(pod, "serviceAccountName"), Text(subject, "name"));
-        Assert.Equal(Text(Map(account, "metadata"), "namespace"), Text(subject, "namespace"));
-        Assert.Equal("true", Text(account, "automountServiceAccountToken"));
+        Assert.Equal("ServiceAccount", Scalar(subject, "kind"));
+        Assert.Equal(Scalar(pod, "serviceAccountName"), Scalar(subject, "name"));
+        Assert.Equal(Scalar(Map(account, "metadata"), "namespace"), Scalar(subject, "namespace"));
+        Assert.Equal("true", Scalar(account, "automountServiceAccountToken"));
 
         // The opt-in is on, and the rest of the shipped config is what the base ships.
         var config = NodeConfigOf(rendered);
@@ -190,14 +190,14 @@ public sealed class DeployManifestTests
     /// <summary>The node config the rendered DaemonSet's plugin reads, through its --config and the ConfigMap volume.</summary>
     private static NodeConfig NodeConfigOf(IReadOnlyList<YamlMappingNode> rendered)
     {
-        var pod = Map(rendered.Single(d => Text(d, "kind") == "DaemonSet"), "spec", "template", "spec");
-        var plugin = Seq(pod, "containers").Cast<YamlMappingNode>().Single(c => Text(c, "name") == "oras-assemble-csi");
+        var pod = Map(rendered.Single(d => Scalar(d, "kind") == "DaemonSet"), "spec", "template", "spec");
+        var plugin = Seq(pod, "containers").Cast<YamlMappingNode>().Single(c => Scalar(c, "name") == "oras-assemble-csi");
         var configPath = Seq(plugin, "args").Select(a => ((YamlScalarNode)a).Value!).Single(a => a.StartsWith("--config=", StringComparison.Ordinal))["--config=".Length..];
-        var mount = Seq(plugin, "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "mountPath") == Path.GetDirectoryName(configPath));
-        var volume = Seq(pod, "volumes").Cast<YamlMappingNode>().Single(v => Text(v, "name") == Text(mount, "name"));
-        var configMapName = Text(Map(volume, "configMap"), "name");
-        var configMap = rendered.Single(d => Text(d, "kind") == "ConfigMap" && Text(Map(d, "metadata"), "name") == configMapName);
-        return NodeConfigParser.Parse(Text(Map(configMap, "data"), Path.GetFileName(configPath)), "rendered node config");
+        var mount = Seq(plugin, "volumeMounts").Cast<YamlMappingNode>().Single(m => Scalar(m, "mountPath") == Path.GetDirectoryName(configPath));
+        var volume = Seq(pod, "volumes").Cast<YamlMappingNode>().Single(v => Scalar(v, "name") == Scalar(mount, "name"));
+        var configMapName = Scalar(Map(volume, "configMap"), "name");
+        var configMap = rendered.Single(d => Scalar(d, "kind") == "ConfigMap" && Scalar(Map(d, "metadata"), "name") == configMapName);
+        return NodeConfigParser.Parse(Scalar(Map(configMap, "data"), Path.GetFileName(configPath)), "rendered node config");
     }
 
     private static List<YamlMappingNode> RenderWithPodPullSecrets()
@@ -216,37 +216,4 @@ public sealed class DeployManifestTests
     }
 
     private static IEnumerable<string> Strings(YamlMappingNode node, string key) => Seq(node, key).Select(n => ((YamlScalarNode)n).Value ?? "");
-
-    private static List<YamlMappingNode> Render(string directory)
-    {
-        var start = new ProcessStartInfo("kubectl", ["kustomize", directory])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var kubectl = Process.Start(start)!;
-        var output = kubectl.StandardOutput.ReadToEndAsync();
-        var error = kubectl.StandardError.ReadToEnd();
-        kubectl.WaitForExit();
-        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize failed: {error}");
-        var stream = new YamlStream();
-        stream.Load(new StringReader(output.Result));
-        return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
-    }
-
-
-    private static YamlMappingNode Map(YamlMappingNode node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            node = (YamlMappingNode)node.Children[new YamlScalarNode(key)];
-        }
-
-        return node;
-    }
-
-    private static IEnumerable<YamlNode> Seq(YamlMappingNode node, string key) => ((YamlSequenceNode)node.Children[new YamlScalarNode(key)]).Children;
-
-    private static string Text(YamlMappingNode node, string key) =>
-        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value ?? "" : "";
 }

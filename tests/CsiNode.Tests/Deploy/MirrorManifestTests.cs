@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OrasAssemble.CsiNode.Configuration;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
+using static OrasAssemble.CsiNode.Tests.Deploy.Kustomized;
 
 namespace OrasAssemble.CsiNode.Tests.Deploy;
 
@@ -25,19 +25,19 @@ public sealed partial class MirrorManifestTests
         var container = Container(Mirror.Value);
         var settings = Settings(Mirror.Value);
         var env = Seq(container, "env").Cast<YamlMappingNode>().ToList();
-        var secretRef = Map(env.Single(e => Text(e, "name") == "MIRROR_UPSTREAM_AUTHORIZATION"), "valueFrom", "secretKeyRef");
+        var secretRef = Map(env.Single(e => Scalar(e, "name") == "MIRROR_UPSTREAM_AUTHORIZATION"), "valueFrom", "secretKeyRef");
 
         Assert.Equal(NginxMirror.TemplateVariables().Order(StringComparer.Ordinal),
-            settings.Keys.Concat(env.Select(e => Text(e, "name"))).Order(StringComparer.Ordinal));
-        Assert.Equal("oras-assemble-mirror-upstream", Text(secretRef, "name"));
-        Assert.Equal("true", Text(secretRef, "optional"));
+            settings.Keys.Concat(env.Select(e => Scalar(e, "name"))).Order(StringComparer.Ordinal));
+        Assert.Equal("oras-assemble-mirror-upstream", Scalar(secretRef, "name"));
+        Assert.Equal("true", Scalar(secretRef, "optional"));
         Assert.StartsWith("oras-assemble-mirror-settings", SettingsName(Mirror.Value), StringComparison.Ordinal);
 
         // The nginx image fills conf.d from templates/*.template at start; conf.d must be writable and hold nothing else.
-        Assert.StartsWith("docker.io/library/nginx:", Text(container, "image"), StringComparison.Ordinal);
+        Assert.StartsWith("docker.io/library/nginx:", Scalar(container, "image"), StringComparison.Ordinal);
         var templates = Volume(Mirror.Value, VolumeMountedAt(container, "/etc/nginx/templates"));
-        var template = ConfigMap(Mirror.Value, Text(Map(templates, "configMap"), "name"));
-        Assert.Equal(File.ReadAllText(NginxMirror.TemplatePath), Text(Map(template, "data"), "mirror.conf.template"));
+        var template = ConfigMap(Mirror.Value, Scalar(Map(templates, "configMap"), "name"));
+        Assert.Equal(File.ReadAllText(NginxMirror.TemplatePath), Scalar(Map(template, "data"), "mirror.conf.template"));
         Assert.True(Volume(Mirror.Value, VolumeMountedAt(container, "/etc/nginx/conf.d")).Children.ContainsKey(new YamlScalarNode("emptyDir")));
     }
 
@@ -47,12 +47,12 @@ public sealed partial class MirrorManifestTests
         var settings = Settings(Mirror.Value);
         var container = Container(Mirror.Value);
         var cache = Volume(Mirror.Value, VolumeMountedAt(container, settings["MIRROR_CACHE_DIR"]));
-        var claim = Rendered(Mirror.Value, "PersistentVolumeClaim", Text(Map(cache, "persistentVolumeClaim"), "claimName"));
+        var claim = Rendered(Mirror.Value, "PersistentVolumeClaim", Scalar(Map(cache, "persistentVolumeClaim"), "claimName"));
 
-        Assert.Equal(settings["MIRROR_CACHE_DIR"], MountPathOf(container, Text(cache, "name")));
-        Assert.True(Bytes(Text(Map(claim, "spec", "resources", "requests"), "storage")) > NginxBytes(settings["MIRROR_CACHE_MAX_SIZE"]));
-        Assert.Equal("1", Text(Map(Deployment(Mirror.Value), "spec"), "replicas"));
-        Assert.Equal("Recreate", Text(Map(Deployment(Mirror.Value), "spec", "strategy"), "type"));
+        Assert.Equal(settings["MIRROR_CACHE_DIR"], MountPathOf(container, Scalar(cache, "name")));
+        Assert.True(Bytes(Scalar(Map(claim, "spec", "resources", "requests"), "storage")) > NginxBytes(settings["MIRROR_CACHE_MAX_SIZE"]));
+        Assert.Equal("1", Scalar(Map(Deployment(Mirror.Value), "spec"), "replicas"));
+        Assert.Equal("Recreate", Scalar(Map(Deployment(Mirror.Value), "spec", "strategy"), "type"));
     }
 
     [Fact]
@@ -68,9 +68,9 @@ public sealed partial class MirrorManifestTests
         var settings = Settings(rendered);
         var cache = Volume(rendered, VolumeMountedAt(Container(rendered), settings["MIRROR_CACHE_DIR"]));
 
-        Assert.DoesNotContain(rendered, d => Text(d, "kind") == "PersistentVolumeClaim");
+        Assert.DoesNotContain(rendered, d => Scalar(d, "kind") == "PersistentVolumeClaim");
         Assert.False(cache.Children.ContainsKey(new YamlScalarNode("persistentVolumeClaim")));
-        Assert.True(Bytes(Text(Map(cache, "emptyDir"), "sizeLimit")) > NginxBytes(settings["MIRROR_CACHE_MAX_SIZE"]));
+        Assert.True(Bytes(Scalar(Map(cache, "emptyDir"), "sizeLimit")) > NginxBytes(settings["MIRROR_CACHE_MAX_SIZE"]));
     }
 
     [Fact]
@@ -86,14 +86,14 @@ public sealed partial class MirrorManifestTests
         var nodeLabels = Map(Rendered(WithNodes.Value, "DaemonSet", "oras-assemble-csi-node"), "spec", "template", "metadata", "labels");
         var from = Seq(Seq(policy, "ingress").Cast<YamlMappingNode>().Single(), "from").Cast<YamlMappingNode>().Single();
 
-        Assert.Equal(settings["MIRROR_LISTEN"], Text(port, "containerPort"));
-        Assert.Equal(Text(port, "name"), Text(servicePort, "targetPort"));
+        Assert.Equal(settings["MIRROR_LISTEN"], Scalar(port, "containerPort"));
+        Assert.Equal(Scalar(port, "name"), Scalar(servicePort, "targetPort"));
         Assert.All(Map(Map(service, "spec"), "selector").Children, l => Assert.Equal(l.Value, podLabels.Children[l.Key]));
         Assert.All(Map(policy, "podSelector", "matchLabels").Children, l => Assert.Equal(l.Value, podLabels.Children[l.Key]));
         Assert.Equal(["Ingress"], Seq(policy, "policyTypes").Select(t => ((YamlScalarNode)t).Value));
         Assert.All(Map(from, "podSelector", "matchLabels").Children, l => Assert.Equal(l.Value, nodeLabels.Children[l.Key]));
-        Assert.All(WithNodes.Value.Where(d => Text(d, "kind") is not ("CSIDriver" or "Namespace")),
-            d => Assert.Equal("oras-assemble", Text(Map(d, "metadata"), "namespace")));
+        Assert.All(WithNodes.Value.Where(d => Scalar(d, "kind") is not ("CSIDriver" or "Namespace")),
+            d => Assert.Equal("oras-assemble", Scalar(Map(d, "metadata"), "namespace")));
     }
 
     [Fact]
@@ -101,12 +101,12 @@ public sealed partial class MirrorManifestTests
     {
         var settings = Settings(WithNodes.Value);
         var daemonSet = Map(Rendered(WithNodes.Value, "DaemonSet", "oras-assemble-csi-node"), "spec", "template", "spec");
-        var configName = Text(Map(Seq(daemonSet, "volumes").Cast<YamlMappingNode>().Single(v => Text(v, "name") == "config"), "configMap"), "name");
-        var yaml = Text(Map(ConfigMap(WithNodes.Value, configName), "data"), "config.yaml");
+        var configName = Scalar(Map(Seq(daemonSet, "volumes").Cast<YamlMappingNode>().Single(v => Scalar(v, "name") == "config"), "configMap"), "name");
+        var yaml = Scalar(Map(ConfigMap(WithNodes.Value, configName), "data"), "config.yaml");
         var config = NodeConfigParser.Parse(yaml, "deploy/mirror/csi/node-config.yaml");
         var service = Rendered(WithNodes.Value, "Service", "oras-assemble-mirror");
-        var serviceHost = $"{Text(Map(service, "metadata"), "name")}.{Text(Map(service, "metadata"), "namespace")}.svc:"
-            + Text(Seq(Map(service, "spec"), "ports").Cast<YamlMappingNode>().Single(), "port");
+        var serviceHost = $"{Scalar(Map(service, "metadata"), "name")}.{Scalar(Map(service, "metadata"), "namespace")}.svc:"
+            + Scalar(Seq(Map(service, "spec"), "ports").Cast<YamlMappingNode>().Single(), "port");
         var upstream = new Uri(settings["MIRROR_UPSTREAM"]).Authority;
         var template = File.ReadAllText(NginxMirror.TemplatePath);
 
@@ -130,17 +130,17 @@ public sealed partial class MirrorManifestTests
         Seq(Map(Deployment(rendered), "spec", "template", "spec"), "containers").Cast<YamlMappingNode>().Single();
 
     private static YamlMappingNode Volume(IReadOnlyList<YamlMappingNode> rendered, string name) =>
-        Seq(Map(Deployment(rendered), "spec", "template", "spec"), "volumes").Cast<YamlMappingNode>().Single(v => Text(v, "name") == name);
+        Seq(Map(Deployment(rendered), "spec", "template", "spec"), "volumes").Cast<YamlMappingNode>().Single(v => Scalar(v, "name") == name);
 
     private static string VolumeMountedAt(YamlMappingNode container, string path) =>
-        Text(Seq(container, "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "mountPath") == path), "name");
+        Scalar(Seq(container, "volumeMounts").Cast<YamlMappingNode>().Single(m => Scalar(m, "mountPath") == path), "name");
 
     private static string MountPathOf(YamlMappingNode container, string volume) =>
-        Text(Seq(container, "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "name") == volume), "mountPath");
+        Scalar(Seq(container, "volumeMounts").Cast<YamlMappingNode>().Single(m => Scalar(m, "name") == volume), "mountPath");
 
     /// <summary>The name of the ConfigMap the container takes its environment from.</summary>
     private static string SettingsName(IReadOnlyList<YamlMappingNode> rendered) =>
-        Text(Map(Seq(Container(rendered), "envFrom").Cast<YamlMappingNode>().Single(), "configMapRef"), "name");
+        Scalar(Map(Seq(Container(rendered), "envFrom").Cast<YamlMappingNode>().Single(), "configMapRef"), "name");
 
     /// <summary>That ConfigMap's data.</summary>
     private static Dictionary<string, string> Settings(IReadOnlyList<YamlMappingNode> rendered) =>
@@ -150,7 +150,7 @@ public sealed partial class MirrorManifestTests
     private static YamlMappingNode ConfigMap(IReadOnlyList<YamlMappingNode> rendered, string name) => Rendered(rendered, "ConfigMap", name);
 
     private static YamlMappingNode Rendered(IReadOnlyList<YamlMappingNode> rendered, string kind, string name) =>
-        rendered.Single(d => Text(d, "kind") == kind && Text(Map(d, "metadata"), "name") == name);
+        rendered.Single(d => Scalar(d, "kind") == kind && Scalar(Map(d, "metadata"), "name") == name);
 
     /// <summary>A Kubernetes quantity such as <c>100Gi</c> or <c>50G</c>, in bytes.</summary>
     private static double Bytes(string quantity)
@@ -194,38 +194,6 @@ public sealed partial class MirrorManifestTests
         new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
         return writer.ToString();
     }
-
-    private static List<YamlMappingNode> Render(string directory)
-    {
-        var start = new ProcessStartInfo("kubectl", ["kustomize", directory])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var kubectl = Process.Start(start)!;
-        var output = kubectl.StandardOutput.ReadToEndAsync();
-        var error = kubectl.StandardError.ReadToEnd();
-        kubectl.WaitForExit();
-        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize {directory} failed: {error}");
-        var stream = new YamlStream();
-        stream.Load(new StringReader(output.Result));
-        return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
-    }
-
-    private static YamlMappingNode Map(YamlMappingNode node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            node = (YamlMappingNode)node.Children[new YamlScalarNode(key)];
-        }
-
-        return node;
-    }
-
-    private static IEnumerable<YamlNode> Seq(YamlMappingNode node, string key) => ((YamlSequenceNode)node.Children[new YamlScalarNode(key)]).Children;
-
-    private static string Text(YamlMappingNode node, string key) =>
-        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value ?? "" : "";
 
     [GeneratedRegex("^([0-9.]+)([KMGTP]i?|[kMGTP])?$")]
     private static partial Regex Quantity();
