@@ -6,8 +6,9 @@ namespace OrasAssemble.CsiNode.Credentials;
 
 /// <summary>
 /// The credentials a volume's registry requests are made with: its <c>nodePublishSecretRef</c> secret when kubelet
-/// passed one; else, with <c>credentials.podPullSecrets</c> on, the pod's own pull secrets, tried in order for each
-/// registry; else none (the node's <c>--registry-config</c>, or anonymous).
+/// passed one; else, with <c>credentials.podPullSecrets</c> on, the pod's own pull secrets, in order for each
+/// registry, and when the registry refuses them the same from the next secret on, as kubelet tries each pull secret in
+/// turn; else none (the node's <c>--registry-config</c>, or anonymous).
 /// </summary>
 /// <param name="podSecrets">Null when <c>credentials.podPullSecrets</c> is off: then the API server is never asked.</param>
 internal sealed class VolumeCredentialSource(PodPullSecretReader? podSecrets)
@@ -15,24 +16,28 @@ internal sealed class VolumeCredentialSource(PodPullSecretReader? podSecrets)
     private const string PodSecretsPrefix = "pod-pull-secrets\n";
 
     /// <param name="basicAuthRegistry">The registry a <c>username</c>/<c>password</c> secret is for, if the volume has one.</param>
+    /// <returns>
+    /// The choices to try in order, each only when the one before it was refused: one for a volume's own secret or
+    /// none; for the pod's pull secrets, the secrets from the first on, then from the second on, and so on.
+    /// </returns>
     /// <exception cref="VolumeException">A secret cannot be read as credentials, or the API server cannot be asked.</exception>
-    public async Task<VolumeCredentialChoice> ChooseAsync(PublishRequest request, string? basicAuthRegistry, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<VolumeCredentialChoice>> ChooseAsync(PublishRequest request, string? basicAuthRegistry, CancellationToken cancellationToken)
     {
         var attributes = request.Attributes;
         if (request.Secrets.Count > 0 || podSecrets is null)
         {
-            return Volume(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
+            return [Volume(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure)];
         }
 
         var secrets = await podSecrets.ReadAsync(request.Pod, cancellationToken).ConfigureAwait(false);
         if (secrets.Count == 0)
         {
             // The same caller as any other volume without a secret.
-            return Volume(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure);
+            return [Volume(request.Secrets, basicAuthRegistry, attributes.PlainHttp, attributes.Insecure)];
         }
 
         var providers = new List<ICredentialProvider>(secrets.Count);
-        var canonical = new System.Text.StringBuilder(PodSecretsPrefix);
+        var canonicals = new List<string>(secrets.Count);
         foreach (var secret in secrets)
         {
             try
@@ -44,10 +49,12 @@ internal sealed class VolumeCredentialSource(PodPullSecretReader? podSecrets)
                 throw new VolumeException(FailureKind.InvalidInput, $"image pull secret {request.Pod.Namespace}/{secret.Name}: {e.Message}", e);
             }
 
-            canonical.Append(VolumeCredentials.Canonical(secret.Data, basicAuthRegistry: null, attributes.PlainHttp, attributes.Insecure)).Append('\n');
+            canonicals.Add(VolumeCredentials.Canonical(secret.Data, basicAuthRegistry: null, attributes.PlainHttp, attributes.Insecure));
         }
 
-        return new VolumeCredentialChoice(new FirstCredentialProvider(providers), canonical.ToString());
+        return [.. Enumerable.Range(0, secrets.Count).Select(first => new VolumeCredentialChoice(
+            new FirstCredentialProvider(providers[first..]),
+            PodSecretsPrefix + string.Concat(canonicals[first..].Select(c => c + "\n"))))];
     }
 
     private static VolumeCredentialChoice Volume(IReadOnlyDictionary<string, string> secrets, string? basicAuthRegistry, bool plainHttp, bool insecure)

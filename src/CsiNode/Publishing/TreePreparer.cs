@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Configuration;
@@ -67,7 +68,34 @@ internal sealed class TreePreparer(
         }
 
         var basicAuthRegistry = attributes.Reference?.Registry ?? SingleRegistry(inline!);
-        var (credentials, canonical) = await credentialSource.ChooseAsync(request, basicAuthRegistry, cancellationToken).ConfigureAwait(false);
+        var choices = await credentialSource.ChooseAsync(request, basicAuthRegistry, cancellationToken).ConfigureAwait(false);
+        ExceptionDispatchInfo? firstRefusal = null;
+        foreach (var choice in choices)
+        {
+            try
+            {
+                return await PrepareWithAsync(request, inline, choice, started, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (choices.Count > 1 && IsRefusal(e))
+            {
+                // As kubelet does with a pod's pull secrets: the next one; if every one is refused, the first refusal.
+                firstRefusal ??= ExceptionDispatchInfo.Capture(e);
+            }
+        }
+
+        firstRefusal!.Throw();
+        throw new UnreachableException();
+    }
+
+    /// <summary>A registry that refused the credentials, or hid what they may not read behind a 404; node policy is final.</summary>
+    private static bool IsRefusal(Exception e) =>
+        e is not VolumeException && Failure.KindOf(e) is FailureKind.Unauthenticated or FailureKind.Denied or FailureKind.NotFound;
+
+    private async Task<PreparedTree> PrepareWithAsync(
+        PublishRequest request, ValidSpec? inline, VolumeCredentialChoice choice, long started, CancellationToken cancellationToken)
+    {
+        var attributes = request.Attributes;
+        var (credentials, canonical) = choice;
         var access = new Access(verified.CredentialsId(canonical), attributes.PullPolicy != PullPolicy.Always);
         using var lease = clients.Rent(VolumeCredentials.Fingerprint(canonical), () => credentials, attributes.PlainHttp, attributes.Insecure);
         using var pull = metrics.PullStarted();

@@ -131,6 +131,29 @@ public sealed class PodPullSecretTests(TokenRegistryFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_pull_secret_the_registry_refuses_is_followed_by_the_next_and_when_all_are_refused_the_first_refusal_is_answered()
+    {
+        var spec = await PushAsync("fallback");
+        AddDockerConfigSecret("team-a", "stale", ReaderConfigJson("an-old-password"));
+        AddDockerConfigSecret("team-a", "current", ReaderConfigJson());
+        AddDockerConfigSecret("team-a", "revoked", ReaderConfigJson("a-revoked-password"));
+        await using var plugin = await PluginUnderTest.StartAsync(Config(), apiServer: _api.Url);
+        var onlyStale = await Assert.ThrowsAsync<GrpcCallException>(() => plugin.Kubelet.PublishAsync(Pod("one", "team-a", ["stale"]), Volume(spec)));
+
+        var target = await plugin.Kubelet.PublishAsync(Pod("app", "team-a", ["stale", "current"]), Volume(spec));
+        var allRefused = await Assert.ThrowsAsync<GrpcCallException>(() =>
+            plugin.Kubelet.PublishAsync(Pod("none", "team-a", ["stale", "revoked"]), Volume(spec)));
+
+        Assert.Equal("private bytes of fallback", await File.ReadAllTextAsync(Path.Combine(target, "secret.txt")));
+        Assert.Equal(onlyStale.Status, allRefused.Status);
+        Assert.Equal(onlyStale.Detail, allRefused.Detail);
+        Assert.Contains("/api/v1/namespaces/team-a/secrets/revoked", _api.Requests);
+        var logs = string.Join("\n", plugin.Logs.Entries);
+        Assert.DoesNotContain("an-old-password", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("a-revoked-password", logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_service_accounts_pull_secret_is_used_when_the_pod_names_none()
     {
         var spec = await PushAsync("account");
