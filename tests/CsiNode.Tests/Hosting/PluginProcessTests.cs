@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Tests.TestSupport;
+using OrasAssemble.Tests.Kubernetes;
 using OrasAssemble.Tests.TestSupport;
 
 namespace OrasAssemble.CsiNode.Tests.Hosting;
@@ -78,6 +79,66 @@ public sealed class PluginProcessTests : IDisposable
         Assert.Contains("--root", flagErrors, StringComparison.Ordinal);
         Assert.Contains("--metrics-addr", flagErrors, StringComparison.Ordinal);
         Assert.Contains("--driver-name", flagErrors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_api_server_flags_name_the_server_the_pods_pull_secrets_are_read_from_and_the_file_with_its_token()
+    {
+        await using var api = await FakeApiServer.StartAsync();
+        var pod = TestPod.Create("app", "team-a");
+        api.AddPod("team-a", "app", ["reader"], uid: pod.Uid);
+        var config = _dir.Combine("config.yaml");
+        // The namespace policy refuses the reference once the pod's secrets are read, before any registry is asked.
+        await File.WriteAllTextAsync(config, "credentials: { podPullSecrets: true }\nnamespaces:\n  \"*\": { registries: [registry.example] }\n");
+        await File.WriteAllTextAsync(_dir.Combine("token"), FakeApiServer.Token);
+        await File.WriteAllTextAsync(_dir.Combine("wrong-token"), "not-the-token");
+        var volume = new Dictionary<string, string> { [OrasAssemble.CsiNode.Publishing.VolumeContextKeys.Reference] = "127.0.0.1:1/team-a/app:1" };
+
+        async Task<GrpcCallException> PublishAsync(string name, string tokenFile)
+        {
+            var socket = _dir.Combine(name, "csi.sock");
+            using var process = Start("--endpoint", $"unix://{socket}", "--root", _dir.Combine(name, "cache"), "--config", config,
+                "--api-server", api.Url.ToString(), "--api-token-file", _dir.Combine(tokenFile));
+            try
+            {
+                await WaitForAsync(() => File.Exists(socket), process);
+                using var grpc = new GrpcSocketClient(socket);
+                return await Assert.ThrowsAsync<GrpcCallException>(() => new KubeletClient(grpc, _dir.Combine(name, "kubelet")).PublishAsync(pod, volume));
+            }
+            finally
+            {
+                process.Kill();
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            }
+        }
+
+        var read = await PublishAsync("read", "token");
+        var readRequests = api.Requests.ToList();
+        var refused = await PublishAsync("refused", "wrong-token");
+
+        Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, read.Status);
+        Assert.Equal("namespace team-a may not read from 127.0.0.1:1/team-a/app (see namespaces in the node config)", read.Detail);
+        Assert.Contains("/api/v1/namespaces/team-a/pods/app", readRequests);
+        Assert.Contains("/api/v1/namespaces/team-a/secrets/reader", readRequests);
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, refused.Status);
+        Assert.StartsWith($"cannot read pod team-a/app from the API server {api.Url} for the pod's pull secrets: ", refused.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_api_server_flags_stop_the_start_with_exit_code_2_naming_each()
+    {
+        using var badUrl = Start("--root", _dir.Combine("cache"), "--api-server", "ftp://10.0.0.1");
+        using var tokenAlone = Start("--root", _dir.Combine("cache"), "--api-token-file", _dir.Combine("no-such-token"));
+        var badUrlErrors = await badUrl.StandardError.ReadToEndAsync();
+        var tokenAloneErrors = await tokenAlone.StandardError.ReadToEndAsync();
+        await badUrl.WaitForExitAsync();
+        await tokenAlone.WaitForExitAsync();
+
+        Assert.Equal(2, badUrl.ExitCode);
+        Assert.Contains("--api-server \"ftp://10.0.0.1\" must be an http or https URL, e.g. https://10.0.0.1:6443", badUrlErrors, StringComparison.Ordinal);
+        Assert.Equal(2, tokenAlone.ExitCode);
+        Assert.Contains($"--api-token-file {_dir.Combine("no-such-token")}: file not found", tokenAloneErrors, StringComparison.Ordinal);
+        Assert.Contains("--api-token-file is given without --api-server", tokenAloneErrors, StringComparison.Ordinal);
     }
 
     private static async Task WaitForAsync(Func<bool> condition, Process process)
