@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using OrasAssemble.Hosting;
 using Prometheus;
 
 namespace OrasAssemble.CsiNode.Metrics;
@@ -30,7 +31,7 @@ internal sealed class NodeMetrics : IDisposable
     /// <summary>From 50 µs: a warm publish's parts are well under a millisecond each.</summary>
     private static readonly double[] PhaseBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 10];
 
-    private readonly IDisposable _runtime;
+    private readonly RuntimeMetrics _runtime;
     private readonly Counter _publishes;
     private readonly Counter _unpublishes;
     private readonly Histogram _publishDurations;
@@ -52,11 +53,7 @@ internal sealed class NodeMetrics : IDisposable
         DotNetStats.Register(Registry);
 
         // .NET's own runtime instruments (GC, JIT, thread pool, exceptions) through its System.Runtime meter.
-        _runtime = MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            Registry = Registry,
-            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "System.Runtime",
-        });
+        _runtime = new RuntimeMetrics(Registry);
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _publishes = factory.CreateCounter($"{Prefix}publish_total", "NodePublishVolume calls by outcome (gRPC status).", "outcome");
         _publishDurations = factory.CreateHistogram(

@@ -1,4 +1,5 @@
 using System.Text;
+using OrasAssemble.Hosting;
 using Prometheus;
 
 namespace OrasAssemble.Webhook.Metrics;
@@ -19,7 +20,7 @@ internal sealed class WebhookMetrics : IDisposable
     internal static readonly double[] DurationBuckets =
         [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-    private readonly IDisposable runtime;
+    private readonly RuntimeMetrics runtime;
     private readonly Counter admissions;
     private readonly Histogram durations;
     private readonly Counter resolutions;
@@ -32,11 +33,7 @@ internal sealed class WebhookMetrics : IDisposable
         DotNetStats.Register(Registry);
 
         // .NET's own runtime instruments (GC, JIT, thread pool, exceptions) through its System.Runtime meter.
-        runtime = MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            Registry = Registry,
-            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "System.Runtime",
-        });
+        runtime = new RuntimeMetrics(Registry);
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         admissions = factory.CreateCounter($"{Prefix}admissions_total", "Admission reviews answered, by outcome.", "outcome");
         durations = factory.CreateHistogram(

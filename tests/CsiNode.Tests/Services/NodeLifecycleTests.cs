@@ -173,7 +173,13 @@ public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClas
         Assert.Equal("+Inf", bounds[^1]);
         Assert.True(metrics.Value("process_cpu_seconds_total") > 0);
         Assert.True(metrics.Value("process_working_set_bytes") > 0);
-        Assert.Contains(metrics.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+
+        // The .NET runtime's own instruments, read from its System.Runtime meter at the scrape.
+        Assert.True(metrics.Value("dotnet_gc_heap_total_allocated_bytes_total") > 0);
+        Assert.True(metrics.Value("dotnet_jit_compiled_methods_total") > 0);
+        Assert.Equal("counter", metrics.Types["dotnet_gc_collections_total"]);
+        Assert.Equal(["gen0", "gen1", "gen2"],
+            metrics.Samples.Where(s => s.Name == "dotnet_gc_collections_total").Select(s => s.Labels["gc_heap_generation"]).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -53,7 +53,9 @@ public sealed class HttpsServingTests : IDisposable
 
         // Beside ours, the process's and the .NET runtime's own.
         Assert.True(scrape.Value("process_cpu_seconds_total") > 0);
-        Assert.Contains(scrape.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+        Assert.True(scrape.Value("dotnet_gc_heap_total_allocated_bytes_total") > 0);
+        Assert.True(scrape.Value("dotnet_jit_compiled_methods_total") > 0);
+        Assert.Equal("gauge", scrape.Types["dotnet_gc_last_collection_heap_size_bytes"]);
     }
 
     [Fact]
