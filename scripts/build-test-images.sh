@@ -8,7 +8,7 @@
 # The base, <dir>/base-<key>/layout tag base, is `mmdebstrap --variant=minbase bookworm` with what a self-contained
 # .NET app loads (libc6, libgcc-s1, libstdc++6, libssl3, zlib1g, ca-certificates; globalization is invariant, so no
 # libicu), as one layer. Its key is a hash of this file's text; the images' key is a hash of the base's key and of
-# every file a publish reads (src/Assembler, src/CsiNode, src/Webhook, schemas/, the build props, global.json) and
+# every file a publish reads (src/Assembler, src/CsiNode, src/Webhook, src/Hosting, schemas/, the build props, global.json) and
 # of scripts/build-images.sh and the Dockerfiles. An unchanged key finds its result and stops at once; a changed
 # one builds afresh and then removes results of other keys. The publish runs on a copy of exactly the hashed
 # files, so what is built is what the key names, and the work tree's own bin/ and obj/ are left alone.
@@ -47,7 +47,7 @@ log() { echo "test images: $*" >&2; }
 # The files a publish of both projects reads, relative to the repository root, in a fixed order.
 inputs() {
     (cd "$repo" && {
-        find src/Assembler src/CsiNode src/Webhook schemas -type f -not -path '*/bin/*' -not -path '*/obj/*'
+        find src/Assembler src/CsiNode src/Webhook src/Hosting schemas -type f -not -path '*/bin/*' -not -path '*/obj/*'
         printf '%s\n' Directory.Build.props Directory.Packages.props global.json scripts/build-images.sh \
             deploy/csi/Dockerfile deploy/webhook/Dockerfile
     } | LC_ALL=C sort)
