@@ -1,4 +1,5 @@
 using k8s;
+using OrasAssemble.Hosting;
 
 namespace OrasAssemble.Webhook.Hosting;
 
@@ -9,43 +10,13 @@ internal static class ApiServerConnection
     /// <exception cref="WebhookStartupException">The token file cannot be read, or the in-cluster config is unusable.</exception>
     public static Kubernetes? Create(WebhookOptions options)
     {
-        KubernetesClientConfiguration configuration;
-        if (options.ApiServer is { } server)
+        try
         {
-            string? token = null;
-            if (options.ApiTokenFile is { } tokenFile)
-            {
-                try
-                {
-                    token = File.ReadAllText(tokenFile).Trim();
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new WebhookStartupException($"--api-token-file {tokenFile}: {e.Message}", e);
-                }
-            }
-
-            configuration = new KubernetesClientConfiguration { Host = server.ToString(), AccessToken = token };
+            return ApiServerClient.Create(options.ApiServer, options.ApiTokenFile, options.ApiTimeout, WebhookCommandLine.Name + "/1");
         }
-        else if (KubernetesClientConfiguration.IsInCluster())
+        catch (ApiServerConfigException e)
         {
-            try
-            {
-                configuration = KubernetesClientConfiguration.InClusterConfig();
-            }
-            catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
-            {
-                throw new WebhookStartupException($"in-cluster API server config: {e.Message}", e);
-            }
+            throw new WebhookStartupException(e.Message, e);
         }
-        else
-        {
-            return null;
-        }
-
-        // Every read also has its own deadline; this only bounds the HTTP client itself.
-        configuration.HttpClientTimeout = options.ApiTimeout;
-        configuration.UserAgent = WebhookCommandLine.Name + "/1";
-        return new Kubernetes(configuration);
     }
 }
