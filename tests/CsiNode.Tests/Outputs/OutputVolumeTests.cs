@@ -51,7 +51,7 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         var target = await Kubelet.PublishWritableAsync(pod, Output($"{Server.Host}/wf/train:{{pod.name}}", "org.example.step=train"));
 
         Assert.True(MountTable.IsMountPoint(target));
-        Assert.Contains("rw", MountTable.Options(target).Split(','));
+        Assert.Equal(["nodev", "nosuid", "rw"], MountTable.Options(target).Split(',').Where(o => o is "rw" or "ro" or "nosuid" or "nodev").Order(StringComparer.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(target));
         var big = new byte[20 << 20];
         new Random(7).NextBytes(big);
@@ -200,6 +200,21 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal(
             "volume attribute oras.artifact.reference: cannot be combined with oras.output.reference: a volume is either read from an artifact or written to one",
             thrown.Detail);
+    }
+
+    [Fact]
+    public async Task An_output_volume_with_a_connection_option_is_refused_since_the_node_config_says_how_to_reach_its_registry()
+    {
+        var attributes = Output($"{Server.Host}/wf/out:1");
+        attributes[VolumeContextKeys.PlainHttp] = "true";
+        var request = Kubelet.PublishRequest(TestPod.Create("plain-0"), attributes);
+        request.Readonly = false;
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal("volume attribute oras.options.plainhttp: applies to a volume read from an artifact, not to an output volume (oras.output.reference)", thrown.Detail);
+        Assert.False(Directory.Exists(request.TargetPath));
     }
 
     [Fact]
