@@ -88,6 +88,9 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal("train", annotations["org.example.step"]);
         Assert.Matches("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\z", annotations[Annotations.Created]);
         await WaitForAsync(() => Task.FromResult(Plugin.OutboxEntries().Count == 0), "the outbox to empty");
+
+        // The gauge is set just after the entry leaves the outbox: waited for, within the same bound.
+        await WaitForAsync(async () => (await Plugin.MetricsAsync()).Value("oras_assemble_csi_outputs_pending") == 0, "no output to be pending");
         var metrics = await Plugin.MetricsAsync();
         Assert.Equal(1, metrics.Value("oras_assemble_csi_outputs_pushed_total"));
         Assert.Equal(0, metrics.Value("oras_assemble_csi_outputs_pending"));
@@ -163,13 +166,13 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
 
     [Theory]
     [InlineData("{host}/wf/out:{pod.ip}", null,
-        "volume attribute oras.output.reference: \"{host}/wf/out:{pod.ip}\" uses the unknown placeholder {pod.ip} (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/out:{pod.ip}\": uses the unknown placeholder {pod.ip} (known: {pod.name}, {pod.namespace}, {pod.uid})")]
     [InlineData("{host}/wf/out:{pod.name}", "csi.storage.k8s.io/pod.name",
-        "volume attribute oras.output.reference: \"{host}/wf/out:{pod.name}\" uses {pod.name}, but kubelet did not pass csi.storage.k8s.io/pod.name (set podInfoOnMount: true on the CSIDriver)")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/out:{pod.name}\": uses {pod.name}, but kubelet did not pass csi.storage.k8s.io/pod.name (set podInfoOnMount: true on the CSIDriver)")]
     [InlineData("{host}/wf/Out:{pod.name}", null,
-        "volume attribute oras.output.reference: \"{host}/wf/Out:bad-0\" (from \"{host}/wf/Out:{pod.name}\") is not a reference to push to (host/repository:tag)")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/Out:{pod.name}\": repository \"wf/Out\" must be lowercase")]
     [InlineData("{host}/wf/out@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", null,
-        "volume attribute oras.output.reference: \"{host}/wf/out@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" names a digest; an output is pushed under a tag (host/repository:tag)")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/out@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\": an output is pushed to a tag (host/repository:tag), so it must not name a digest")]
     public async Task A_reference_that_is_not_valid_after_substitution_is_refused_naming_it(string template, string? withheld, string message)
     {
         var request = Kubelet.PublishRequest(TestPod.Create("bad-0"), Output(template.Replace("{host}", Server.Host, StringComparison.Ordinal)));
@@ -183,6 +186,24 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
 
         Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
         Assert.Equal(message.Replace("{host}", Server.Host, StringComparison.Ordinal), thrown.Detail);
+        Assert.False(Directory.Exists(request.TargetPath));
+    }
+
+    [Fact]
+    public async Task A_pod_name_too_long_for_a_tag_is_refused_quoting_the_template_and_what_it_became()
+    {
+        // A valid pod name (up to 253 characters) need not be a valid tag (up to 128): only the publish can tell.
+        var pod = TestPod.Create(new string('a', 130));
+        var request = Kubelet.PublishRequest(pod, Output($"{Server.Host}/wf/out:{{pod.name}}"));
+        request.Readonly = false;
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(
+            $"volume attribute oras.output.reference: invalid reference \"{Server.Host}/wf/out:{{pod.name}}\": with the pod's values it reads " +
+            $"\"{Server.Host}/wf/out:{pod.Name}\", which is not a reference to push to: tag is 130 characters long; the limit is 128",
+            thrown.Detail);
         Assert.False(Directory.Exists(request.TargetPath));
     }
 
