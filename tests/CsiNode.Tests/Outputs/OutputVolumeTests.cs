@@ -5,6 +5,7 @@ using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Containers;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.Fixtures;
@@ -120,6 +121,43 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal("link -> nested/deep/run.sh", written["results/latest"]);
         Assert.StartsWith("dir ", written["results/empty"], StringComparison.Ordinal);
         Assert.StartsWith("file 0600 sha256:", written["model.bin"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_container_running_as_uid_1000_writes_files_and_folders_that_are_pushed_with_their_modes()
+    {
+        var pod = TestPod.Create("nonroot-0");
+        var target = await Kubelet.PublishWritableAsync(pod, Output($"{Server.Host}/wf/nonroot:1"));
+
+        // As an emptyDir: any uid of the pod may write, with kubelet never changing the owner (fsGroupPolicy: None).
+        Assert.Equal((UnixFileMode)0b111_111_111, File.GetUnixFileMode(target));
+
+        // The shell enters the target as root (as a container's mount namespace reaches the bind mount without
+        // kubelet's directories), then drops to uid 1000 with no groups, as runAsUser: 1000 does.
+        var run = await ProgramRun.RunAsync("sh", ["-c", "cd \"$1\" && exec setpriv --reuid 1000 --regid 1000 --clear-groups sh -euc '" +
+            "umask 022; id -u > whoami.txt; mkdir -p results/nested; echo 0.1 > results/nested/loss.txt; " +
+            "mkdir private; echo key > private/key.txt; chmod 0600 private/key.txt; chmod 0700 private'", "sh", target], Patience);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("1000\n", await File.ReadAllTextAsync(Path.Combine(target, "whoami.txt")));
+
+        await Kubelet.UnpublishAsync(pod);
+
+        var reference = $"{Server.Host}/wf/nonroot:1";
+        var (manifest, _) = await WaitForManifestAsync(_registry, reference);
+        Assert.Equal(["private", "results", "whoami.txt"], manifest.Layers.Select(l => l.Annotations![Annotations.Title]));
+        var results = await TarEntriesAsync(_registry, reference, manifest.Layers[1]);
+        Assert.Equal(["results/", "results/nested/", "results/nested/loss.txt"], results.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((UnixFileMode)0b110_100_100, results["results/nested/loss.txt"].Mode);
+        Assert.Equal((UnixFileMode)0b111_101_101, results["results/nested/"].Mode);
+
+        // The pusher (root) reads what the pod made private to itself; entries are stored owned by 0:0, modes kept.
+        var private_ = await TarEntriesAsync(_registry, reference, manifest.Layers[0]);
+        Assert.Equal(["private/", "private/key.txt"], private_.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((UnixFileMode)0b111_000_000, private_["private/"].Mode);
+        Assert.Equal((UnixFileMode)0b110_000_000, private_["private/key.txt"].Mode);
+        Assert.Equal("key\n", new StreamReader(private_["private/key.txt"].DataStream!).ReadToEnd());
+        Assert.All(results.Values.Concat(private_.Values), e => Assert.Equal((0, 0), (e.Uid, e.Gid)));
+        await WaitForAsync(() => Task.FromResult(Plugin.OutboxEntries().Count == 0), "the outbox to empty");
     }
 
     [Fact]
