@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.Failures;
@@ -9,16 +8,12 @@ using OrasAssemble.Text;
 namespace OrasAssemble.CsiNode.Outputs;
 
 /// <summary>
-/// What an output volume asks for, read from its <c>volumeAttributes</c>: where to push (with the pod's name,
-/// namespace or uid put in for <c>{pod.name}</c>, <c>{pod.namespace}</c>, <c>{pod.uid}</c>), the artifact type and
-/// the manifest annotations.
+/// What an output volume asks for, read from its <c>volumeAttributes</c>: where to push (a
+/// <see cref="PodReferenceTemplate"/>, with the pod's name, namespace or uid put in), the artifact type and the
+/// manifest annotations.
 /// </summary>
 internal sealed partial record OutputAttributes
 {
-    public const string PodNamePlaceholder = "pod.name";
-    public const string PodNamespacePlaceholder = "pod.namespace";
-    public const string PodUidPlaceholder = "pod.uid";
-
     private const int MaxAnnotations = 64;
     private const int MaxAnnotationsText = 16 * 1024;
 
@@ -26,7 +21,7 @@ internal sealed partial record OutputAttributes
     public required string Template { get; init; }
 
     /// <summary>Where the output is pushed: the template with the pod's values put in; always with a tag.</summary>
-    public required Reference Reference { get; init; }
+    public required Registry.Reference Reference { get; init; }
 
     public string ArtifactType { get; init; } = ArtifactPusher.DefaultArtifactType;
 
@@ -64,21 +59,14 @@ internal sealed partial record OutputAttributes
             throw Invalid(VolumeContextKeys.OutputReference, "is empty; give the reference to push the volume's contents to (host/repository:tag)");
         }
 
-        var text = Substitute(template, pod);
-        if (!Registry.Reference.TryParse(text, out var reference))
+        Registry.Reference reference;
+        try
         {
-            var from = text == template ? "" : $" (from {QuotedValue.Of(template)})";
-            throw Invalid(VolumeContextKeys.OutputReference, $"{QuotedValue.Of(text)}{from} is not a reference to push to (host/repository:tag)");
+            reference = PodReferenceTemplate.Parse(template).Expand(new PodIdentity(pod.Name, pod.Namespace, pod.Uid));
         }
-
-        if (reference.Digest is not null)
+        catch (InvalidReferenceException e)
         {
-            throw Invalid(VolumeContextKeys.OutputReference, $"{QuotedValue.Of(text)} names a digest; an output is pushed under a tag (host/repository:tag)");
-        }
-
-        if (reference.Tag is null)
-        {
-            reference = reference.WithTag(Registry.Reference.DefaultTag);
+            throw Invalid(VolumeContextKeys.OutputReference, e.Message);
         }
 
         var artifactType = ArtifactPusher.DefaultArtifactType;
@@ -99,35 +87,6 @@ internal sealed partial record OutputAttributes
             ArtifactType = artifactType,
             Annotations = ParseAnnotations(Value(context, VolumeContextKeys.OutputAnnotations)),
         };
-    }
-
-    private static string Substitute(string template, PodInfo pod)
-    {
-        var text = new StringBuilder();
-        var at = 0;
-        foreach (Match placeholder in Placeholder().Matches(template))
-        {
-            text.Append(template, at, placeholder.Index - at);
-            var name = placeholder.Groups["name"].Value;
-            var (value, key) = name switch
-            {
-                PodNamePlaceholder => (pod.Name, VolumeContextKeys.PodName),
-                PodNamespacePlaceholder => (pod.Namespace, VolumeContextKeys.PodNamespace),
-                PodUidPlaceholder => (pod.Uid, VolumeContextKeys.PodUid),
-                _ => throw Invalid(VolumeContextKeys.OutputReference,
-                    $"{QuotedValue.Of(template)} uses the unknown placeholder {{{name}}} (known: {{{PodNamePlaceholder}}}, {{{PodNamespacePlaceholder}}}, {{{PodUidPlaceholder}}})"),
-            };
-            if (string.IsNullOrEmpty(value))
-            {
-                throw Invalid(VolumeContextKeys.OutputReference,
-                    $"{QuotedValue.Of(template)} uses {{{name}}}, but kubelet did not pass {key} (set podInfoOnMount: true on the CSIDriver)");
-            }
-
-            text.Append(value);
-            at = placeholder.Index + placeholder.Length;
-        }
-
-        return text.Append(template, at, template.Length - at).ToString();
     }
 
     private static Dictionary<string, string> ParseAnnotations(string? text)
@@ -168,9 +127,6 @@ internal sealed partial record OutputAttributes
 
     private static VolumeException Invalid(string key, string problem) =>
         new(FailureKind.InvalidInput, $"volume attribute {QuotedValue.Bare(key)}: {problem}");
-
-    [GeneratedRegex("\\{(?<name>[^{}]*)\\}", RegexOptions.CultureInvariant)]
-    private static partial Regex Placeholder();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex MediaType();

@@ -1,12 +1,14 @@
+using OrasAssemble.Registry;
+
 namespace OrasAssemble.CsiNode.Publishing;
 
 /// <summary>The keys of a NodePublishVolume's volume context: what kubelet adds, and the volume attributes users write.</summary>
 internal static class VolumeContextKeys
 {
     public const string Ephemeral = "csi.storage.k8s.io/ephemeral";
-    public const string PodName = "csi.storage.k8s.io/pod.name";
-    public const string PodNamespace = "csi.storage.k8s.io/pod.namespace";
-    public const string PodUid = "csi.storage.k8s.io/pod.uid";
+    public const string PodName = PodIdentity.NameKey;
+    public const string PodNamespace = PodIdentity.NamespaceKey;
+    public const string PodUid = PodIdentity.UidKey;
     public const string ServiceAccount = "csi.storage.k8s.io/serviceAccount.name";
 
     public const string Reference = "oras.artifact.reference";

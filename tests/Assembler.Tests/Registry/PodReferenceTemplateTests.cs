@@ -18,32 +18,46 @@ public sealed class PodReferenceTemplateTests
         Assert.Equal(template.Contains('{', StringComparison.Ordinal), parsed.NamesThePod);
     }
 
-    [Fact]
-    public void A_placeholder_whose_value_kubelet_did_not_pass_is_named()
+    [Theory]
+    [InlineData("registry.example/wf/out:{pod.uid}", "uses {pod.uid}, but kubelet did not pass csi.storage.k8s.io/pod.uid (set podInfoOnMount: true on the CSIDriver)")]
+    [InlineData("registry.example/{pod.namespace}/out:1", "uses {pod.namespace}, but kubelet did not pass csi.storage.k8s.io/pod.namespace (set podInfoOnMount: true on the CSIDriver)")]
+    public void A_placeholder_whose_value_kubelet_did_not_pass_is_named_with_the_key_and_the_setting(string text, string problem)
     {
-        var template = PodReferenceTemplate.Parse("registry.example/wf/out:{pod.uid}");
+        var template = PodReferenceTemplate.Parse(text);
 
-        var e = Assert.Throws<InvalidReferenceException>(() => template.Expand(Pod with { Uid = null }));
+        var e = Assert.Throws<InvalidReferenceException>(() => template.Expand(new PodIdentity("train-7", null, null)));
 
-        Assert.Equal("invalid reference \"registry.example/wf/out:{pod.uid}\": {pod.uid} is used but the pod's uid is not known", e.Message);
+        Assert.Equal($"invalid reference \"{text}\": {problem}", e.Message);
     }
 
     [Fact]
-    public void A_pod_name_too_long_for_a_tag_is_refused_naming_the_template()
+    public void A_pod_name_too_long_for_a_tag_is_refused_quoting_the_template_and_its_expansion()
     {
         var template = PodReferenceTemplate.Parse("registry.example/wf/out:{pod.name}");
+        var name = new string('a', 200);
 
-        var e = Assert.Throws<InvalidReferenceException>(() => template.Expand(Pod with { Name = new string('a', 200) }));
+        var e = Assert.Throws<InvalidReferenceException>(() => template.Expand(Pod with { Name = name }));
 
-        Assert.StartsWith("invalid reference \"registry.example/wf/out:{pod.name}\": ", e.Message, StringComparison.Ordinal);
-        Assert.Contains("128", e.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"invalid reference \"registry.example/wf/out:{{pod.name}}\": with the pod's values it reads \"registry.example/wf/out:{name}\", " +
+            "which is not a reference to push to: tag is 200 characters long; the limit is 128",
+            e.Message);
+    }
+
+    [Fact]
+    public void A_template_without_a_tag_pushes_to_latest()
+    {
+        Assert.Equal("registry.example/wf/out:latest", PodReferenceTemplate.Parse("registry.example/wf/out").Expand(Pod).ToString());
     }
 
     [Theory]
-    [InlineData("registry.example/wf/out:{pod}", "\"{pod}\" is not a placeholder; use {pod.name}, {pod.namespace} or {pod.uid}")]
-    [InlineData("registry.example/wf/out:{pod.name", "\"{\" is not a placeholder; use {pod.name}, {pod.namespace} or {pod.uid}")]
-    [InlineData("registry.example/wf/out:pod.name}", "\"}\" is not a placeholder; use {pod.name}, {pod.namespace} or {pod.uid}")]
-    [InlineData("registry.example/wf/out@sha256:0000000000000000000000000000000000000000000000000000000000000000", "an output is pushed to a tag, so it must not name a digest")]
+    [InlineData("registry.example/wf/out:{pod}", "uses the unknown placeholder {pod} (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+    [InlineData("registry.example/wf/out:{pod.ip}-{pod.name}", "uses the unknown placeholder {pod.ip} (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+    [InlineData("registry.example/wf/out:{pod.name", "has a \"{\" that opens no placeholder (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+    [InlineData("registry.example/wf/out:{{pod.name}", "has a \"{\" that opens no placeholder (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+    [InlineData("registry.example/wf/out:pod.name}", "has a \"}\" that closes no placeholder (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+    [InlineData("registry.example/wf/out@sha256:0000000000000000000000000000000000000000000000000000000000000000", "an output is pushed to a tag (host/repository:tag), so it must not name a digest")]
+    [InlineData("registry.example/wf/Out:{pod.name}", "repository \"wf/Out\" must be lowercase")]
     public void A_template_that_cannot_name_an_output_is_refused_at_parse(string template, string problem)
     {
         var e = Assert.Throws<InvalidReferenceException>(() => PodReferenceTemplate.Parse(template));

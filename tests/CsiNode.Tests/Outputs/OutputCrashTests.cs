@@ -36,10 +36,7 @@ public sealed class OutputCrashTests(AnonymousRegistryFixture fixture) : IClassF
     public async Task An_output_queued_by_a_killed_plugin_is_pushed_once_by_the_next_one()
     {
         var proxy = _proxy!;
-        var socket = _dir.Combine("plugin", "csi.sock");
-        var config = _dir.Combine("config.yaml");
-        await File.WriteAllTextAsync(config, "registries:\n  \"127.0.0.1:*\": { plainHttp: true }\noutputs: { retryInitial: 200ms, retryMax: 1s }\n");
-        string[] flags = ["--endpoint", $"unix://{socket}", "--root", _dir.Combine("cache"), "--metrics-addr", "", "--config", config, "--node-id", "crash-node"];
+        var (socket, flags) = await PluginFlagsAsync();
         var pod = TestPod.Create("crash-0");
         proxy.Unreachable = true;
         using (var first = Start(flags))
@@ -81,6 +78,72 @@ public sealed class OutputCrashTests(AnonymousRegistryFixture fixture) : IClassF
         }
 
         Assert.Equal(1, fixture.Server.Count("PUT", new Regex("^/v2/wf/crash/manifests/")));
+    }
+
+    [Fact]
+    public async Task A_plugin_killed_while_it_uploads_an_output_leaves_it_queued_and_the_next_one_pushes_it_once()
+    {
+        var proxy = _proxy!;
+        var (socket, flags) = await PluginFlagsAsync();
+        var pod = TestPod.Create("inflight-0");
+        proxy.HoldUploads();
+        using (var first = Start(flags))
+        {
+            try
+            {
+                await WaitForSocketAsync(socket, first);
+                using var grpc = new GrpcSocketClient(socket);
+                var kubelet = new KubeletClient(grpc, _dir.Combine("kubelet"));
+                var target = await kubelet.PublishWritableAsync(pod, Output($"{proxy.Host}/wf/inflight:{{pod.name}}"));
+                await File.WriteAllTextAsync(Path.Combine(target, "result.txt"), "pushed after the crash");
+                Directory.CreateDirectory(Path.Combine(target, "logs"));
+                await File.WriteAllTextAsync(Path.Combine(target, "logs", "run.log"), "step done\n");
+                await kubelet.UnpublishAsync(pod);
+
+                // The push has begun and its first blob's bytes are on the wire, held by the registry's link.
+                await proxy.UploadArrived.WaitAsync(Patience);
+            }
+            finally
+            {
+                first.Kill();
+                await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            }
+        }
+
+        proxy.ReleaseUploads();
+        Assert.Equal(0, fixture.Server.Count("PUT", new Regex("^/v2/wf/inflight/manifests/")));
+        var outbox = _dir.Combine("cache", "node", "outputs", "outbox");
+        Assert.Equal("pushed after the crash", await File.ReadAllTextAsync(Path.Combine(Assert.Single(Directory.GetDirectories(outbox)), "data", "result.txt")));
+
+        using var second = Start(flags);
+        try
+        {
+            await WaitForSocketAsync(socket, second);
+            var reference = $"{fixture.Server.Host}/wf/inflight:inflight-0";
+            var (manifest, _) = await WaitForManifestAsync(_registry, reference);
+            Assert.Equal(["logs", "result.txt"], manifest.Layers.Select(l => l.Annotations![Annotations.Title]));
+            var logs = await TarEntriesAsync(_registry, reference, manifest.Layers[0]);
+            Assert.Equal("step done\n", new StreamReader(logs["logs/run.log"].DataStream!).ReadToEnd());
+            await WaitForAsync(() => Task.FromResult(Directory.GetDirectories(outbox).Length == 0), "the outbox to empty");
+        }
+        finally
+        {
+            using var term = Process.Start("kill", ["-TERM", second.Id.ToString(CultureInfo.InvariantCulture)]);
+            await term.WaitForExitAsync();
+            await second.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        Assert.Equal(1, fixture.Server.Count("PUT", new Regex("^/v2/wf/inflight/manifests/")));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.Combine("cache", "node", "outputs", "tmp")));
+    }
+
+    /// <summary>The plugin's command line, with a config that reaches the test registries over plain HTTP and retries pushes fast.</summary>
+    private async Task<(string Socket, string[] Flags)> PluginFlagsAsync()
+    {
+        var socket = _dir.Combine("plugin", "csi.sock");
+        var config = _dir.Combine("config.yaml");
+        await File.WriteAllTextAsync(config, "registries:\n  \"127.0.0.1:*\": { plainHttp: true }\noutputs: { retryInitial: 200ms, retryMax: 1s }\n");
+        return (socket, ["--endpoint", $"unix://{socket}", "--root", _dir.Combine("cache"), "--metrics-addr", "", "--config", config, "--node-id", "crash-node"]);
     }
 
     private static Process Start(string[] args)

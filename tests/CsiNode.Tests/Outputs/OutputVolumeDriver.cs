@@ -88,7 +88,7 @@ internal static class OutputVolumeDriver
         return (OciJson.Deserialize<Manifest>(bytes, reference), descriptor!);
     }
 
-    /// <summary>The entries of a folder layer's tar, by name.</summary>
+    /// <summary>The entries of a folder layer's tar, by name, with their data.</summary>
     public static async Task<Dictionary<string, TarEntry>> TarEntriesAsync(RegistryClient client, string reference, Descriptor layer)
     {
         var repository = client.GetRepository(Registry.Reference.Parse(reference));
@@ -96,7 +96,7 @@ internal static class OutputVolumeDriver
         var entries = new Dictionary<string, TarEntry>(StringComparer.Ordinal);
         using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
         using var reader = new TarReader(gzip);
-        while (reader.GetNextEntry(copyData: false) is { } entry)
+        while (reader.GetNextEntry(copyData: true) is { } entry)
         {
             entries[entry.Name] = entry;
         }

@@ -5,6 +5,7 @@ using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Publishing;
 using OrasAssemble.CsiNode.Tests.TestSupport;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Containers;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Tests.Execution;
 using OrasAssemble.Tests.Fixtures;
@@ -51,7 +52,7 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         var target = await Kubelet.PublishWritableAsync(pod, Output($"{Server.Host}/wf/train:{{pod.name}}", "org.example.step=train"));
 
         Assert.True(MountTable.IsMountPoint(target));
-        Assert.Contains("rw", MountTable.Options(target).Split(','));
+        Assert.Equal(["nodev", "nosuid", "rw"], MountTable.Options(target).Split(',').Where(o => o is "rw" or "ro" or "nosuid" or "nodev").Order(StringComparer.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(target));
         var big = new byte[20 << 20];
         new Random(7).NextBytes(big);
@@ -88,6 +89,9 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal("train", annotations["org.example.step"]);
         Assert.Matches("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\z", annotations[Annotations.Created]);
         await WaitForAsync(() => Task.FromResult(Plugin.OutboxEntries().Count == 0), "the outbox to empty");
+
+        // The gauge is set just after the entry leaves the outbox: waited for, within the same bound.
+        await WaitForAsync(async () => (await Plugin.MetricsAsync()).Value("oras_assemble_csi_outputs_pending") == 0, "no output to be pending");
         var metrics = await Plugin.MetricsAsync();
         Assert.Equal(1, metrics.Value("oras_assemble_csi_outputs_pushed_total"));
         Assert.Equal(0, metrics.Value("oras_assemble_csi_outputs_pending"));
@@ -117,6 +121,43 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal("link -> nested/deep/run.sh", written["results/latest"]);
         Assert.StartsWith("dir ", written["results/empty"], StringComparison.Ordinal);
         Assert.StartsWith("file 0600 sha256:", written["model.bin"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_container_running_as_uid_1000_writes_files_and_folders_that_are_pushed_with_their_modes()
+    {
+        var pod = TestPod.Create("nonroot-0");
+        var target = await Kubelet.PublishWritableAsync(pod, Output($"{Server.Host}/wf/nonroot:1"));
+
+        // As an emptyDir: any uid of the pod may write, with kubelet never changing the owner (fsGroupPolicy: None).
+        Assert.Equal((UnixFileMode)0b111_111_111, File.GetUnixFileMode(target));
+
+        // The shell enters the target as root (as a container's mount namespace reaches the bind mount without
+        // kubelet's directories), then drops to uid 1000 with no groups, as runAsUser: 1000 does.
+        var run = await ProgramRun.RunAsync("sh", ["-c", "cd \"$1\" && exec setpriv --reuid 1000 --regid 1000 --clear-groups sh -euc '" +
+            "umask 022; id -u > whoami.txt; mkdir -p results/nested; echo 0.1 > results/nested/loss.txt; " +
+            "mkdir private; echo key > private/key.txt; chmod 0600 private/key.txt; chmod 0700 private'", "sh", target], Patience);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("1000\n", await File.ReadAllTextAsync(Path.Combine(target, "whoami.txt")));
+
+        await Kubelet.UnpublishAsync(pod);
+
+        var reference = $"{Server.Host}/wf/nonroot:1";
+        var (manifest, _) = await WaitForManifestAsync(_registry, reference);
+        Assert.Equal(["private", "results", "whoami.txt"], manifest.Layers.Select(l => l.Annotations![Annotations.Title]));
+        var results = await TarEntriesAsync(_registry, reference, manifest.Layers[1]);
+        Assert.Equal(["results/", "results/nested/", "results/nested/loss.txt"], results.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((UnixFileMode)0b110_100_100, results["results/nested/loss.txt"].Mode);
+        Assert.Equal((UnixFileMode)0b111_101_101, results["results/nested/"].Mode);
+
+        // The pusher (root) reads what the pod made private to itself; entries are stored owned by 0:0, modes kept.
+        var private_ = await TarEntriesAsync(_registry, reference, manifest.Layers[0]);
+        Assert.Equal(["private/", "private/key.txt"], private_.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((UnixFileMode)0b111_000_000, private_["private/"].Mode);
+        Assert.Equal((UnixFileMode)0b110_000_000, private_["private/key.txt"].Mode);
+        Assert.Equal("key\n", new StreamReader(private_["private/key.txt"].DataStream!).ReadToEnd());
+        Assert.All(results.Values.Concat(private_.Values), e => Assert.Equal((0, 0), (e.Uid, e.Gid)));
+        await WaitForAsync(() => Task.FromResult(Plugin.OutboxEntries().Count == 0), "the outbox to empty");
     }
 
     [Fact]
@@ -163,13 +204,13 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
 
     [Theory]
     [InlineData("{host}/wf/out:{pod.ip}", null,
-        "volume attribute oras.output.reference: \"{host}/wf/out:{pod.ip}\" uses the unknown placeholder {pod.ip} (known: {pod.name}, {pod.namespace}, {pod.uid})")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/out:{pod.ip}\": uses the unknown placeholder {pod.ip} (known: {pod.name}, {pod.namespace}, {pod.uid})")]
     [InlineData("{host}/wf/out:{pod.name}", "csi.storage.k8s.io/pod.name",
-        "volume attribute oras.output.reference: \"{host}/wf/out:{pod.name}\" uses {pod.name}, but kubelet did not pass csi.storage.k8s.io/pod.name (set podInfoOnMount: true on the CSIDriver)")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/out:{pod.name}\": uses {pod.name}, but kubelet did not pass csi.storage.k8s.io/pod.name (set podInfoOnMount: true on the CSIDriver)")]
     [InlineData("{host}/wf/Out:{pod.name}", null,
-        "volume attribute oras.output.reference: \"{host}/wf/Out:bad-0\" (from \"{host}/wf/Out:{pod.name}\") is not a reference to push to (host/repository:tag)")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/Out:{pod.name}\": repository \"wf/Out\" must be lowercase")]
     [InlineData("{host}/wf/out@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", null,
-        "volume attribute oras.output.reference: \"{host}/wf/out@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" names a digest; an output is pushed under a tag (host/repository:tag)")]
+        "volume attribute oras.output.reference: invalid reference \"{host}/wf/out@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\": an output is pushed to a tag (host/repository:tag), so it must not name a digest")]
     public async Task A_reference_that_is_not_valid_after_substitution_is_refused_naming_it(string template, string? withheld, string message)
     {
         var request = Kubelet.PublishRequest(TestPod.Create("bad-0"), Output(template.Replace("{host}", Server.Host, StringComparison.Ordinal)));
@@ -187,6 +228,24 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_pod_name_too_long_for_a_tag_is_refused_quoting_the_template_and_what_it_became()
+    {
+        // A valid pod name (up to 253 characters) need not be a valid tag (up to 128): only the publish can tell.
+        var pod = TestPod.Create(new string('a', 130));
+        var request = Kubelet.PublishRequest(pod, Output($"{Server.Host}/wf/out:{{pod.name}}"));
+        request.Readonly = false;
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal(
+            $"volume attribute oras.output.reference: invalid reference \"{Server.Host}/wf/out:{{pod.name}}\": with the pod's values it reads " +
+            $"\"{Server.Host}/wf/out:{pod.Name}\", which is not a reference to push to: tag is 130 characters long; the limit is 128",
+            thrown.Detail);
+        Assert.False(Directory.Exists(request.TargetPath));
+    }
+
+    [Fact]
     public async Task An_output_volume_that_also_names_an_artifact_to_read_is_refused()
     {
         var attributes = Output($"{Server.Host}/wf/out:1");
@@ -200,6 +259,21 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal(
             "volume attribute oras.artifact.reference: cannot be combined with oras.output.reference: a volume is either read from an artifact or written to one",
             thrown.Detail);
+    }
+
+    [Fact]
+    public async Task An_output_volume_with_a_connection_option_is_refused_since_the_node_config_says_how_to_reach_its_registry()
+    {
+        var attributes = Output($"{Server.Host}/wf/out:1");
+        attributes[VolumeContextKeys.PlainHttp] = "true";
+        var request = Kubelet.PublishRequest(TestPod.Create("plain-0"), attributes);
+        request.Readonly = false;
+
+        var thrown = await Assert.ThrowsAsync<GrpcCallException>(() => Kubelet.PublishAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, thrown.Status);
+        Assert.Equal("volume attribute oras.options.plainhttp: applies to a volume read from an artifact, not to an output volume (oras.output.reference)", thrown.Detail);
+        Assert.False(Directory.Exists(request.TargetPath));
     }
 
     [Fact]

@@ -11,21 +11,24 @@ namespace OrasAssemble.CsiNode.Tests.TestSupport;
 
 /// <summary>
 /// A registry reached over a slow network: a pass-through HTTP proxy in front of a real registry that can hold blob
-/// downloads until released, so a pull takes exactly as long as a test needs, or drop every request while the registry
-/// is to look down. Counts the blob downloads it passes.
+/// downloads or blob uploads until released, so a pull or a push takes exactly as long as a test needs, or drop every
+/// request while the registry is to look down. Counts the blob downloads it passes.
 /// </summary>
 internal sealed class GatedRegistryProxy : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, int> _blobGets = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _uploadArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile TaskCompletionSource _gate;
+    private volatile TaskCompletionSource _uploadGate;
 
     private GatedRegistryProxy(WebApplication app, HttpClient upstream)
     {
         _app = app;
         _upstream = upstream;
         _gate = Open();
+        _uploadGate = Open();
     }
 
     /// <summary><c>127.0.0.1:PORT</c>: use it as the registry part of references.</summary>
@@ -53,12 +56,21 @@ internal sealed class GatedRegistryProxy : IAsyncDisposable
 
     public void Release() => _gate.TrySetResult();
 
+    /// <summary>From now on the requests that carry a blob upload's bytes (PATCH and PUT of an upload session) wait until <see cref="ReleaseUploads"/>.</summary>
+    public void HoldUploads() => _uploadGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseUploads() => _uploadGate.TrySetResult();
+
+    /// <summary>Completes once the first request with a blob upload's bytes has reached the proxy, held or not.</summary>
+    public Task UploadArrived => _uploadArrived.Task;
+
     /// <summary>While true, every request is dropped before it reaches the registry, as by a registry that is down.</summary>
     public bool Unreachable { get; set; }
 
     public async ValueTask DisposeAsync()
     {
         Release();
+        ReleaseUploads();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _upstream.Dispose();
@@ -86,6 +98,12 @@ internal sealed class GatedRegistryProxy : IAsyncDisposable
             await _gate.Task.WaitAsync(context.RequestAborted);
         }
 
+        if ((HttpMethods.IsPatch(context.Request.Method) || HttpMethods.IsPut(context.Request.Method)) && path.Contains("/blobs/uploads/", StringComparison.Ordinal))
+        {
+            _uploadArrived.TrySetResult();
+            await _uploadGate.Task.WaitAsync(context.RequestAborted);
+        }
+
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), path);
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
@@ -109,7 +127,12 @@ internal sealed class GatedRegistryProxy : IAsyncDisposable
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
-            if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            if (name.Equals("Location", StringComparison.OrdinalIgnoreCase))
+            {
+                // The registry names itself in an upload's location; the rest of the upload must come through here too.
+                context.Response.Headers[name] = values.Select(v => v.Replace(_upstream.BaseAddress!.Authority, Host, StringComparison.Ordinal)).ToArray();
+            }
+            else if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
             {
                 context.Response.Headers[name] = values.ToArray();
             }
