@@ -6,11 +6,11 @@ using OrasAssemble.CsiNode.Tests.TestSupport;
 //
 //   OrasAssemble.CsiBench warm   <socket> <kubelet dir> <reference> <publishes> <bare bind source dir> <metrics URL> <registry access log>
 //   OrasAssemble.CsiBench fanout <socket> <kubelet dir> <reference> <pods>
-//   OrasAssemble.CsiBench soak   <socket> <kubelet dir> <reference> <pods> <wave> <idle seconds> <plugin pid>
+//   OrasAssemble.CsiBench soak   <socket> <kubelet dir> <reference> <pods> <wave> <idle seconds> <plugin pid> [<metrics URL>]
 if (args.Length < 5 || args[0] is not ("warm" or "fanout" or "soak") || (args[0] is "warm" or "soak" && args.Length < 8))
 {
     await Console.Error.WriteLineAsync(
-        "usage: OrasAssemble.CsiBench warm|fanout|soak <socket> <kubelet dir> <reference> <count> [<bare bind source dir> <metrics URL> <registry access log> | <wave> <idle seconds> <plugin pid>]");
+        "usage: OrasAssemble.CsiBench warm|fanout|soak <socket> <kubelet dir> <reference> <count> [<bare bind source dir> <metrics URL> <registry access log> | <wave> <idle seconds> <plugin pid> [<metrics URL>]]");
     return 2;
 }
 
@@ -26,7 +26,8 @@ try
     {
         "warm" => await PublishLatencyBench.RunAsync(kubelet, args[3], count, Path.GetFullPath(args[5]), Path.Combine(kubeletDirectory, "bare"),
             new Uri(args[6]), args[7]),
-        "soak" => await SoakBench.RunAsync(kubelet, kubeletDirectory, args[3], count, Number(args[5]), TimeSpan.FromSeconds(Number(args[6])), Number(args[7])),
+        "soak" => await SoakBench.RunAsync(kubelet, kubeletDirectory, args[3], count, Number(args[5]), TimeSpan.FromSeconds(Number(args[6])), Number(args[7]),
+            args.Length > 8 ? new Uri(args[8]) : null),
         _ => await FanOutBench.RunAsync(kubelet, args[3], count),
     };
     foreach (var (name, value) in lines)

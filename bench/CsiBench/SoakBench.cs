@@ -11,13 +11,15 @@ namespace OrasAssemble.CsiBench;
 /// all at once, as kubelet does (a new connection per call), then the plugin left idle so its timers and collection run.
 /// The plugin's resident memory, open file descriptors and threads (from <c>/proc/&lt;pid&gt;</c>) and the mounts under
 /// the kubelet directory are sampled before the first wave (after one warm-up pod fills the cache), after each wave,
-/// and after idling, beside each wave's publish latency.
+/// and after idling, beside each wave's publish latency; with the plugin's metrics URL, also its managed heap as the last
+/// GC left it and the count of full (gen2) collections so far, which tell a growing heap from memory the GC keeps.
 /// </summary>
 internal static class SoakBench
 {
     public static async Task<IReadOnlyList<(string Name, string Value)>> RunAsync(
-        KubeletClient kubelet, string kubeletDirectory, string reference, int pods, int wave, TimeSpan idle, int pid)
+        KubeletClient kubelet, string kubeletDirectory, string reference, int pods, int wave, TimeSpan idle, int pid, Uri? metrics)
     {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var volume = new Dictionary<string, string> { [VolumeContextKeys.Reference] = reference };
         var lines = new List<(string Name, string Value)>
         {
@@ -31,6 +33,8 @@ internal static class SoakBench
         await kubelet.UnpublishAsync(warmup);
         RemovePodDirectory(kubeletDirectory, warmup);
         await Task.Delay(TimeSpan.FromSeconds(2));
+        // Scraped first: the scrape's kept-alive connection is then open in every sample alike.
+        lines.AddRange(await HeapAsync(http, metrics, "before"));
         lines.AddRange(Sample(pid, kubeletDirectory).Lines("before"));
 
         var waves = (pods + wave - 1) / wave;
@@ -64,13 +68,48 @@ internal static class SoakBench
             var name = $"wave_{w + 1}";
             lines.Add(($"{name}_peak_mounts", Format(peak)));
             lines.AddRange(latency.Summary($"{name}_publish"));
+            lines.AddRange(await HeapAsync(http, metrics, name));
             lines.AddRange(Sample(pid, kubeletDirectory).Lines(name));
         }
 
         await Task.Delay(idle);
         lines.Add(("waves", Format(waves)));
+        lines.AddRange(await HeapAsync(http, metrics, "idle"));
         lines.AddRange(Sample(pid, kubeletDirectory).Lines("idle"));
         return lines;
+    }
+
+    /// <summary>
+    /// The managed heap's size after the last GC (<c>dotnet_gc_last_collection_heap_size_bytes</c>, all generations), the
+    /// memory the GC kept committed then, and the gen2 collections so far, from the plugin's metrics; nothing without a
+    /// metrics URL.
+    /// </summary>
+    private static async Task<IEnumerable<(string Name, string Value)>> HeapAsync(HttpClient http, Uri? metrics, string name)
+    {
+        if (metrics is null)
+        {
+            return [];
+        }
+
+        double heap = 0, gen2 = 0, committed = 0;
+        foreach (var line in (await http.GetStringAsync(metrics)).Split('\n'))
+        {
+            var value = line.LastIndexOf(' ') is var space and > 0 ? line[(space + 1)..] : "";
+            if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes{", StringComparison.Ordinal))
+            {
+                heap += double.Parse(value, CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("dotnet_gc_last_collection_memory_committed_size_bytes ", StringComparison.Ordinal))
+            {
+                committed = double.Parse(value, CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}", StringComparison.Ordinal))
+            {
+                gen2 = double.Parse(value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return [($"{name}_heap_kib", Format((long)(heap / 1024))), ($"{name}_committed_kib", Format((long)(committed / 1024))), ($"{name}_gen2", Format((long)gen2))];
     }
 
     /// <summary>Kubelet removes a pod's directories once its volumes are unpublished.</summary>
@@ -94,8 +133,38 @@ internal static class SoakBench
             }
         }
 
-        return new ProcessSample(rss, Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length, threads, MountsUnder(kubeletDirectory));
+        var fds = Directory.GetFileSystemEntries($"/proc/{pid}/fd");
+        var kinds = FdKinds(fds);
+        return new ProcessSample(rss, fds.Length, kinds.GetValueOrDefault("code"), threads, MountsUnder(kubeletDirectory),
+            string.Join(' ', kinds.Select(k => $"{k.Key}:{k.Value}")));
     }
+
+    /// <summary>What the descriptors are, counted by kind (<c>code:230 file:8 pipe:7 socket:4 anon_inode:[eventpoll]:1</c>), to tell which kind grew.</summary>
+    private static SortedDictionary<string, int> FdKinds(IEnumerable<string> fds) =>
+        new(fds
+            .Select(fd =>
+            {
+                try
+                {
+                    // A path, "socket:[inode]", "pipe:[inode]", "anon_inode:[eventpoll]" or "anon_inode:inotify".
+                    var target = new FileInfo(fd).LinkTarget ?? "";
+                    if (target.StartsWith('/'))
+                    {
+                        // The runtime holds each assembly it loaded open, and a symbol file once it first formats a stack
+                        // trace: more of those is code first used later, not a leak.
+                        return target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".pdb", StringComparison.Ordinal) ? "code" : "file";
+                    }
+
+                    return target.StartsWith("anon_inode:", StringComparison.Ordinal) ? target : target.Split(':')[0];
+                }
+                catch (IOException)
+                {
+                    // Closed between the listing and the read.
+                    return "gone";
+                }
+            })
+            .GroupBy(kind => kind, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>Lines of this process's mount table whose mount point is below <paramref name="directory"/>.</summary>
     private static int MountsUnder(string directory)
@@ -107,12 +176,14 @@ internal static class SoakBench
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record ProcessSample(long RssKib, int Fds, int Threads, int Mounts)
+    private sealed record ProcessSample(long RssKib, int Fds, int CodeFds, int Threads, int Mounts, string FdKinds)
     {
         public IEnumerable<(string Name, string Value)> Lines(string name) =>
         [
             ($"{name}_rss_kib", Format(RssKib)),
             ($"{name}_fds", Format(Fds)),
+            ($"{name}_code_fds", Format(CodeFds)),
+            ($"{name}_fd_kinds", FdKinds),
             ($"{name}_threads", Format(Threads)),
             ($"{name}_mounts", Format(Mounts)),
         ];
