@@ -98,7 +98,8 @@ internal sealed class TreeWriter
     /// <summary>
     /// Puts an existing file (a verified blob) at the entry as a hard link, instead of a copy, when the blob already
     /// has the owner and mode the entry must have: they are shared with every other link to it, and are never changed
-    /// through the tree. Otherwise the entry is a copy of the blob with them. The time of a link is the blob's.
+    /// through the tree. Otherwise the entry is a copy of the blob with them. A link shares the blob's time, so the blob
+    /// is given the entry's.
     /// </summary>
     public async Task LinkFileAsync(
         string entry, string[] components, string existingFile, long length, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified,
@@ -122,6 +123,13 @@ internal sealed class TreeWriter
 
         Charge(entry, length);
         var path = PrepareReplace(entry, components);
+        // A hard link shares the file's inode, time included: the file gets the entry's time, which every tree that
+        // links it wants too (the one fixed time of ORAS files), rather than whenever it was downloaded.
+        if (File.GetLastWriteTimeUtc(existingFile) != modified)
+        {
+            File.SetLastWriteTimeUtc(existingFile, modified);
+        }
+
         NativeMethods.CreateHardLink(existingFile, Full(path));
         FileBytes += length;
         _written.Add(path);
