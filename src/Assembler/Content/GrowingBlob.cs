@@ -44,7 +44,16 @@ internal sealed class GrowingBlob : IDisposable
     internal void Started(string path)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
-        Signal(() => _handle = handle);
+        var unused = handle;
+        Signal(() =>
+        {
+            if (_handle is null && _failure is null)
+            {
+                _handle = handle;
+                unused = null;
+            }
+        });
+        unused?.Dispose();
     }
 
     /// <summary><paramref name="total"/> bytes are written to the file (not yet verified).</summary>
@@ -56,12 +65,21 @@ internal sealed class GrowingBlob : IDisposable
         var handle = _handle is null
             ? File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous)
             : null;
+        var unused = handle;
         Signal(() =>
         {
-            _handle ??= handle;
+            if (_handle is null && _failure is null)
+            {
+                _handle = handle;
+                unused = null;
+            }
+
             _written = Descriptor.Size;
             _verified = true;
         });
+
+        // Opened for a blob that had a handle by then, or was disposed: nobody else would close it.
+        unused?.Dispose();
     }
 
     internal void Failed(Exception failure) => Signal(() => _failure ??= failure);
@@ -121,10 +139,17 @@ internal sealed class GrowingBlob : IDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                throw new TimeoutException($"the download of blob {Descriptor.Digest} wrote nothing for {_stallTimeout.TotalSeconds:0} s");
+                throw new TimeoutException($"the download of blob {Descriptor.Digest} wrote nothing for {_stallTimeout.TotalSeconds:0.#} s");
             }
 
-            await changed.WaitAsync(left, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await changed.WaitAsync(left, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Checked again above, which names the blob.
+            }
         }
     }
 
@@ -144,9 +169,19 @@ internal sealed class GrowingBlob : IDisposable
 
         public override int Read(Span<byte> buffer)
         {
-            var rented = new byte[buffer.Length];
-            var n = ReadAsync(rented.AsMemory(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, n).CopyTo(buffer);
+            if (buffer.IsEmpty || _position >= blob.Descriptor.Size)
+            {
+                return 0;
+            }
+
+            var (handle, available) = blob.WaitForAsync(_position, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            if (available <= 0)
+            {
+                return 0;
+            }
+
+            var n = RandomAccess.Read(handle, buffer[..(int)Math.Min(buffer.Length, available)], _position);
+            _position += n;
             return n;
         }
 

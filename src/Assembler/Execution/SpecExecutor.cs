@@ -193,8 +193,10 @@ internal sealed class SpecExecutor
                 {
                     await download.Path.ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is OperationCanceledException or AssemblyException)
+                catch (Exception)
                 {
+                    // Only here after a failure that is on its way to the caller (a build that succeeded has awaited
+                    // every download): a download's own failure, or its cancellation, is secondary to it.
                 }
 
                 download.Growing.Dispose();
@@ -310,15 +312,23 @@ internal sealed class SpecExecutor
                 // Applied only once its bytes are known to be the layer's.
                 await download.Path.ConfigureAwait(false);
             }
-            catch (Exception) when (download.Growing.HasFailed)
+            catch (TimeoutException e) when (!download.Growing.HasFailed)
             {
-                // What went wrong is the download (which names the blob), not the bytes it had written so far.
-                await download.Path.ConfigureAwait(false);
-                throw;
-            }
-            catch (LayerException e)
-            {
+                // The download stalled: waiting for it to end is what just timed out.
                 throw new AssemblyException($"sources.{source.Name}", e.Message, e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || download.Growing.HasFailed)
+            {
+                // Bytes that fail to read may be bytes the download is about to refuse (a mirror that lies, a flipped
+                // bit): then what went wrong is the download, which names the blob, and a lying mirror is passed over
+                // on the next attempt. So its end is awaited first; its own timeouts and the layer's size bound that.
+                await download.Path.ConfigureAwait(false);
+                if (e is LayerException invalid)
+                {
+                    throw new AssemblyException($"sources.{source.Name}", invalid.Message, invalid);
+                }
+
+                throw;
             }
         }
 

@@ -173,8 +173,117 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
         Assert.Empty(BlobFiles());
     }
 
-    private SpecExecutor Executor() =>
-        new(TreeCache.Open(new CacheOptions { Root = CacheRoot }), new RegistryTargetLocator(Client), new ExecutorOptions { Concurrency = 2 });
+    [Fact]
+    public async Task A_layer_that_reads_as_unsafe_before_its_download_ends_is_refused_for_its_digest_which_it_does_not_match()
+    {
+        // What a lying mirror might send: a valid layer of the right size that is not the one asked for, whose first
+        // entry leaves the tree. The bytes the reader saw are not the layer's, so the error is the digest's.
+        var (spec, layers) = AddImage("substituted", Layer("a.txt", "the real one", "a.bin", 1024 * 1024));
+        var asked = layers[0];
+        var substitute = new byte[asked.Size];
+        new TarBuilder().File("../escaped.txt", "outside").ToGzip().CopyTo(substitute, 0);
+        Server.Fault = async (context, _) =>
+        {
+            if (!context.Request.Path.Value!.EndsWith(asked.Digest, StringComparison.Ordinal) || context.Request.Method != "GET")
+            {
+                return false;
+            }
+
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = substitute.Length;
+            await context.Response.Body.WriteAsync(substitute.AsMemory(0, substitute.Length - 64 * 1024));
+            await context.Response.Body.FlushAsync();
+            // Time for the reader to meet the entry while the last bytes are still to come.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await context.Response.Body.WriteAsync(substitute.AsMemory(substitute.Length - 64 * 1024));
+            return true;
+        };
+
+        var error = await Assert.ThrowsAsync<AssemblyException>(() => Executor().AssembleAsync(spec).WaitAsync(Wait));
+
+        Assert.Equal($"sources.img: fetching layer {asked.Digest}: digest mismatch: expected {asked.Digest}, got {Digest.ComputeSha256(substitute)}",
+            error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "trees")));
+        Assert.Empty(BlobFiles());
+    }
+
+    [Fact]
+    public async Task A_layer_download_that_stalls_is_refused_by_name_after_the_stall_timeout_and_leaves_nothing_in_the_cache()
+    {
+        var (spec, layers) = AddImage("stalled", Layer("a.txt", "never whole", "a.bin", 1024 * 1024));
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Server.Fault = async (context, _) =>
+        {
+            if (!context.Request.Path.Value!.EndsWith(layers[0].Digest, StringComparison.Ordinal) || context.Request.Method != "GET")
+            {
+                return false;
+            }
+
+            var blob = Server.Blobs[layers[0].Digest];
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = blob.Length;
+            await context.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
+            await context.Response.Body.FlushAsync();
+            await released.Task.WaitAsync(Wait);
+            return true;
+        };
+
+        try
+        {
+            var executor = Executor(new ExecutorOptions { Concurrency = 2, StallTimeout = TimeSpan.FromSeconds(1) });
+            var error = await Assert.ThrowsAsync<AssemblyException>(() => executor.AssembleAsync(spec).WaitAsync(Wait));
+
+            Assert.Equal($"sources.img: the download of blob {layers[0].Digest} wrote nothing for 1 s", error.Message);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "trees")));
+            Assert.Empty(BlobFiles());
+        }
+        finally
+        {
+            released.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task A_caller_that_stops_waiting_while_a_layer_downloads_leaves_the_build_to_finish_for_the_next_without_a_second_fetch()
+    {
+        var (spec, layers) = AddImage("abandoned", Layer("a.txt", "finished anyway", "a.bin", 1024 * 1024));
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Server.Fault = async (context, _) =>
+        {
+            if (!context.Request.Path.Value!.EndsWith(layers[0].Digest, StringComparison.Ordinal) || context.Request.Method != "GET")
+            {
+                return false;
+            }
+
+            var blob = Server.Blobs[layers[0].Digest];
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = blob.Length;
+            await context.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
+            await context.Response.Body.FlushAsync();
+            await released.Task.WaitAsync(Wait);
+            await context.Response.Body.WriteAsync(blob.AsMemory(blob.Length / 2));
+            return true;
+        };
+
+        var executor = Executor();
+        using var cancel = new CancellationTokenSource();
+        var abandoned = executor.AssembleAsync(spec, cancel.Token);
+        await PollAsync(() => Directory.EnumerateFiles(Path.Join(CacheRoot, "tmp"), "a.txt", SearchOption.AllDirectories).FirstOrDefault());
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.WaitAsync(Wait));
+        released.SetResult();
+        var tree = await executor.AssembleAsync(spec).WaitAsync(Wait);
+
+        Assert.Equal("finished anyway", await File.ReadAllTextAsync(Path.Join(tree.Path, "a.txt")));
+        Assert.Equal(Content(1024 * 1024), await File.ReadAllBytesAsync(Path.Join(tree.Path, "a.bin")));
+        Assert.Equal(1, Server.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith(layers[0].Digest, StringComparison.Ordinal)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
+    }
+
+    private SpecExecutor Executor(ExecutorOptions? options = null) =>
+        new(TreeCache.Open(new CacheOptions { Root = CacheRoot }), new RegistryTargetLocator(Client), options ?? new ExecutorOptions { Concurrency = 2 });
 
     private IEnumerable<string> BlobFiles() =>
         Directory.Exists(Path.Join(CacheRoot, "blobs")) ? Directory.EnumerateFiles(Path.Join(CacheRoot, "blobs"), "*", SearchOption.AllDirectories) : [];
