@@ -17,6 +17,7 @@ namespace OrasAssemble.Layers;
 internal sealed class TreeWriter
 {
     private const int CopyBufferSize = 128 * 1024;
+    private const long PreallocateFrom = 1024 * 1024;
 
     private readonly ConfinedTree _tree;
     private readonly string _root;
@@ -76,7 +77,8 @@ internal sealed class TreeWriter
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = 0,
-            PreallocationSize = Math.Max(length, 0),
+            // Reserving the space up front keeps a large file in few extents; for a small one it is one more system call.
+            PreallocationSize = length >= PreallocateFrom ? length : 0,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         };
 
