@@ -9,8 +9,10 @@ namespace OrasAssemble.Cli.Commands;
 /// <param name="Origin"><c>built</c>, <c>cached</c>, or <c>pinned</c> (found by what the spec last resolved to, no source resolved).</param>
 /// <param name="SkippedSpecialFiles">Device nodes and FIFOs the sources held and the tree leaves out; null unless this call built the tree.</param>
 /// <param name="OwnersKept">Whether entries have their sources' owners (false when built unprivileged); null unless this call built the tree.</param>
+/// <param name="Entries">The files, directories and links the tree holds; null unless this call built the tree.</param>
 internal sealed record AssembleReport(
-    string Key, string Tree, string Out, string Origin, IReadOnlyList<AssembleReport.Source> Sources, long? SkippedSpecialFiles, bool? OwnersKept)
+    string Key, string Tree, string Out, string Origin, IReadOnlyList<AssembleReport.Source> Sources, long? SkippedSpecialFiles, bool? OwnersKept,
+    TreeEntryCounts? Entries)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -27,7 +29,8 @@ internal sealed record AssembleReport(
         tree.Origin.ToString().ToLowerInvariant(),
         tree.Sources.Select(s => new Source(s.Name, s.Reference, s.ManifestDigest, s.IsImage, s.LayerDigests, s.LayerBytes)).ToList(),
         tree.Built ? tree.SkippedSpecialFiles : null,
-        tree.Built ? !tree.OwnersNotKept : null);
+        tree.Built ? !tree.OwnersNotKept : null,
+        tree.Built ? tree.Entries : null);
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

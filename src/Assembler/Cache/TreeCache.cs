@@ -182,6 +182,44 @@ public sealed partial class TreeCache
     }
 
     /// <summary>
+    /// Fetches the blob into <see cref="Blobs"/> as <see cref="EnsureBlobAsync"/> does, telling <paramref name="growing"/>
+    /// how far its temporary file has come, so that it can be read while it downloads. A blob already held is not
+    /// fetched. A mirror that sent wrong bytes is not retried here (a reader may have used them): the
+    /// <see cref="Registry.Remote.MirrorContentException"/> reaches the caller, and the next attempt passes that mirror over.
+    /// On any failure nothing of the download is left in <c>tmp/</c> or <c>blobs/</c>. Returns the blob's path.
+    /// </summary>
+    internal async Task<string> StreamBlobAsync(GrowingBlob growing, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
+    {
+        var descriptor = growing.Descriptor;
+        var path = Blobs.GetPath(descriptor.Digest);
+        try
+        {
+            if (!await Blobs.ExistsAsync(descriptor, cancellationToken).ConfigureAwait(false))
+            {
+                using var held = await FileLock.AcquireAsync(BlobLock(Digest.Encoded(descriptor.Digest)), _options.LockTimeout, $"fetching {descriptor.Digest}", cancellationToken).ConfigureAwait(false);
+                if (!await Blobs.ExistsAsync(descriptor, cancellationToken).ConfigureAwait(false))
+                {
+                    var content = await open(cancellationToken).ConfigureAwait(false);
+                    await using (content.ConfigureAwait(false))
+                    {
+                        await Blobs.PushAsync(descriptor, content, growing, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return path;
+                }
+            }
+
+            growing.Verified(path);
+            return path;
+        }
+        catch (Exception e)
+        {
+            growing.Failed(e);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Holds the tree for <paramref name="key"/> in use until disposed: <see cref="TryRemoveTree"/> leaves a held tree
     /// alone. A caller that found a tree and is about to use it (mount it) holds it first, then checks it still exists.
     /// Any number may hold one tree at once, in this process or others.

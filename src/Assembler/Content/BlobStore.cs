@@ -90,7 +90,14 @@ public sealed class BlobStore : IStorage, IDeletable
     /// is not read. On a size or digest mismatch nothing is kept and <see cref="ContentVerificationException"/> is
     /// thrown. Any number of writers of the same blob may race: all succeed and one file remains.
     /// </summary>
-    public async Task PushAsync(Descriptor expected, Stream content, CancellationToken cancellationToken = default)
+    public Task PushAsync(Descriptor expected, Stream content, CancellationToken cancellationToken = default) =>
+        PushAsync(expected, content, growing: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PushAsync(Descriptor, Stream, CancellationToken)"/>, telling <paramref name="growing"/> (when given)
+    /// where the bytes go and how many are on disk, so it can be read while it is written, and when it is verified.
+    /// </summary>
+    internal async Task PushAsync(Descriptor expected, Stream content, GrowingBlob? growing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expected);
         ArgumentNullException.ThrowIfNull(content);
@@ -102,6 +109,7 @@ public sealed class BlobStore : IStorage, IDeletable
 
         if (IsPresent(final, expected.Size))
         {
+            growing?.Verified(final);
             return;
         }
 
@@ -110,22 +118,25 @@ public sealed class BlobStore : IStorage, IDeletable
         var temp = NewTempPath(Path.GetFileName(final));
         try
         {
-            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous);
+            // Unbuffered when read as it grows: what the reader is told is written must be in the file.
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, growing is null ? FileShare.None : FileShare.Read,
+                growing is null ? CopyBufferSize : 0, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                // CopyToAsync reads until the end, which is where the digest is checked. Content that already checks
+                growing?.Started(temp);
+                // Copying reads until the end, which is where the digest is checked. Content that already checks
                 // itself against this descriptor (a registry's body, another store's blob) is not hashed a second
                 // time: it throws on the read that passes its last byte or ends short, before anything is published.
                 if (content is VerifyingStream own && own.VerifiesAllOf(expected))
                 {
-                    await own.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+                    await CopyAsync(own, file, growing, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     var verifying = new VerifyingStream(content, expected, leaveOpen: true);
                     await using (verifying.ConfigureAwait(false))
                     {
-                        await verifying.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+                        await CopyAsync(verifying, file, growing, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -134,10 +145,30 @@ public sealed class BlobStore : IStorage, IDeletable
 
             SetMode(temp);
             Publish(temp, final, expected.Size);
+            growing?.Verified(final);
         }
         finally
         {
             DeleteQuietly(temp);
+        }
+    }
+
+    private static async Task CopyAsync(Stream source, FileStream file, GrowingBlob? growing, CancellationToken cancellationToken)
+    {
+        if (growing is null)
+        {
+            await source.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var buffer = new byte[CopyBufferSize];
+        long total = 0;
+        int n;
+        while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            total += n;
+            growing.Wrote(total);
         }
     }
 

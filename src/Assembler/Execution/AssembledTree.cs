@@ -13,6 +13,9 @@ public sealed record AssembledTree(
     /// <summary>For a request naming a reference, the manifest digest it resolved to; null for a spec.</summary>
     public string? ManifestDigest { get; init; }
 
+    /// <summary>How many files, directories and links the tree holds; known when this call built it.</summary>
+    public TreeEntryCounts? Entries { get; init; }
+
     /// <summary>Whether this call built the tree (a cache miss).</summary>
     public bool Built => Origin == TreeOrigin.Built;
 }

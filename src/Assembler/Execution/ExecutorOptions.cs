@@ -11,6 +11,12 @@ public sealed record ExecutorOptions
     /// <summary>How many blobs are fetched at once.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>
+    /// How long extraction waits for the next bytes of a layer that is still downloading; a backstop, since the
+    /// registry client's own idle timeout ends a stalled transfer first.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Whether <see cref="TreeAssembler"/> may serve a spec from its pin; the executor itself always resolves.</summary>
     public PullPolicy PullPolicy { get; init; } = PullPolicy.IfNotPresent;
 

@@ -3,10 +3,12 @@ using System.Text;
 using OrasAssemble.Cache;
 using OrasAssemble.Content;
 using OrasAssemble.Failures;
+using OrasAssemble.IO;
 using OrasAssemble.Layers;
 using OrasAssemble.Layout;
 using OrasAssemble.Oci;
 using OrasAssemble.Registry;
+using OrasAssemble.Registry.Remote;
 using OrasAssemble.Spec;
 using OrasAssemble.Spec.Model;
 using OrasAssemble.Text;
@@ -24,6 +26,9 @@ internal sealed class SpecExecutor
 {
     /// <summary>Part of every tree key: a change to how trees are built must not reuse trees built the old way.</summary>
     public const string ExecutorVersion = "3";
+
+    // A mirror that lied costs one attempt, as in the cache's own fetches; the bound is only a backstop.
+    private const int MaxMirrorAttempts = 8;
 
     private readonly TreeCache _cache;
     private readonly ITargetLocator _locator;
@@ -46,14 +51,17 @@ internal sealed class SpecExecutor
         var sources = await ResolveSourcesAsync(spec, platform, layouts, cancellationToken).ConfigureAwait(false);
         var key = TreeKey(specDigest, sources);
         var built = false;
-        var outcome = new BuildOutcome(0, false);
+        var outcome = new BuildOutcome(0, false, null);
         var path = await _cache.GetOrBuildTreeAsync(key, async (tree, ct) =>
         {
             built = true;
             outcome = await BuildAsync(spec, sources, tree, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         Report(built ? $"tree {key} built" : $"tree {key} is cached");
-        return new AssembledTree(key, path, built ? TreeOrigin.Built : TreeOrigin.Cached, sources.Select(s => s.Summary()).ToList(), outcome.SkippedSpecialFiles, outcome.OwnersNotKept);
+        return new AssembledTree(key, path, built ? TreeOrigin.Built : TreeOrigin.Cached, sources.Select(s => s.Summary()).ToList(), outcome.SkippedSpecialFiles, outcome.OwnersNotKept)
+        {
+            Entries = outcome.Entries,
+        };
     }
 
     // ---- resolving ---------------------------------------------------------------------------------------------
@@ -132,7 +140,73 @@ internal sealed class SpecExecutor
     /// <returns>How many device nodes and FIFOs the sources held that the tree leaves out, and whether owners were lost.</returns>
     private async Task<BuildOutcome> BuildAsync(ValidSpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
     {
-        await FetchBlobsAsync(sources, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await BuildOnceAsync(spec, sources, tree, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AssemblyException e) when (e.InnerException is MirrorContentException && attempt < MaxMirrorAttempts)
+            {
+                // A mirror sent wrong bytes, and what it sent may be in the tree already: start again, from the next
+                // mirror or the registry (a lying mirror is passed over for that digest from then on).
+                TempTree.DeleteQuietly(tree);
+                Directory.CreateDirectory(tree);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Downloads the layers (at most <see cref="ExecutorOptions.Concurrency"/> at once, in the order they are applied)
+    /// while it applies them: each layer is read from its temporary file in the cache as it grows, and counts as applied
+    /// only once its download verified it. A blob the cache holds is read from there.
+    /// </summary>
+    private async Task<BuildOutcome> BuildOnceAsync(ValidSpec spec, IReadOnlyList<ResolvedSource> sources, string tree, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var gate = new SemaphoreSlim(_options.Concurrency);
+        var downloads = new Dictionary<string, LayerDownload>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (source, layer) in sources.SelectMany(s => s.Layers.Select(layer => (s, layer))))
+            {
+                if (!downloads.ContainsKey(layer.Digest))
+                {
+                    var growing = new GrowingBlob(layer, _options.StallTimeout);
+                    downloads[layer.Digest] = new LayerDownload(growing, DownloadAsync(source, growing, gate, stop.Token));
+                }
+            }
+
+            return await ApplyAsync(spec, sources, tree, downloads, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            stop.Cancel();
+            throw;
+        }
+        finally
+        {
+            // A failed build leaves no download behind it writing into tmp/.
+            foreach (var download in downloads.Values)
+            {
+                try
+                {
+                    await download.Path.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Only here after a failure that is on its way to the caller (a build that succeeded has awaited
+                    // every download): a download's own failure, or its cancellation, is secondary to it.
+                }
+
+                download.Growing.Dispose();
+            }
+        }
+    }
+
+    private async Task<BuildOutcome> ApplyAsync(
+        ValidSpec spec, IReadOnlyList<ResolvedSource> sources, string tree, IReadOnlyDictionary<string, LayerDownload> downloads, CancellationToken cancellationToken)
+    {
         // Beside the tree being built and named after it, so its build lock guards both.
         var stage = tree + "-stage";
         Directory.CreateDirectory(stage);
@@ -147,7 +221,7 @@ internal sealed class SpecExecutor
             {
                 var view = Path.Combine(stage, source.Name);
                 Directory.CreateDirectory(view);
-                var (left, notKept) = await ReadSourceAsync(source, view, limits, budget, cancellationToken).ConfigureAwait(false);
+                var (left, notKept) = await ReadSourceAsync(source, view, limits, budget, downloads, cancellationToken).ConfigureAwait(false);
                 if (left > 0)
                 {
                     Report($"sources.{source.Name}: left out {left} device node(s) and FIFO(s)");
@@ -164,7 +238,7 @@ internal sealed class SpecExecutor
                 Report("owners were not kept: the tree's files belong to the user that assembled it (only root can give files to other users)");
             }
 
-            return new BuildOutcome(skipped, owners.NotKept);
+            return new BuildOutcome(skipped, owners.NotKept, TreeEntryCounts.Of(tree));
         }
         finally
         {
@@ -172,54 +246,60 @@ internal sealed class SpecExecutor
         }
     }
 
-    private async Task FetchBlobsAsync(IReadOnlyList<ResolvedSource> sources, CancellationToken cancellationToken)
+    /// <summary>Fetches one layer into the cache's blobs once a download slot is free; a blob the cache holds takes none.</summary>
+    private async Task<string> DownloadAsync(ResolvedSource source, GrowingBlob growing, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
-        using var gate = new SemaphoreSlim(_options.Concurrency);
-        var distinct = sources
-            .SelectMany(s => s.Layers.Select(layer => (Source: s, Layer: layer)))
-            .DistinctBy(x => x.Layer.Digest, StringComparer.Ordinal)
-            .ToList();
-        await Task.WhenAll(distinct.Select(async x =>
+        var layer = growing.Descriptor;
+        try
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await _cache.EnsureBlobAsync(x.Layer, ct =>
+                var path = await _cache.StreamBlobAsync(growing, ct =>
                 {
-                    _options.Downloading?.Invoke(x.Layer);
-                    return x.Source.Located.Target.FetchAsync(x.Layer, ct);
+                    _options.Downloading?.Invoke(layer);
+                    return source.Located.Target.FetchAsync(layer, ct);
                 }, cancellationToken).ConfigureAwait(false);
-                Report($"sources.{x.Source.Name}: have {x.Layer.Digest} ({x.Layer.Size} bytes)");
-            }
-            catch (Exception e) when (Failure.IsAboutInput(e))
-            {
-                throw new AssemblyException($"sources.{x.Source.Name}", $"fetching layer {x.Layer.Digest}: {e.Message}", e);
+                Report($"sources.{source.Name}: have {layer.Digest} ({layer.Size} bytes)");
+                return path;
             }
             finally
             {
                 gate.Release();
             }
-        })).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            growing.Failed(e);
+            if (e is MirrorContentException || Failure.IsAboutInput(e))
+            {
+                throw new AssemblyException($"sources.{source.Name}", $"fetching layer {layer.Digest}: {e.Message}", e);
+            }
+
+            throw;
+        }
     }
 
     private async Task<(long Skipped, bool OwnersNotKept)> ReadSourceAsync(
-        ResolvedSource source, string view, ExtractionLimits limits, TreeBudget budget, CancellationToken cancellationToken)
+        ResolvedSource source, string view, ExtractionLimits limits, TreeBudget budget, IReadOnlyDictionary<string, LayerDownload> downloads, CancellationToken cancellationToken)
     {
         long skipped = 0;
         var notKept = false;
-        try
+        foreach (var layer in source.Layers)
         {
-            foreach (var layer in source.Layers)
+            var download = downloads[layer.Digest];
+            try
             {
                 if (!source.IsImage && !ArtifactLayerWriter.IsPackedDirectory(layer))
                 {
+                    var blob = await download.Path.ConfigureAwait(false);
                     var linked = await new ArtifactLayerWriter(limits, budget, _options.MayChown)
-                        .LinkFileAsync(layer, _cache.Blobs.GetPath(layer.Digest), view, cancellationToken).ConfigureAwait(false);
+                        .LinkFileAsync(layer, blob, view, cancellationToken).ConfigureAwait(false);
                     notKept |= linked.OwnersNotKept;
                     continue;
                 }
 
-                var content = await _cache.Blobs.FetchAsync(layer, cancellationToken).ConfigureAwait(false);
+                var content = download.Growing.OpenRead();
                 await using (content.ConfigureAwait(false))
                 {
                     var summary = source.IsImage
@@ -228,11 +308,28 @@ internal sealed class SpecExecutor
                     skipped += summary.SkippedSpecialFiles;
                     notKept |= summary.OwnersNotKept;
                 }
+
+                // Applied only once its bytes are known to be the layer's.
+                await download.Path.ConfigureAwait(false);
             }
-        }
-        catch (LayerException e)
-        {
-            throw new AssemblyException($"sources.{source.Name}", e.Message, e);
+            catch (TimeoutException e) when (!download.Growing.HasFailed)
+            {
+                // The download stalled: waiting for it to end is what just timed out.
+                throw new AssemblyException($"sources.{source.Name}", e.Message, e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || download.Growing.HasFailed)
+            {
+                // Bytes that fail to read may be bytes the download is about to refuse (a mirror that lies, a flipped
+                // bit): then what went wrong is the download, which names the blob, and a lying mirror is passed over
+                // on the next attempt. So its end is awaited first; its own timeouts and the layer's size bound that.
+                await download.Path.ConfigureAwait(false);
+                if (e is LayerException invalid)
+                {
+                    throw new AssemblyException($"sources.{source.Name}", invalid.Message, invalid);
+                }
+
+                throw;
+            }
         }
 
         return (skipped, notKept);
@@ -240,7 +337,10 @@ internal sealed class SpecExecutor
 
     private void Report(string message) => _options.Progress?.Invoke(message);
 
-    private readonly record struct BuildOutcome(long SkippedSpecialFiles, bool OwnersNotKept);
+    private readonly record struct BuildOutcome(long SkippedSpecialFiles, bool OwnersNotKept, TreeEntryCounts? Entries);
+
+    /// <summary>A layer's download: its bytes as they arrive, and its path in the cache once verified.</summary>
+    private sealed record LayerDownload(GrowingBlob Growing, Task<string> Path);
 
     private sealed record ResolvedSource(
         string Name, string Reference, LocatedTarget Located, Descriptor Manifest, bool IsImage, IReadOnlyList<Descriptor> Layers)

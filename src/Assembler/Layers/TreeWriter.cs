@@ -17,6 +17,7 @@ namespace OrasAssemble.Layers;
 internal sealed class TreeWriter
 {
     private const int CopyBufferSize = 128 * 1024;
+    private const long PreallocateFrom = 1024 * 1024;
 
     private readonly ConfinedTree _tree;
     private readonly string _root;
@@ -76,7 +77,8 @@ internal sealed class TreeWriter
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = 0,
-            PreallocationSize = Math.Max(length, 0),
+            // Reserving the space up front keeps a large file in few extents; for a small one it is one more system call.
+            PreallocationSize = length >= PreallocateFrom ? length : 0,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         };
 
@@ -98,7 +100,8 @@ internal sealed class TreeWriter
     /// <summary>
     /// Puts an existing file (a verified blob) at the entry as a hard link, instead of a copy, when the blob already
     /// has the owner and mode the entry must have: they are shared with every other link to it, and are never changed
-    /// through the tree. Otherwise the entry is a copy of the blob with them. The time of a link is the blob's.
+    /// through the tree. Otherwise the entry is a copy of the blob with them. A link shares the blob's time, so the blob
+    /// is given the entry's.
     /// </summary>
     public async Task LinkFileAsync(
         string entry, string[] components, string existingFile, long length, (uint Uid, uint Gid) owner, UnixFileMode mode, DateTime modified,
@@ -122,6 +125,13 @@ internal sealed class TreeWriter
 
         Charge(entry, length);
         var path = PrepareReplace(entry, components);
+        // A hard link shares the file's inode, time included: the file gets the entry's time, which every tree that
+        // links it wants too (the one fixed time of ORAS files), rather than whenever it was downloaded.
+        if (File.GetLastWriteTimeUtc(existingFile) != modified)
+        {
+            File.SetLastWriteTimeUtc(existingFile, modified);
+        }
+
         NativeMethods.CreateHardLink(existingFile, Full(path));
         FileBytes += length;
         _written.Add(path);

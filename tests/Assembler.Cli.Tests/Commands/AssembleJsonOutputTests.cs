@@ -80,4 +80,48 @@ public sealed class AssembleJsonOutputTests(AnonymousRegistryFixture fixture) : 
         Assert.False(third.RootElement.GetProperty("ownersKept").GetBoolean());
         Assert.Equal(2, third.RootElement.GetProperty("skippedSpecialFiles").GetInt64());
     }
+
+    [Fact]
+    public async Task Json_output_counts_the_files_directories_and_links_of_a_tree_it_built_and_of_no_other()
+    {
+        using var tar = new MemoryStream();
+        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "srv/") { Mode = (UnixFileMode)0x1ED });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "srv/a") { Mode = (UnixFileMode)0x1A4, DataStream = new MemoryStream("a"u8.ToArray()) });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "srv/sub/") { Mode = (UnixFileMode)0x1ED });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "srv/sub/b") { Mode = (UnixFileMode)0x1A4, DataStream = new MemoryStream("b"u8.ToArray()) });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "srv/to-a") { LinkName = "a" });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "srv/same-a") { LinkName = "srv/a" });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/left-out") { Mode = (UnixFileMode)0x1A4, DataStream = new MemoryStream("x"u8.ToArray()) });
+        }
+
+        using var client = RegistryClients.PlainHttp();
+        var reference = $"{fixture.Server.Host}/asm-json/counted:1";
+        await SpecFixtures.PushTarImageAsync(client.GetRepository($"{fixture.Server.Host}/asm-json/counted"), "1", tar.ToArray());
+        var spec = SpecFixtures.WriteSpec(temp.Path, $$"""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: counted }
+            sources:
+              img: { ref: {{reference}} }
+            steps:
+              - copy: { from: img, path: /srv, to: /srv }
+              - link: { path: /srv/sub/up, target: ../a }
+            """);
+        var cache = temp.Combine("cache");
+
+        var built = await CliProcess.RunAsync("assemble", "--plain-http", spec, "--out", temp.Combine("a"), "--cache", cache, "--output", "json");
+        var cached = await CliProcess.RunAsync("assemble", "--plain-http", spec, "--out", temp.Combine("b"), "--cache", cache, "--output", "json");
+
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        using var first = JsonDocument.Parse(built.Stdout);
+        var entries = first.RootElement.GetProperty("entries");
+        // srv/a, srv/same-a and srv/sub/b; srv and srv/sub; srv/to-a and srv/sub/up.
+        Assert.Equal((3, 2, 2), (entries.GetProperty("files").GetInt64(), entries.GetProperty("directories").GetInt64(), entries.GetProperty("links").GetInt64()));
+        Assert.True(cached.ExitCode == 0, cached.Stderr);
+        using var second = JsonDocument.Parse(cached.Stdout);
+        Assert.NotEqual("built", second.RootElement.GetProperty("origin").GetString());
+        Assert.Equal(JsonValueKind.Null, second.RootElement.GetProperty("entries").ValueKind);
+    }
 }

@@ -14,16 +14,20 @@ internal static class LocalHttp
     }
 
     /// <summary>GETs the URL until the server answers, for up to 30 s while it starts.</summary>
-    public static async Task<string> GetWhenUpAsync(string url)
+    public static Task<string> GetWhenUpAsync(string url) => GetWhenUpAsync(url, TimeSpan.FromSeconds(30));
+
+    /// <summary>GETs the URL until the server answers, for up to <paramref name="within"/> while it starts.</summary>
+    public static async Task<string> GetWhenUpAsync(string url, TimeSpan within)
     {
         using var http = new HttpClient();
-        for (var attempt = 0; ; attempt++)
+        var deadline = DateTime.UtcNow + within;
+        while (true)
         {
             try
             {
                 return await http.GetStringAsync(url);
             }
-            catch (HttpRequestException) when (attempt < 300)
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }

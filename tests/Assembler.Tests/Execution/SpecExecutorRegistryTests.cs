@@ -73,6 +73,29 @@ public sealed class SpecExecutorRegistryTests(AnonymousRegistryFixture fixture) 
     }
 
     [Fact]
+    public async Task An_oras_file_linked_from_the_cache_has_the_fixed_time_of_oras_files_and_not_its_downloads()
+    {
+        var spec = await PushSourcesAsync("mtime");
+
+        var tree = await Executor(_dir.Combine("cache")).AssembleAsync(spec);
+
+        var jar = Path.Join(tree.Path, "HelloWorldServer.jar");
+        Assert.True(OrasAssemble.IO.FileIdentity.Read(jar)!.Value.Links > 1, "the file is a hard link of its blob");
+        Assert.Equal(DateTime.UnixEpoch, File.GetLastWriteTimeUtc(jar));
+        // A second tree linking the same blob keeps that time too.
+        var again = await Executor(_dir.Combine("cache")).AssembleAsync(SpecDocument.Load($$"""
+            apiVersion: assemble.oras.land/v1
+            kind: Assembly
+            metadata: { name: registry-test-again }
+            sources:
+              app: { ref: {{Server.Host}}/mtime/jar:1.0 }
+            steps:
+              - copy: { from: app, path: HelloWorldServer.jar, to: /lib/app.jar }
+            """).GetValidSpec());
+        Assert.Equal(DateTime.UnixEpoch, File.GetLastWriteTimeUtc(Path.Join(again.Path, "lib/app.jar")));
+    }
+
+    [Fact]
     public async Task Thirty_two_concurrent_assemblies_download_each_blob_once()
     {
         var spec = await PushSourcesAsync("crowd");

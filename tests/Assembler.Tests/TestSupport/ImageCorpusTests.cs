@@ -6,6 +6,7 @@ using System.Text.Json;
 using OrasAssemble.Content;
 using OrasAssemble.Layout;
 using OrasAssemble.Oci;
+using OrasAssemble.Tests.Containers;
 
 namespace OrasAssemble.Tests.TestSupport;
 

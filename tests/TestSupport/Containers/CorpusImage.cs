@@ -1,6 +1,6 @@
 using OrasAssemble.Oci;
 
-namespace OrasAssemble.Tests.TestSupport;
+namespace OrasAssemble.Tests.Containers;
 
 /// <summary>One image of the <see cref="ImageCorpus"/>: a tag of its OCI image layout and the manifest it points at.</summary>
 internal sealed record CorpusImage(string Tag, string LayoutPath, Descriptor Manifest)

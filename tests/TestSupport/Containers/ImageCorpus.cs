@@ -1,7 +1,7 @@
-using OrasAssemble.Tests.Containers;
 using OrasAssemble.Layout;
+using OrasAssemble.Tests.TestSupport;
 
-namespace OrasAssemble.Tests.TestSupport;
+namespace OrasAssemble.Tests.Containers;
 
 /// <summary>
 /// Real container images built from Debian packages by <c>scripts/build-image-corpus.sh</c>: the script runs once
