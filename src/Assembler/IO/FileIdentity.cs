@@ -43,6 +43,26 @@ internal static partial class FileIdentity
         return (MemoryMarshal.Read<uint>(buffer[20..]), MemoryMarshal.Read<uint>(buffer[24..]));
     }
 
+    /// <summary>
+    /// When the entry last changed: the later of its content time and its inode change time. Setting a file's time
+    /// (as a hard link's fixed time does) moves the change time to now, so this is never older than the last write or
+    /// link; null when the entry is gone.
+    /// </summary>
+    public static DateTime? LastChangedUtc(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(CurrentDirectory, path, NoFollow, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        // struct statx: stx_ctime at 96 and stx_mtime at 112, each { s64 tv_sec; u32 tv_nsec; }.
+        return Time(buffer[96..]) > Time(buffer[112..]) ? Time(buffer[96..]) : Time(buffer[112..]);
+
+        static DateTime Time(ReadOnlySpan<byte> timestamp) =>
+            DateTime.UnixEpoch.AddSeconds(MemoryMarshal.Read<long>(timestamp)).AddTicks(MemoryMarshal.Read<uint>(timestamp[8..]) / 100);
+    }
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 }

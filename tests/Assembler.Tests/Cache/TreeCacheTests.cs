@@ -218,6 +218,24 @@ public sealed class TreeCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_blob_given_an_old_time_just_now_counts_as_written_now_when_unlinked_blobs_are_removed()
+    {
+        var cache = Open();
+        var content = new byte[4096];
+        new Random(11).NextBytes(content);
+        var blob = await cache.EnsureBlobAsync(Descriptor.Create(content, "application/octet-stream"), _ => Task.FromResult<Stream>(new MemoryStream(content)));
+        // What linking it into a tree as an ORAS file does: the file's fixed time, on the blob's shared inode.
+        File.SetLastWriteTimeUtc(blob, DateTime.UnixEpoch);
+
+        var young = cache.RemoveUnlinkedBlobs(DateTime.UtcNow.AddMinutes(-10), long.MaxValue);
+        var old = cache.RemoveUnlinkedBlobs(DateTime.UtcNow.AddMinutes(1), long.MaxValue);
+
+        Assert.Equal((0, 0L), young);
+        Assert.Equal(1, old.Blobs);
+        Assert.False(File.Exists(blob));
+    }
+
+    [Fact]
     public async Task A_held_tree_or_one_the_caller_finds_in_use_under_the_locks_is_not_removed()
     {
         var cache = Open();
