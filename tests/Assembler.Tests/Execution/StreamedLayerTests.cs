@@ -168,9 +168,7 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
         var error = await Assert.ThrowsAsync<AssemblyException>(() => Executor().AssembleAsync(spec));
 
         Assert.StartsWith($"sources.img: fetching layer {layers[0].Digest}: ", error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "trees")));
-        Assert.Empty(BlobFiles());
+        AssertCacheEmpty();
     }
 
     [Fact]
@@ -203,9 +201,7 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
 
         Assert.Equal($"sources.img: fetching layer {asked.Digest}: digest mismatch: expected {asked.Digest}, got {Digest.ComputeSha256(substitute)}",
             error.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "trees")));
-        Assert.Empty(BlobFiles());
+        AssertCacheEmpty();
     }
 
     [Fact]
@@ -213,21 +209,7 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
     {
         var (spec, layers) = AddImage("stalled", Layer("a.txt", "never whole", "a.bin", 1024 * 1024));
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Server.Fault = async (context, _) =>
-        {
-            if (!context.Request.Path.Value!.EndsWith(layers[0].Digest, StringComparison.Ordinal) || context.Request.Method != "GET")
-            {
-                return false;
-            }
-
-            var blob = Server.Blobs[layers[0].Digest];
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = blob.Length;
-            await context.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
-            await context.Response.Body.FlushAsync();
-            await released.Task.WaitAsync(Wait);
-            return true;
-        };
+        SendHalfUntil(layers[0], released, thenTheRest: false);
 
         try
         {
@@ -235,9 +217,7 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
             var error = await Assert.ThrowsAsync<AssemblyException>(() => executor.AssembleAsync(spec).WaitAsync(Wait));
 
             Assert.Equal($"sources.img: the download of blob {layers[0].Digest} wrote nothing for 1 s", error.Message);
-            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
-            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "trees")));
-            Assert.Empty(BlobFiles());
+            AssertCacheEmpty();
         }
         finally
         {
@@ -250,22 +230,7 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
     {
         var (spec, layers) = AddImage("abandoned", Layer("a.txt", "finished anyway", "a.bin", 1024 * 1024));
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Server.Fault = async (context, _) =>
-        {
-            if (!context.Request.Path.Value!.EndsWith(layers[0].Digest, StringComparison.Ordinal) || context.Request.Method != "GET")
-            {
-                return false;
-            }
-
-            var blob = Server.Blobs[layers[0].Digest];
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = blob.Length;
-            await context.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
-            await context.Response.Body.FlushAsync();
-            await released.Task.WaitAsync(Wait);
-            await context.Response.Body.WriteAsync(blob.AsMemory(blob.Length / 2));
-            return true;
-        };
+        SendHalfUntil(layers[0], released, thenTheRest: true);
 
         var executor = Executor();
         using var cancel = new CancellationTokenSource();
@@ -281,6 +246,37 @@ public sealed class StreamedLayerTests : FaultyRegistryTests, IDisposable
         Assert.Equal(1, Server.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith(layers[0].Digest, StringComparison.Ordinal)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
     }
+
+    /// <summary>Nothing of a build left in the cache: no temporary file, no tree, no blob.</summary>
+    private void AssertCacheEmpty()
+    {
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "tmp")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Join(CacheRoot, "trees")));
+        Assert.Empty(BlobFiles());
+    }
+
+    /// <summary>GETs of the layer send its headers and first half, then wait for <paramref name="released"/>; then the rest, or nothing more.</summary>
+    private void SendHalfUntil(Descriptor layer, TaskCompletionSource released, bool thenTheRest) =>
+        Server.Fault = async (context, _) =>
+        {
+            if (!context.Request.Path.Value!.EndsWith(layer.Digest, StringComparison.Ordinal) || context.Request.Method != "GET")
+            {
+                return false;
+            }
+
+            var blob = Server.Blobs[layer.Digest];
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = blob.Length;
+            await context.Response.Body.WriteAsync(blob.AsMemory(0, blob.Length / 2));
+            await context.Response.Body.FlushAsync();
+            await released.Task.WaitAsync(Wait);
+            if (thenTheRest)
+            {
+                await context.Response.Body.WriteAsync(blob.AsMemory(blob.Length / 2));
+            }
+
+            return true;
+        };
 
     private SpecExecutor Executor(ExecutorOptions? options = null) =>
         new(TreeCache.Open(new CacheOptions { Root = CacheRoot }), new RegistryTargetLocator(Client), options ?? new ExecutorOptions { Concurrency = 2 });
