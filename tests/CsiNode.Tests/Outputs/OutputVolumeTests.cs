@@ -19,7 +19,7 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
 {
     private const string Config = PluginUnderTest.DefaultConfig + """
 
-        outputs: { retryInitial: 200ms, retryMax: 1s, maxBytes: 64Mi }
+        outputs: { retryInitial: 200ms, retryMax: 1s, maxBytes: 160Mi }
         """;
 
     private readonly RegistryClient _registry = new(new RegistryClientOptions { Hosts = TestHosts.PlainHttp });
@@ -54,7 +54,7 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.True(MountTable.IsMountPoint(target));
         Assert.Equal(["nodev", "nosuid", "rw"], MountTable.Options(target).Split(',').Where(o => o is "rw" or "ro" or "nosuid" or "nodev").Order(StringComparer.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(target));
-        var big = new byte[20 << 20];
+        var big = new byte[100 << 20];
         new Random(7).NextBytes(big);
         await File.WriteAllBytesAsync(Path.Combine(target, "model.bin"), big);
         File.SetUnixFileMode(Path.Combine(target, "model.bin"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -80,7 +80,7 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal(MediaTypes.ImageLayerGzip, folder.MediaType);
         Assert.Equal("true", folder.Annotations![Annotations.Unpack]);
         Assert.Equal(MediaTypes.ImageLayer, manifest.Layers[0].MediaType);
-        Assert.Equal(20L << 20, manifest.Layers[0].Size);
+        Assert.Equal(100L << 20, manifest.Layers[0].Size);
         var annotations = manifest.Annotations!;
         Assert.Equal("train-0", annotations["land.oras.assemble.output.pod.name"]);
         Assert.Equal("workflows", annotations["land.oras.assemble.output.pod.namespace"]);
@@ -349,19 +349,19 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
     {
         var pod = TestPod.Create("huge-0");
         var target = await Kubelet.PublishWritableAsync(pod, Output($"{Server.Host}/wf/huge:1"));
-        await File.WriteAllBytesAsync(Path.Combine(target, "a.bin"), new byte[40 << 20]);
+        await File.WriteAllBytesAsync(Path.Combine(target, "a.bin"), new byte[100 << 20]);
         Directory.CreateDirectory(Path.Combine(target, "more"));
-        await File.WriteAllBytesAsync(Path.Combine(target, "more", "b.bin"), new byte[30 << 20]);
+        await File.WriteAllBytesAsync(Path.Combine(target, "more", "b.bin"), new byte[70 << 20]);
 
         await Kubelet.UnpublishAsync(pod);
 
         await WaitForAsync(async () => await Plugin.FailedAsync("too_large") >= 1, "the output to be found too large");
         var entry = Assert.Single(Plugin.OutboxEntries());
-        Assert.Equal(40L << 20, new FileInfo(Path.Combine(entry, "data", "a.bin")).Length);
-        Assert.Equal(30L << 20, new FileInfo(Path.Combine(entry, "data", "more", "b.bin")).Length);
+        Assert.Equal(100L << 20, new FileInfo(Path.Combine(entry, "data", "a.bin")).Length);
+        Assert.Equal(70L << 20, new FileInfo(Path.Combine(entry, "data", "more", "b.bin")).Length);
         var reported = Assert.Single(Plugin.Logs.Entries, e => e.Contains("[713]", StringComparison.Ordinal));
         Assert.StartsWith("Error", reported, StringComparison.Ordinal);
-        Assert.Contains($"for {Server.Host}/wf/huge:1 holds more than {64 << 20} bytes, over the node's limits", reported, StringComparison.Ordinal);
+        Assert.Contains($"for {Server.Host}/wf/huge:1 holds more than {160 << 20} bytes, over the node's limits", reported, StringComparison.Ordinal);
         Assert.Equal(0, ManifestPuts("wf/huge"));
         Assert.Equal(0, Server.Count("POST", "/v2/wf/huge/blobs/uploads/"));
         Assert.Equal(1, (await Plugin.MetricsAsync()).Value("oras_assemble_csi_outputs_pending"));
