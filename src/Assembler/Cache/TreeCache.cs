@@ -272,8 +272,8 @@ public sealed partial class TreeCache
         }
 
         var unlinked = Directory.EnumerateFiles(Blobs.BlobsDirectory, "*", SearchOption.AllDirectories)
-            // Its change time, not its content time: a blob linked as an ORAS file carries that file's fixed time.
-            .Select(path => (Path: path, Info: FileIdentity.Read(path), Written: FileIdentity.LastChangedUtc(path) ?? DateTime.MinValue))
+            // When it was written, not its content time: a blob linked as an ORAS file carries that file's fixed time.
+            .Select(path => (Path: path, Info: FileIdentity.Read(path), Written: FileIdentity.WrittenUtc(path) ?? DateTime.MinValue))
             .Where(b => b.Info is { Links: 1 } && b.Written < writtenBefore)
             .OrderBy(b => b.Written)
             .ToList();

@@ -12,6 +12,7 @@ internal static partial class FileIdentity
     private const int CurrentDirectory = -100;   // AT_FDCWD
     private const int NoFollow = 0x100;          // AT_SYMLINK_NOFOLLOW
     private const uint BasicStats = 0x7FF;       // STATX_BASIC_STATS
+    private const uint BirthTime = 0x800;        // STATX_BTIME
 
     /// <returns>Null when the entry is gone.</returns>
     public static (ulong Inode, uint Links, long DiskBytes, bool IsDirectory)? Read(string path)
@@ -44,20 +45,26 @@ internal static partial class FileIdentity
     }
 
     /// <summary>
-    /// When the entry last changed: the later of its content time and its inode change time. Setting a file's time
-    /// (as a hard link's fixed time does) moves the change time to now, so this is never older than the last write or
-    /// link; null when the entry is gone.
+    /// When the entry was written: its birth time where the file system keeps one. Elsewhere the later of its content
+    /// time and its inode change time, which is never older than the write (a file's time can be set to anything, as a
+    /// hard link's fixed time is, but that moves the change time to now). Null when the entry is gone.
     /// </summary>
-    public static DateTime? LastChangedUtc(string path)
+    public static DateTime? WrittenUtc(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(CurrentDirectory, path, NoFollow, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (Statx(CurrentDirectory, path, NoFollow, BasicStats | BirthTime, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             return null;
         }
 
-        // struct statx: stx_ctime at 96 and stx_mtime at 112, each { s64 tv_sec; u32 tv_nsec; }.
-        return Time(buffer[96..]) > Time(buffer[112..]) ? Time(buffer[96..]) : Time(buffer[112..]);
+        // struct statx: stx_mask at 0 (u32); stx_btime at 80, stx_ctime at 96, stx_mtime at 112, each { s64 tv_sec; u32 tv_nsec; }.
+        if ((MemoryMarshal.Read<uint>(buffer) & BirthTime) != 0)
+        {
+            return Time(buffer[80..]);
+        }
+
+        var (changed, modified) = (Time(buffer[96..]), Time(buffer[112..]));
+        return changed > modified ? changed : modified;
 
         static DateTime Time(ReadOnlySpan<byte> timestamp) =>
             DateTime.UnixEpoch.AddSeconds(MemoryMarshal.Read<long>(timestamp)).AddTicks(MemoryMarshal.Read<uint>(timestamp[8..]) / 100);

@@ -218,7 +218,7 @@ public sealed class TreeCacheTests : IDisposable
     }
 
     [Fact]
-    public async Task A_blob_given_an_old_time_just_now_counts_as_written_now_when_unlinked_blobs_are_removed()
+    public async Task A_blob_given_an_old_time_counts_as_written_when_it_was_when_unlinked_blobs_are_removed()
     {
         var cache = Open();
         var content = new byte[4096];
