@@ -10,7 +10,8 @@ namespace OrasAssemble.Hosting;
 /// instruments but exports none of them on .NET 10, so the hosts read the meter themselves. Names follow the
 /// Prometheus conventions for OpenTelemetry metrics: dots become underscores, the unit is a suffix
 /// (<c>By</c> → <c>_bytes</c>, <c>s</c> → <c>_seconds</c>), counters end in <c>_total</c>; a tag becomes a label of the
-/// same name with underscores (<c>dotnet_gc_collections_total{gc_heap_generation="gen0"}</c>). Source file shared by
+/// same name with underscores (<c>dotnet_gc_collections_total{gc_heap_generation="gen0"}</c>). A counter the runtime
+/// reports as a running total at each scrape is a gauge of that name, since some of them fall. Source file shared by
 /// the node plugin and the webhook.
 /// </summary>
 internal sealed class RuntimeMetrics : IDisposable
@@ -123,12 +124,14 @@ internal sealed class RuntimeMetrics : IDisposable
             return instrument switch
             {
                 Counter<long> or Counter<int> or Counter<double> =>
-                    new Exported(tagKeys, _factory.CreateCounter(PrometheusName(instrument.Name, instrument.Unit, counter: true), help, labels), null, Add: true),
+                    new Exported(tagKeys, _factory.CreateCounter(PrometheusName(instrument.Name, instrument.Unit, counter: true), help, labels), null),
+                // The runtime reports a running total for each, but declares some that fall as counters too (its thread
+                // pool's thread count and queue length): a gauge shows every value as it is, under the counter's name.
                 ObservableCounter<long> or ObservableCounter<int> or ObservableCounter<double> =>
-                    new Exported(tagKeys, _factory.CreateCounter(PrometheusName(instrument.Name, instrument.Unit, counter: true), help, labels), null, Add: false),
+                    new Exported(tagKeys, null, _factory.CreateGauge(PrometheusName(instrument.Name, instrument.Unit, counter: true), help, labels)),
                 ObservableGauge<long> or ObservableGauge<int> or ObservableGauge<double>
                     or ObservableUpDownCounter<long> or ObservableUpDownCounter<int> or ObservableUpDownCounter<double> =>
-                    new Exported(tagKeys, null, _factory.CreateGauge(PrometheusName(instrument.Name, instrument.Unit, counter: false), help, labels), Add: false),
+                    new Exported(tagKeys, null, _factory.CreateGauge(PrometheusName(instrument.Name, instrument.Unit, counter: false), help, labels)),
                 _ => null,
             };
         }
@@ -140,7 +143,7 @@ internal sealed class RuntimeMetrics : IDisposable
     }
 
     /// <summary>One instrument's Prometheus metric and the tag keys, in order, its labels stand for.</summary>
-    private sealed record Exported(string[] TagKeys, Counter? Counter, Gauge? Gauge, bool Add)
+    private sealed record Exported(string[] TagKeys, Counter? Counter, Gauge? Gauge)
     {
         public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
@@ -164,16 +167,7 @@ internal sealed class RuntimeMetrics : IDisposable
         {
             if (Counter is { } counter)
             {
-                var child = counter.WithLabels(labels);
-                if (Add)
-                {
-                    child.Inc(value);
-                }
-                else
-                {
-                    // An observable counter reports its running total.
-                    child.IncTo(value);
-                }
+                counter.WithLabels(labels).Inc(value);
             }
             else
             {

@@ -177,7 +177,9 @@ public sealed class NodeLifecycleTests(AnonymousRegistryFixture fixture) : IClas
         // The .NET runtime's own instruments, read from its System.Runtime meter at the scrape.
         Assert.True(metrics.Value("dotnet_gc_heap_total_allocated_bytes_total") > 0);
         Assert.True(metrics.Value("dotnet_jit_compiled_methods_total") > 0);
-        Assert.Equal("counter", metrics.Types["dotnet_gc_collections_total"]);
+        // A running total the runtime reports at each scrape, some of which fall (the thread pool's threads): a gauge.
+        Assert.Equal("gauge", metrics.Types["dotnet_thread_pool_thread_count_total"]);
+        Assert.True(metrics.Value("dotnet_thread_pool_thread_count_total") >= 1);
         Assert.Equal(["gen0", "gen1", "gen2"],
             metrics.Samples.Where(s => s.Name == "dotnet_gc_collections_total").Select(s => s.Labels["gc_heap_generation"]).Order(StringComparer.Ordinal));
     }
