@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Reflection;
 using OrasAssemble.Content;
 using OrasAssemble.CsiNode.Csi;
 using OrasAssemble.CsiNode.Publishing;
@@ -15,6 +16,11 @@ namespace OrasAssemble.CsiNode.Tests.Outputs;
 internal static class OutputVolumeDriver
 {
     /// <summary>Generous for a loaded machine, and bounded.</summary>
+    /// <summary>The oras-assemble binary of this build (tests/CliPath.targets records where it is).</summary>
+    public static readonly string OrasAssembleCli = typeof(OutputVolumeDriver).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "OrasAssembleCliPath").Value
+        ?? throw new InvalidOperationException("the build did not record where oras-assemble.dll is");
+
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     public static Dictionary<string, string> Output(string reference, string? annotations = null)

@@ -121,6 +121,14 @@ public sealed class OutputVolumeTests(AnonymousRegistryFixture fixture) : IClass
         Assert.Equal("link -> nested/deep/run.sh", written["results/latest"]);
         Assert.StartsWith("dir ", written["results/empty"], StringComparison.Ordinal);
         Assert.StartsWith("file 0600 sha256:", written["model.bin"], StringComparison.Ordinal);
+
+        // And `oras-assemble pull` reads it as any artifact `oras push` made: each file as itself, the folder unpacked.
+        using var pulled = new TempDirectory();
+        var pull = await ProgramRun.RunAsync(
+            "dotnet", [OrasAssembleCli, "pull", "--plain-http", reference, "-o", pulled.Path], TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["DOCKER_CONFIG"] = pulled.Combine(".no-docker-config") });
+        Assert.True(pull.ExitCode == 0, pull.Output);
+        Assert.Equal(expected, TreeSnapshot.Take(pulled.Path));
     }
 
     [Fact]
