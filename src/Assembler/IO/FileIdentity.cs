@@ -14,11 +14,21 @@ internal static partial class FileIdentity
     private const uint BasicStats = 0x7FF;       // STATX_BASIC_STATS
     private const uint BirthTime = 0x800;        // STATX_BTIME
 
+    /// <summary>STATX_TYPE: the file type alone (stx_mode's S_IFMT bits, at 28).</summary>
+    internal const uint TypeOnly = 0x1;
+
+    /// <summary>
+    /// statx of the entry itself (a link, not what it points to) for the fields in <paramref name="mask"/>, into a
+    /// buffer of 256 bytes (struct statx); returns 0, or the errno of the failure.
+    /// </summary>
+    internal static int Stat(string path, uint mask, Span<byte> buffer) =>
+        Statx(CurrentDirectory, path, NoFollow, mask, ref MemoryMarshal.GetReference(buffer)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     /// <returns>Null when the entry is gone.</returns>
     public static (ulong Inode, uint Links, long DiskBytes, bool IsDirectory)? Read(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(CurrentDirectory, path, NoFollow, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (Stat(path, BasicStats, buffer) != 0)
         {
             return null;
         }
@@ -35,7 +45,7 @@ internal static partial class FileIdentity
     public static (uint Uid, uint Gid)? Owner(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(CurrentDirectory, path, NoFollow, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (Stat(path, BasicStats, buffer) != 0)
         {
             return null;
         }
@@ -52,7 +62,7 @@ internal static partial class FileIdentity
     public static DateTime? WrittenUtc(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(CurrentDirectory, path, NoFollow, BasicStats | BirthTime, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (Stat(path, BasicStats | BirthTime, buffer) != 0)
         {
             return null;
         }

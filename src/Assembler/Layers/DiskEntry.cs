@@ -1,12 +1,10 @@
 using System.Runtime.InteropServices;
+using OrasAssemble.IO;
 
 namespace OrasAssemble.Layers;
 
-internal static partial class DiskEntry
+internal static class DiskEntry
 {
-    private const int CurrentDirectory = -100;   // AT_FDCWD
-    private const int NoFollow = 0x100;          // AT_SYMLINK_NOFOLLOW
-    private const uint TypeOnly = 0x1;           // STATX_TYPE
     private const int NoEntry = 2;               // ENOENT
     private const int NotADirectory = 20;        // ENOTDIR
 
@@ -18,9 +16,9 @@ internal static partial class DiskEntry
     public static EntryKind Probe(string fullPath)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(CurrentDirectory, fullPath, NoFollow, TypeOnly, ref MemoryMarshal.GetReference(buffer)) != 0)
+        var errno = FileIdentity.Stat(fullPath, FileIdentity.TypeOnly, buffer);
+        if (errno != 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
             return errno is NoEntry or NotADirectory
                 ? EntryKind.Missing
                 : throw new IOException($"lstat {fullPath}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
@@ -34,7 +32,4 @@ internal static partial class DiskEntry
             _ => EntryKind.File,
         };
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 }
