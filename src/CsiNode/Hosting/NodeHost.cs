@@ -21,6 +21,7 @@ using OrasAssemble.CsiNode.Services;
 using OrasAssemble.CsiNode.State;
 using OrasAssemble.CsiNode.Tenancy;
 using OrasAssemble.CsiNode.Transport;
+using OrasAssemble.Hosting;
 using OrasAssemble.Registry.Auth;
 using Prometheus;
 
@@ -60,7 +61,7 @@ internal sealed partial class NodeHost : IAsyncDisposable
     /// <param name="configureLogging">Replaces the default logging (one JSON object per line on standard output).</param>
     public static async Task<NodeHost> StartAsync(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(BuilderOptions.For());
         builder.Logging.ClearProviders();
         if (configureLogging is null)
         {

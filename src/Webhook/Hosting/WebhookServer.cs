@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrasAssemble.Hosting;
 using OrasAssemble.Registry.Auth;
 using OrasAssemble.Registry.Remote;
 using OrasAssemble.Settings;
@@ -19,6 +20,7 @@ using OrasAssemble.Webhook.PullSecrets;
 using OrasAssemble.Webhook.Specs;
 using OrasAssemble.Webhook.Tls;
 using Prometheus;
+
 
 namespace OrasAssemble.Webhook.Hosting;
 
@@ -45,12 +47,7 @@ internal static class WebhookServer
 
         var (hosts, transfer, settings) = await LoadConfigAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = WebhookCommandLine.Name,
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
+        var builder = WebApplication.CreateSlimBuilder(BuilderOptions.For(WebhookCommandLine.Name));
         builder.Logging.ClearProviders();
 
         // One line per admission is ours to write; ASP.NET Core's per-request lines would double it.

@@ -14,9 +14,16 @@ public sealed class PluginProcessTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static Process Start(params string[] args)
+    private static Process Start(params string[] args) => StartIn(null, args);
+
+    private static Process StartIn(string? workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
         start.ArgumentList.Add(Binary);
         foreach (var arg in args)
         {
@@ -58,6 +65,50 @@ public sealed class PluginProcessTests : IDisposable
         Assert.All(lines, line => Assert.StartsWith("{", line, StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("\"EventId\":1,", StringComparison.Ordinal) && line.Contains("node-from-env", StringComparison.Ordinal));
         Assert.False(File.Exists(socket));
+    }
+
+    [Fact]
+    public async Task The_plugin_watches_no_directory_of_the_node_whatever_directory_it_is_started_in()
+    {
+        // Started where kubelet keeps its pods: an ASP.NET Core host by default watches its working directory and every
+        // directory below it for config changes, an inotify watch each, on a node whose pods come and go by the thousand.
+        var pods = _dir.Combine("kubelet", "pods");
+        for (var i = 0; i < 40; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(pods, $"pod-{i}", "volumes", "kubernetes.io~csi", "app", "mount"));
+        }
+
+        var socket = _dir.Combine("plugin", "csi.sock");
+        using var process = StartIn(_dir.Combine("kubelet"), "--endpoint", $"unix://{socket}", "--root", _dir.Combine("cache"));
+        try
+        {
+            await WaitForAsync(() => File.Exists(socket), process);
+            using var client = new GrpcSocketClient(socket);
+            await client.CallAsync<ProbeResponse>("/csi.v1.Identity/Probe", new ProbeRequest());
+            Directory.CreateDirectory(Path.Combine(pods, "pod-new", "volumes"));
+
+            Assert.Equal(0, InotifyWatches(process.Id));
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+    }
+
+    /// <summary>How many inotify watches the process holds, over all its inotify descriptors.</summary>
+    private static int InotifyWatches(int pid)
+    {
+        var watches = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            if (new FileInfo(fd).LinkTarget == "anon_inode:inotify")
+            {
+                watches += File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").Count(l => l.StartsWith("inotify wd:", StringComparison.Ordinal));
+            }
+        }
+
+        return watches;
     }
 
     [Fact]
