@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Measures, in one run on one machine, the CSI node plugin as kubelet meets it: warm NodePublishVolume latency over
-# PUBLISHES publishes of a cached spec (after 50 untimed ones), interleaved with as many bare read-only bind mounts (the plugin's own
-# mount(2) calls, timed the same way) as the reference, with each warm publish broken down into its parts (the gRPC
-# round trip of a NodeGetInfo on the same connection, the phases the plugin times in its publish_phase_seconds
-# metric, and the rest) and the registry requests the timed publishes made; then PODS concurrent publishes of that spec against a fresh,
-# empty plugin root, timed until every pod is mounted, with the blob GETs the registry saw meanwhile.
+# PUBLISHES publishes of a cached spec (after untimed ones until the plugin's JIT has settled), interleaved with as many
+# bare read-only bind mounts (the plugin's own mount(2) calls, timed the same way) as the reference; then as many
+# publishes again, each broken down into its parts (the gRPC round trip of a NodeGetInfo on the same connection, the
+# phases the plugin times in its publish_phase_seconds metric, and the rest); the registry requests all of them made;
+# then PODS concurrent publishes of that spec against a fresh, empty plugin root, timed until every pod is mounted,
+# with the blob GETs the registry saw meanwhile. The timed rounds run twice: from a .NET client, and from the grpc-go
+# client of the plugin's tests (kubelet's client stack; built with Debian's golang-go and golang-google-grpc-dev).
 # Prints a Markdown block for bench/RESULTS.md. Needs root (real mounts).
 #
 #   bench/csi-publish.sh
@@ -36,6 +38,9 @@ bash "$root/scripts/install-test-deps.sh" >/dev/null
 dotnet build "$root/src/Assembler.Cli" -c Release -o "$work/cli" --nologo -v q >/dev/null
 dotnet build "$root/src/CsiNode" -c Release -o "$work/csi" --nologo -v q >/dev/null
 dotnet build "$root/bench/CsiBench" -c Release -o "$work/bench" --nologo -v q >/dev/null
+# The grpc-go client the plugin's tests use, kubelet's client stack, with Debian's Go and grpc-go.
+(cd "$root/tests/csi-grpc-client" && GO111MODULE=off GOPATH="$work/gopath:/usr/share/gocode" GOCACHE="$work/gocache" GOFLAGS="" \
+  go build -o "$work/csi-grpc-client" .)
 cli() { dotnet "$work/cli/oras-assemble.dll" --plain-http "$@"; }
 bench() { dotnet "$work/bench/OrasAssemble.CsiBench.dll" "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -94,6 +99,11 @@ cp -r "$work/src/." "$work/bare-source/"
 start_plugin warm
 bench warm "$work/warm/csi.sock" "$work/warm/kubelet" "$reference" "$publishes" "$work/bare-source" \
   "http://$metrics/metrics" "$work/registry.log" > "$work/warm.out"
+# The same rounds from grpc-go, on the plugin the rounds above warmed.
+log_lines="$(wc -l < "$work/registry.log")"
+"$work/csi-grpc-client" -socket "$work/warm/csi.sock" -kubelet "$work/warm/kubelet" -reference "$reference" \
+  -bench "$publishes" -bare-source "$work/bare-source" > "$work/go.out"
+go_requests="$(tail -n "+$((log_lines + 1))" "$work/registry.log" | grep -c ' /v2/.*HTTP/' || true)"
 stop_plugin
 value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -107,26 +117,38 @@ fetched="$(metric oras_assemble_csi_fetched_bytes_total)"
 stop_plugin
 
 over="$(python3 -c "print(f'{$(value publish_p50_ms "$work/warm.out") - $(value bare_p50_ms "$work/warm.out"):.2f}')")"
+go_over="$(python3 -c "print(f'{$(value publish_p50_ms "$work/go.out") - $(value bare_p50_ms "$work/go.out"):.2f}')")"
+go_ratio="$(python3 -c "print(f'{$(value publish_p50_ms "$work/go.out") / max($(value bare_p50_ms "$work/go.out"), 0.01):.1f}')")"
+row() { printf '%s ms | %s ms | %s ms | %s ms' "$(value "$1_p50_ms" "$2")" "$(value "$1_p90_ms" "$2")" "$(value "$1_p99_ms" "$2")" "$(value "$1_max_ms" "$2")"; }
 parts() {
   for part in transport validate lookup credentials resolve tree tenancy record mount rest; do
     printf '| %s | %s ms | %s ms |\n' "$part" "$(value "part_${part}_p50_ms" "$work/warm.out")" "$(value "part_${part}_p99_ms" "$work/warm.out")"
   done
 }
-ratio="$(python3 -c "print(f'{$(value publish_p50_ms "$work/warm.out") / $(value bare_p50_ms "$work/warm.out"):.1f}')")"
+ratio="$(python3 -c "print(f'{$(value publish_p50_ms "$work/warm.out") / max($(value bare_p50_ms "$work/warm.out"), 0.01):.1f}')")"
 cat <<MD
 ### $(date -u +%Y-%m-%d) — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)
 
 Spec artifact over two sources (a 256 KiB file artifact and a two-file folder artifact), local CNCF Distribution
-registry on loopback, plugin and client talking gRPC over the plugin's unix socket. 50 untimed publishes first (the
-first fills the cache), as a plugin that has served pods has its hot path compiled. Load average $(cut -d' ' -f1-3 /proc/loadavg) at the end.
+registry on loopback, plugin and client talking gRPC over the plugin's unix socket. Untimed publishes first (the
+first fills the cache) until the plugin's JIT compiled nothing new for 3 s, as a plugin that has served pods has its hot
+path compiled: $(value warmup_publishes "$work/warm.out") publishes in $(value warmup_s "$work/warm.out") s (settled: $(value jit_settled "$work/warm.out")). Then
+$publishes timed rounds of a NodeGetInfo, a publish and its unpublish, and a bare bind, from a .NET client (Grpc.Net.Client);
+$publishes more publishes with the plugin's metrics read before and after each, for the breakdown; then the same timed
+rounds from a grpc-go client (tests/csi-grpc-client), kubelet's client stack, on one connection. Load average $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 
 | measurement | p50 | p90 | p99 | max |
 | --- | --- | --- | --- | --- |
-| warm NodePublishVolume, $publishes pods (cache hit) | $(value publish_p50_ms "$work/warm.out") ms | $(value publish_p90_ms "$work/warm.out") ms | $(value publish_p99_ms "$work/warm.out") ms | $(value publish_max_ms "$work/warm.out") ms |
-| bare read-only bind, mount(2) bind + remount (reference) | $(value bare_p50_ms "$work/warm.out") ms | $(value bare_p90_ms "$work/warm.out") ms | $(value bare_p99_ms "$work/warm.out") ms | $(value bare_max_ms "$work/warm.out") ms |
+| warm NodePublishVolume, $publishes pods (cache hit), .NET client | $(row publish "$work/warm.out") |
+| bare read-only bind, mount(2) bind + remount (reference), .NET client's rounds | $(row bare "$work/warm.out") |
+| NodeGetInfo round trip, .NET client | $(row part_transport "$work/warm.out") |
+| warm NodePublishVolume, $publishes pods (cache hit), grpc-go client | $(row publish "$work/go.out") |
+| bare read-only bind (reference), grpc-go client's rounds | $(row bare "$work/go.out") |
+| NodeGetInfo round trip, grpc-go client | $(row transport "$work/go.out") |
 
-Warm publish p50 / bare bind p50: ${ratio}×; p50 − bare p50: ${over} ms. Registry requests during the $publishes timed
-publishes: $(value registry_requests "$work/warm.out").
+Warm publish p50 / bare bind p50: ${ratio}× (.NET client), ${go_ratio}× (grpc-go); p50 − bare p50: ${over} ms (.NET
+client), ${go_over} ms (grpc-go). Registry requests during the timed and breakdown publishes: $(value registry_requests "$work/warm.out")
+(.NET client), $go_requests (grpc-go).
 
 | part of a warm publish | p50 | p99 |
 | --- | --- | --- |

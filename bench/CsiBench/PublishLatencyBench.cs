@@ -17,10 +17,17 @@ namespace OrasAssemble.CsiBench;
 /// </summary>
 internal static class PublishLatencyBench
 {
-    /// <summary>Untimed publishes before the timed ones: the first fills the cache.</summary>
-    internal const int WarmupPublishes = 50;
+    /// <summary>At least this many untimed publishes before the timed ones: the first fills the cache.</summary>
+    internal const int MinWarmupPublishes = 50;
+
+    /// <summary>The warm-up ends once the plugin's JIT has compiled nothing new for this long...</summary>
+    private static readonly TimeSpan JitSettled = TimeSpan.FromSeconds(3);
+
+    /// <summary>...or after this long, whichever comes first.</summary>
+    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(120);
 
     private const string PhaseSum = "oras_assemble_csi_publish_phase_seconds_sum{phase=\"";
+    private const string JitCompiled = "dotnet_jit_compiled_methods_total";
 
     public static async Task<IReadOnlyList<(string Name, string Value)>> RunAsync(
         KubeletClient kubelet, string reference, int rounds, string bareSource, string bareDirectory, Uri metrics, string registryLog)
@@ -28,15 +35,34 @@ internal static class PublishLatencyBench
         var volume = new Dictionary<string, string> { [VolumeContextKeys.Reference] = reference };
         using var http = new HttpClient();
 
-        // Fills the cache (and resolves the tag once), so every timed publish is a cache hit; the further warm-up
-        // publishes stand for a plugin that has served pods before, whose hot path the runtime has compiled (tiered JIT
-        // recompiles a method after its first 30 calls), and warm this client's code the same way.
-        for (var i = 0; i < WarmupPublishes; i++)
+        // The first publish fills the cache (and resolves the tag once), so every timed publish is a cache hit. The rest
+        // stand for a plugin that has served pods for a while: tiered compilation recompiles a method after its first 30
+        // calls, in the background, and for a host of ASP.NET Core, gRPC and the plugin that goes on for tens of seconds
+        // after start. So the warm-up publishes until the plugin's JIT has compiled nothing new for a while (which warms
+        // this client's code the same way).
+        var warmup = Stopwatch.StartNew();
+        var settledSince = TimeSpan.Zero;
+        var warmups = 0;
+        double? compiled = null;
+        while (warmup.Elapsed < MaxWarmup)
         {
-            var warmup = TestPod.Create($"warmup-{i}");
-            await kubelet.PublishAsync(warmup, volume);
-            await kubelet.UnpublishAsync(warmup);
+            for (var i = 0; i < 10; i++, warmups++)
+            {
+                await PublishOnceAsync(kubelet, volume, $"warmup-{warmups}");
+            }
+
+            var now = await MetricAsync(http, metrics, JitCompiled);
+            if (now != compiled)
+            {
+                (compiled, settledSince) = (now, warmup.Elapsed);
+            }
+            else if (warmups >= MinWarmupPublishes && warmup.Elapsed - settledSince >= JitSettled)
+            {
+                break;
+            }
         }
+
+        var jitSettled = warmup.Elapsed - settledSince >= JitSettled;
 
         var registryBefore = RegistryRequests(registryLog);
 
@@ -81,6 +107,9 @@ internal static class PublishLatencyBench
         return
         [
             (nameof(rounds), rounds.ToString(CultureInfo.InvariantCulture)),
+            ("warmup_publishes", warmups.ToString(CultureInfo.InvariantCulture)),
+            ("warmup_s", warmup.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)),
+            ("jit_settled", jitSettled ? "yes" : "no"),
             ("registry_requests", registryRequests.ToString(CultureInfo.InvariantCulture)),
             .. publish.Summary("publish"),
             .. bare.Summary("bare"),
@@ -117,6 +146,20 @@ internal static class PublishLatencyBench
         var elapsed = Stopwatch.GetElapsedTime(started);
         mounter.Unmount(target);
         return elapsed;
+    }
+
+    /// <summary>One unlabelled value from the plugin's metrics.</summary>
+    private static async Task<double> MetricAsync(HttpClient http, Uri metrics, string name)
+    {
+        foreach (var line in (await http.GetStringAsync(metrics)).Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"the plugin's metrics have no {name}");
     }
 
     /// <summary>The plugin's running total of seconds spent in each publish phase.</summary>

@@ -4,9 +4,11 @@
 //
 //	csi-grpc-client -socket /path/csi.sock -dial localhost|unix|path|escaped -kubelet DIR -reference REF [-per-call] [-probes N]
 //	csi-grpc-client -socket /path/csi.sock -identity [-dial ...] [-per-call] [-probes N]
+//	csi-grpc-client -socket /path/csi.sock -kubelet DIR -reference REF -bench N -bare-source DIR [-dial ...] [-per-call]
 //
 // With -identity it makes only the calls that need no volume: GetPluginInfo (with the vendor version), Probe,
-// NodeGetInfo and NodeGetCapabilities, as node-driver-registrar and kubelet do when the plugin registers.
+// NodeGetInfo and NodeGetCapabilities, as node-driver-registrar and kubelet do when the plugin registers. With -bench
+// it times warm publishes as kubelet's client sees them, beside bare bind mounts (bench/csi-publish.sh).
 //
 // Dial forms:
 //
@@ -184,6 +186,8 @@ func main() {
 	perCall := flag.Bool("per-call", false, "a new connection for every call, as kubelet makes")
 	probes := flag.Int("probes", 50, "extra Probe calls, as a livenessprobe sidecar makes")
 	identity := flag.Bool("identity", false, "only the identity calls, NodeGetInfo and NodeGetCapabilities")
+	rounds := flag.Int("bench", 0, "instead of the calls below, this many timed rounds of NodeGetInfo, publish, unpublish and a bare bind")
+	bareSource := flag.String("bare-source", "", "with -bench: the directory the bare binds mount")
 	flag.Parse()
 	if *socket == "" || (!*identity && (*kubelet == "" || *reference == "")) {
 		flag.Usage()
@@ -191,6 +195,14 @@ func main() {
 	}
 
 	c := &client{socket: *socket, form: *form, perCall: *perCall}
+	if *rounds > 0 {
+		if err := bench(c, *kubelet, *reference, *bareSource, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			finish(c, false)
+		}
+		finish(c, true)
+	}
+
 	ok := true
 
 	out, err := c.call("/csi.v1.Identity/GetPluginInfo", nil)
@@ -242,30 +254,11 @@ func main() {
 
 	// An ephemeral inline volume as kubelet publishes it.
 	podUID := fmt.Sprintf("0c6d5b8e-go-%s-%d", *form, os.Getpid())
-	volumeName := "app"
-	sum := sha256.Sum256([]byte(podUID + volumeName))
-	volumeID := "csi-" + hex.EncodeToString(sum[:])
-	target := filepath.Join(*kubelet, "pods", podUID, "volumes", "kubernetes.io~csi", volumeName, "mount")
-	if err := os.MkdirAll(filepath.Dir(target), 0o750); err != nil {
+	volumeID, target, publish, err := volume(*kubelet, podUID, "go-client-"+*form, *reference)
+	if err != nil {
 		fmt.Printf("setup error %v\n", err)
 		os.Exit(1)
 	}
-	capability := message(nil).
-		bytes(2, nil).                      // mount, no fs type or flags
-		bytes(3, message(nil).varint(1, 1)) // access mode SINGLE_NODE_WRITER
-	publish := message(nil).
-		str(1, volumeID).
-		str(4, target).
-		bytes(5, capability).
-		varint(6, 1).
-		entries(8, map[string]string{
-			"csi.storage.k8s.io/ephemeral":           "true",
-			"csi.storage.k8s.io/pod.name":            "go-client-" + *form,
-			"csi.storage.k8s.io/pod.namespace":       "default",
-			"csi.storage.k8s.io/pod.uid":             podUID,
-			"csi.storage.k8s.io/serviceAccount.name": "default",
-			"oras.artifact.reference":                *reference,
-		})
 	_, err = c.call("/csi.v1.Node/NodePublishVolume", publish)
 	entries, _ := os.ReadDir(target)
 	names := ""
@@ -291,6 +284,35 @@ func main() {
 	}
 
 	finish(c, ok)
+}
+
+// volume makes the target directory's parent and the NodePublishVolume request kubelet sends for a pod's ephemeral
+// inline volume "app" of reference, and returns the volume ID and target with it.
+func volume(kubelet, podUID, podName, reference string) (string, string, message, error) {
+	volumeName := "app"
+	sum := sha256.Sum256([]byte(podUID + volumeName))
+	volumeID := "csi-" + hex.EncodeToString(sum[:])
+	target := filepath.Join(kubelet, "pods", podUID, "volumes", "kubernetes.io~csi", volumeName, "mount")
+	if err := os.MkdirAll(filepath.Dir(target), 0o750); err != nil {
+		return "", "", nil, err
+	}
+	capability := message(nil).
+		bytes(2, nil).                      // mount, no fs type or flags
+		bytes(3, message(nil).varint(1, 1)) // access mode SINGLE_NODE_WRITER
+	publish := message(nil).
+		str(1, volumeID).
+		str(4, target).
+		bytes(5, capability).
+		varint(6, 1).
+		entries(8, map[string]string{
+			"csi.storage.k8s.io/ephemeral":           "true",
+			"csi.storage.k8s.io/pod.name":            podName,
+			"csi.storage.k8s.io/pod.namespace":       "default",
+			"csi.storage.k8s.io/pod.uid":             podUID,
+			"csi.storage.k8s.io/serviceAccount.name": "default",
+			"oras.artifact.reference":                reference,
+		})
+	return volumeID, target, publish, nil
 }
 
 // finish closes the shared connection and exits, with 1 when a call failed.
