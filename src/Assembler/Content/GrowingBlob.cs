@@ -201,7 +201,10 @@ internal sealed class GrowingBlob : IDisposable
                 return 0;
             }
 
-            var n = await RandomAccess.ReadAsync(handle, buffer[..(int)Math.Min(buffer.Length, available)], _position, cancellationToken).ConfigureAwait(false);
+            // Bytes already written are in the page cache: read them here. On Unix an asynchronous file read is the
+            // same pread queued to the thread pool, and a layer is read in tens of thousands of small reads (the
+            // decompressor's buffer), each such hop waking pool threads that then spin.
+            var n = RandomAccess.Read(handle, buffer.Span[..(int)Math.Min(buffer.Length, available)], _position);
             _position += n;
             return n;
         }

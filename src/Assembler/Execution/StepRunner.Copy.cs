@@ -8,7 +8,8 @@ namespace OrasAssemble.Execution;
 [UnsupportedOSPlatform("windows")]
 internal sealed partial class StepRunner
 {
-    private void Copy(ValidCopyStep step)
+    /// <param name="lastRead">No later step reads the step's source: its view may be moved into the tree.</param>
+    private void Copy(ValidCopyStep step, bool lastRead)
     {
         var view = _views.TryGetValue(step.From, out var v) ? v : throw new StepException($"source \"{step.From}\" is not defined");
         var named = step.Path;
@@ -24,6 +25,12 @@ internal sealed partial class StepRunner
         if (step.Include.Count == 0 && step.Exclude.Count == 0)
         {
             var to = step.IntoDirectory && from != SpecPath.Root ? SpecPath.Combine(step.To, SpecPath.Name(from)) : step.To;
+            if (lastRead && from == SpecPath.Root && to == SpecPath.Root && step.Mode is null && step.Owner is null && IsEmpty(_root))
+            {
+                MoveView(scope);
+                return;
+            }
+
             CopyEntry(scope, from, to, kind);
             return;
         }
@@ -127,6 +134,50 @@ internal sealed partial class StepRunner
                 break;
         }
     }
+
+    /// <summary>
+    /// What copying the whole view to the empty tree's root gives, by moving the view's entries rather than linking
+    /// each: every entry charged to the budget, every file counted as shared (it may be a blob's, or share its inode
+    /// with another name of the image), every link checked where it lands, every directory's time kept for the end,
+    /// as <see cref="CopyEntry"/> would. Moved directories keep their owners, modes and times (a rename changes none of
+    /// them); links inside the view stay links, as a copy of the root keeps them.
+    /// </summary>
+    private void MoveView(CopyScope scope)
+    {
+        // The root first, then its entries, in the order a copy entry by entry takes them.
+        var entries = Walk(scope.View, "").ToList();
+        foreach (var path in entries.Select(e => SpecPath.Root + e.Relative).Prepend(SpecPath.Root))
+        {
+            if (_budget.TryChargeEntry() is { } full)
+            {
+                throw new StepException($"copying {path} from source {scope.Source}: {full}");
+            }
+        }
+
+        foreach (var name in new DirectoryInfo(scope.View).EnumerateFileSystemInfos().Select(i => i.Name).ToList())
+        {
+            NativeMethods.Rename(Path.Join(scope.View, name), Full(SpecPath.Root + name));
+        }
+
+        foreach (var (relative, kind) in entries)
+        {
+            switch (kind)
+            {
+                case EntryKind.File:
+                    _shared.Add(SpecPath.Root + relative);
+                    break;
+                case EntryKind.Symlink:
+                    _placed.Add(SpecPath.Root + relative);
+                    break;
+                case EntryKind.Directory:
+                    // Its time now, as the view had it, is put back should a later step add to it.
+                    _tree.Touch(relative);
+                    break;
+            }
+        }
+    }
+
+    private static bool IsEmpty(string directory) => !Directory.EnumerateFileSystemEntries(directory).Any();
 
     /// <summary>
     /// For a link whose target lies outside the path the step copies, what it points to (the way rsync's

@@ -15,6 +15,9 @@ namespace OrasAssemble.Execution;
 /// done, since adding or removing a child changes them. After each step every link the step placed or moved
 /// (links inside a moved directory included) is checked to stay inside the tree from where it now lies: whichever
 /// step puts a link somewhere, no link in a finished tree leads out of it.
+/// A copy of a whole view to the root of a still empty tree, by the last step that reads that source, moves the
+/// view's entries into the tree instead of linking each one (the usual spec over one image): the tree gets the same
+/// entries with the same owners, modes and times, made once rather than twice.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed partial class StepRunner
@@ -47,6 +50,17 @@ internal sealed partial class StepRunner
     {
         // The root starts as a 0755 directory; a mode step may change it.
         File.SetUnixFileMode(_root, ConfinedTree.DirectoryMode);
+
+        // The last step that reads each source: after it, the source's view may be taken apart.
+        var lastReader = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is ValidCopyStep reads)
+            {
+                lastReader[reads.From] = i;
+            }
+        }
+
         for (var i = 0; i < steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -57,7 +71,7 @@ internal sealed partial class StepRunner
                 switch (step)
                 {
                     case ValidCopyStep copy:
-                        Copy(copy);
+                        Copy(copy, lastReader[copy.From] == i);
                         break;
                     case ValidRenameStep rename:
                         Rename(rename);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace OrasAssemble.IO;
 
@@ -11,6 +12,7 @@ namespace OrasAssemble.IO;
 public static partial class FileSystemSync
 {
     private const int ReadOnlyDirectory = 0x10000 | 0x80000; // O_RDONLY | O_DIRECTORY | O_CLOEXEC
+    private const uint SyncFileRangeWrite = 2;               // SYNC_FILE_RANGE_WRITE
 
     /// <exception cref="IOException">The directory cannot be opened, or the flush failed.</exception>
     public static void SyncFileSystemOf(string directory)
@@ -18,6 +20,19 @@ public static partial class FileSystemSync
         if (OperatingSystem.IsLinux())
         {
             OnDirectory(directory, "syncfs", SyncFs);
+        }
+    }
+
+    /// <summary>
+    /// Starts writing a file's dirty pages to disk without waiting for them (Linux's sync_file_range with
+    /// SYNC_FILE_RANGE_WRITE), so that a flush of the whole file system at the end finds most of a large tree's bytes
+    /// already on their way. Only a hint: it guarantees nothing, and a failure is ignored (the flush still does it all).
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle file)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            _ = SyncFileRange(file, 0, 0, SyncFileRangeWrite);
         }
     }
 
@@ -60,6 +75,9 @@ public static partial class FileSystemSync
 
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     private static partial int SyncFs(int fd);
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range")]
+    private static partial int SyncFileRange(SafeFileHandle fd, long offset, long count, uint flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

@@ -5,14 +5,15 @@ namespace OrasAssemble.IO;
 
 /// <summary>
 /// Gives a composed tree a second name outside the cache without copying its bytes: directories are created with the
-/// same permission bits, owners and times, regular files are hard-linked, symbolic links are made anew with the same
-/// target, owner and time (owners as far as the process may give files away). The clone
+/// same permission bits, owners and times; regular files and symbolic links are hard-linked (link(2) on Linux links a
+/// symbolic link itself), so they keep their owners and times with no call to set them. The clone
 /// is built in a temporary directory beside the destination and renamed into place, so the destination is either
 /// absent (or the empty directory it was) or complete.
 /// </summary>
 /// <remarks>
-/// The files share their inodes with the cache: they must be replaced, never edited in place. When the destination is
-/// on another file system, where hard links cannot reach, files are copied instead.
+/// The files and links share their inodes with the cache: they must be replaced, never edited in place. When the
+/// destination is on another file system, where hard links cannot reach, files are copied instead and links made anew
+/// with the same target, owner and time (owners as far as the process may give files away).
 /// </remarks>
 [UnsupportedOSPlatform("windows")]
 public static class TreeCloner
@@ -83,11 +84,10 @@ public static class TreeCloner
             foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
             {
                 var destination = Path.Combine(to, entry.Name);
-                if (entry.LinkTarget is { } linkTarget)
+                // The enumeration's own lstat tells a link; asking each entry for a link target would be a readlink more.
+                if ((entry.Attributes & FileAttributes.ReparsePoint) != 0)
                 {
-                    File.CreateSymbolicLink(destination, linkTarget);
-                    owners.Set(destination, OwnerOf(entry.FullName));
-                    File.SetLastWriteTimeUtc(destination, entry.LastWriteTimeUtc);
+                    CloneLink(entry, destination);
                 }
                 else if (entry is DirectoryInfo)
                 {
@@ -105,6 +105,26 @@ public static class TreeCloner
             owners.Set(to, OwnerOf(from));
             File.SetUnixFileMode(to, File.GetUnixFileMode(from));
             Directory.SetLastWriteTimeUtc(to, Directory.GetLastWriteTimeUtc(from));
+        }
+
+        private void CloneLink(FileSystemInfo link, string to)
+        {
+            if (!_copyFiles)
+            {
+                try
+                {
+                    NativeMethods.CreateHardLink(link.FullName, to);
+                    return;
+                }
+                catch (IOException e) when (e.HResult == CrossDevice)
+                {
+                    _copyFiles = true;
+                }
+            }
+
+            File.CreateSymbolicLink(to, link.LinkTarget ?? throw new IOException($"{link.FullName} changed while it was cloned"));
+            owners.Set(to, OwnerOf(link.FullName));
+            File.SetLastWriteTimeUtc(to, link.LastWriteTimeUtc);
         }
 
         private void CloneFile(string from, string to)

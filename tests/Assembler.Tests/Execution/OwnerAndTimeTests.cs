@@ -185,6 +185,74 @@ public sealed class OwnerAndTimeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_whole_image_copied_to_the_root_keeps_owners_and_times_through_later_steps_and_hard_links_stay_apart()
+    {
+        await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());
+        var conf = Entry(TarEntryType.RegularFile, "conf/app.properties", 1000, 1000, "640", T4);
+        conf.DataStream = new MemoryStream("port=8080\n"u8.ToArray());
+        await ContentBuilder.PushArtifactAsync(_store, "registry.example/conf:1", [],
+            [("conf", new TarBuilder().Add(Entry(TarEntryType.Directory, "conf", 1000, 1000, "750", T3)).Add(conf))]);
+
+        // The image's view is read by no later step, so it is moved into the tree; later steps then write into its
+        // directories (whose times must come back) and change a file that is a hard link of the layer's.
+        var tree = await Executor(Cache()).AssembleAsync(Spec("""
+            sources:
+              img: { ref: registry.example/owned:1 }
+              conf: { ref: registry.example/conf:1 }
+            steps:
+              - copy: { from: img, path: /, to: / }
+              - copy: { from: conf, path: /conf, to: /etc/conf }
+              - link: { path: /home/app/new, target: data }
+              - mode: { path: /etc/shadow, mode: "0600" }
+            """));
+
+        var expected = OwnedView();
+        expected["etc/shadow"] = $"f 0:42 600 {S(T2)}";
+        expected["etc/conf"] = $"d 1000:1000 750 {S(T3)}";
+        expected["etc/conf/app.properties"] = $"f 1000:1000 640 {S(T4)}";
+        expected["home/app/new"] = "l 0:0 777 0";
+        Assert.Equal(expected, OwnerSnapshot.Take(tree.Path));
+        Assert.Equal("root:*:19000:0:99999:7:::\n", File.ReadAllText(Path.Combine(tree.Path, "etc/shadow-")));
+    }
+
+    [Fact]
+    public async Task A_whole_image_copied_to_the_root_is_still_there_for_a_later_step_that_reads_the_same_source()
+    {
+        await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());
+
+        var tree = await Executor(Cache()).AssembleAsync(Spec("""
+            sources:
+              img: { ref: registry.example/owned:1 }
+            steps:
+              - copy: { from: img, path: /, to: / }
+              - copy: { from: img, path: /etc/shadow, to: /backup/shadow }
+            """));
+
+        var expected = OwnedView();
+        expected["backup"] = "d 0:0 755 0";
+        expected["backup/shadow"] = $"f 0:42 640 {S(T2)}";
+        Assert.Equal(expected, OwnerSnapshot.Take(tree.Path));
+    }
+
+    [Fact]
+    public async Task A_whole_image_copied_to_the_root_is_charged_to_the_entry_budget_entry_by_entry()
+    {
+        await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());
+        var cache = Cache();
+
+        // The layer's 7 entries fit; the copy's root and its first 4 entries make 12, and /home would be the 13th.
+        var error = await Assert.ThrowsAsync<AssemblyException>(() => Executor(cache, new ExtractionLimits { MaxEntries = 12 }).AssembleAsync(Spec("""
+            sources:
+              img: { ref: registry.example/owned:1 }
+            steps:
+              - copy: { from: img, path: /, to: / }
+            """)));
+
+        Assert.Equal("steps[0].copy: copying /home from source img: the tree would hold more than the limit of 12 entries (maxEntries)", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.TreesDirectory));
+    }
+
+    [Fact]
     public async Task Copy_owner_gives_every_copied_entry_that_owner_and_leaves_the_blob_as_it_was()
     {
         await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());

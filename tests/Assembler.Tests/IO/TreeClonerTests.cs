@@ -84,6 +84,29 @@ public sealed class TreeClonerTests : IDisposable
     }
 
     [Fact]
+    public void Links_are_hard_links_of_the_trees_links_so_they_keep_its_owner_and_time()
+    {
+        var source = Source();
+        OrasAssemble.Layers.NativeMethods.SetOwner(Path.Combine(source, "bin", "sh"), 1000, 1001);
+
+        TreeCloner.Clone(source, _dir.Combine("out"));
+
+        Assert.Equal(Inode(Path.Combine(source, "bin", "sh")), Inode(_dir.Combine("out", "bin", "sh")));
+        Assert.Equal(Inode(Path.Combine(source, "dangling")), Inode(_dir.Combine("out", "dangling")));
+        Assert.Equal("tool", new FileInfo(_dir.Combine("out", "bin", "sh")).LinkTarget);
+        Assert.StartsWith("l 1000:1001 777 ", OwnerSnapshot.Take(_dir.Combine("out"))["bin/sh"], StringComparison.Ordinal);
+    }
+
+    /// <summary>The inode of the entry itself (stat(1) does not follow a link unless told to).</summary>
+    private static string Inode(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        var inode = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return inode;
+    }
+
+    [Fact]
     public void An_empty_directory_is_filled_and_anything_else_is_refused()
     {
         var source = Source();
