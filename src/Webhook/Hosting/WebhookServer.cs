@@ -21,7 +21,6 @@ using OrasAssemble.Webhook.Specs;
 using OrasAssemble.Webhook.Tls;
 using Prometheus;
 
-
 namespace OrasAssemble.Webhook.Hosting;
 
 /// <summary>

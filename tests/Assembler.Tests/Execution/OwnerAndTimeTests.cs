@@ -152,14 +152,20 @@ public sealed class OwnerAndTimeTests : IDisposable
         Assert.Equal($"f 0:42 640 {S(T2)}", OwnerSnapshot.Take(kept.Path)["etc/shadow"]);
     }
 
-    [Fact]
-    public async Task Copy_keeps_owners_and_times_through_steps_and_a_mode_change_keeps_them_on_its_private_copy()
+    /// <summary>The owned image, and a folder artifact <c>conf</c> whose directory and file belong to 1000:1000.</summary>
+    private async Task PushOwnedImageAndConfAsync()
     {
         await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());
         var conf = Entry(TarEntryType.RegularFile, "conf/app.properties", 1000, 1000, "640", T4);
         conf.DataStream = new MemoryStream("port=8080\n"u8.ToArray());
         await ContentBuilder.PushArtifactAsync(_store, "registry.example/conf:1", [],
             [("conf", new TarBuilder().Add(Entry(TarEntryType.Directory, "conf", 1000, 1000, "750", T3)).Add(conf))]);
+    }
+
+    [Fact]
+    public async Task Copy_keeps_owners_and_times_through_steps_and_a_mode_change_keeps_them_on_its_private_copy()
+    {
+        await PushOwnedImageAndConfAsync();
 
         var tree = await Executor(Cache()).AssembleAsync(Spec("""
             sources:
@@ -187,11 +193,7 @@ public sealed class OwnerAndTimeTests : IDisposable
     [Fact]
     public async Task A_whole_image_copied_to_the_root_keeps_owners_and_times_through_later_steps_and_hard_links_stay_apart()
     {
-        await ContentBuilder.PushImageAsync(_store, "registry.example/owned:1", OwnedLayer());
-        var conf = Entry(TarEntryType.RegularFile, "conf/app.properties", 1000, 1000, "640", T4);
-        conf.DataStream = new MemoryStream("port=8080\n"u8.ToArray());
-        await ContentBuilder.PushArtifactAsync(_store, "registry.example/conf:1", [],
-            [("conf", new TarBuilder().Add(Entry(TarEntryType.Directory, "conf", 1000, 1000, "750", T3)).Add(conf))]);
+        await PushOwnedImageAndConfAsync();
 
         // The image's view is read by no later step, so it is moved into the tree; later steps then write into its
         // directories (whose times must come back) and change a file that is a hard link of the layer's.
