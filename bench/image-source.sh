@@ -9,14 +9,31 @@
 # but the registry. Reports medians, the assembler's peak RSS (from /usr/bin/time -v), the load average, and whether
 # the targets are met. Prints a Markdown block for bench/RESULTS.md.
 #
+# With FRESH_FS=1 every run writes to an ext4 file system of its own, made just before it (a sparse file on a loop
+# device with direct I/O, so a flush still reaches the disk): a run then never pays for the inodes the run before it
+# freed, which on ext4 slows the next allocations for minutes. Needs root.
+#
 #   bench/image-source.sh              # 5 rounds
 #   ROUNDS=9 bench/image-source.sh
+#   FRESH_FS=1 ROUNDS=3 bench/image-source.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${ROUNDS:-5}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/oras-assemble-bench.XXXXXX")"
 registry_pid=""
+fresh_fs="${FRESH_FS:-0}"
+dest="$work"
+loop=""
+# Unmounts the run's own file system, if there is one.
+drop_fs() {
+  if [ -n "$loop" ]; then
+    umount "$work/fs" && losetup -d "$loop"
+    loop=""
+    rm -f "$work/fs.img"
+  fi
+}
 cleanup() {
+  drop_fs || true
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -68,7 +85,7 @@ assemble_once() {
   local start end
   start="$(now)"
   /usr/bin/time -v -o "$work/time.txt" dotnet "$work/cli/oras-assemble.dll" --plain-http \
-    assemble "$work/spec.yaml" --out "$work/out" --cache "$work/cache" >/dev/null 2>"$work/assemble.log" \
+    assemble "$work/spec.yaml" --out "$dest/out" --cache "$dest/cache" >/dev/null 2>"$work/assemble.log" \
     || { cat "$work/assemble.log" >&2; exit 1; }
   end="$(now)"
   seconds "$start" "$end" >> "$work/assemble.times"
@@ -78,8 +95,8 @@ assemble_once() {
 skopeo_umoci_once() {
   local start end
   start="$(now)"
-  skopeo_ copy -q --src-tls-verify=false "docker://$image" "oci:$work/sk:img"
-  umoci unpack --image "$work/sk:img" "$work/bundle" >/dev/null
+  skopeo_ copy -q --src-tls-verify=false "docker://$image" "oci:$dest/sk:img"
+  umoci unpack --image "$dest/sk:img" "$dest/bundle" >/dev/null
   end="$(now)"
   seconds "$start" "$end" >> "$work/skopeo.times"
 }
@@ -89,8 +106,8 @@ curl_tar_once() {
   start="$(now)"
   for digest in "${layer_digests[@]}"; do
     i=$((i + 1))
-    mkdir -p "$work/tar/$i"
-    (curl -fsS "http://$host/v2/bench/openjdk/blobs/$digest" | tar -xz -C "$work/tar/$i") &
+    mkdir -p "$dest/tar/$i"
+    (curl -fsS "http://$host/v2/bench/openjdk/blobs/$digest" | tar -xz -C "$dest/tar/$i") &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
@@ -98,8 +115,22 @@ curl_tar_once() {
   seconds "$start" "$end" >> "$work/tar.times"
 }
 
-clean() { rm -rf "$work/out" "$work/cache" "$work/sk" "$work/bundle" "$work/tar"; sync; }
+# Removes what a run wrote; with FRESH_FS=1, makes the next run's file system.
+clean() {
+  rm -rf "$dest/out" "$dest/cache" "$dest/sk" "$dest/bundle" "$dest/tar"
+  sync
+  if [ "$fresh_fs" = 1 ]; then
+    drop_fs
+    truncate -s 16G "$work/fs.img"
+    mkfs.ext4 -q -F "$work/fs.img"
+    loop="$(losetup --find --show --direct-io=on "$work/fs.img")"
+    mkdir -p "$work/fs"
+    mount "$loop" "$work/fs"
+    dest="$work/fs"
+  fi
+}
 
+clean
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # One untimed round of each warms the page cache (registry storage, the CLI's assemblies) for all of them alike.
 echo "warm-up round..." >&2
@@ -128,8 +159,8 @@ runs_tar="$(all "$work/tar.times")"
 
 # A last assemble, kept and not timed, to check the tree against umoci's unpack of the same image: same files, same bytes.
 assemble_once; skopeo_umoci_once
-(cd "$work/out" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/ours.sums"
-(cd "$work/bundle/rootfs" && find . -type f ! -path './dev/*' -print0 | sort -z | xargs -0 sha256sum) > "$work/umoci.sums"
+(cd "$dest/out" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/ours.sums"
+(cd "$dest/bundle/rootfs" && find . -type f ! -path './dev/*' -print0 | sort -z | xargs -0 sha256sum) > "$work/umoci.sums"
 cmp -s "$work/ours.sums" "$work/umoci.sums" || { diff "$work/umoci.sums" "$work/ours.sums" | head -20 >&2; echo "the assembled tree differs from umoci's" >&2; exit 1; }
 files="$(wc -l < "$work/ours.sums")"
 
@@ -141,7 +172,7 @@ cat <<MD
 
 Image: the corpus' openjdk (bookworm minbase + openjdk-17-jre-headless), ${#layer_digests[@]} tar+gzip layers,
 $((image_bytes / 1048576)) MiB compressed, $files regular files; local CNCF Distribution registry on loopback. Cold:
-empty cache and output each time. $rounds rounds, the three rotated; medians. Load average $load_before before,
+empty cache and output each time$([ "$fresh_fs" = 1 ] && echo ", each run on a fresh ext4 file system of its own (FRESH_FS=1: a loop device with direct I/O)"). $rounds rounds, the three rotated; medians. Load average $load_before before,
 $load_after after.
 
 | measurement | median | runs (s) |
