@@ -109,17 +109,9 @@ public static class TreeCloner
 
         private void CloneLink(FileSystemInfo link, string to)
         {
-            if (!_copyFiles)
+            if (TryHardLink(link.FullName, to))
             {
-                try
-                {
-                    NativeMethods.CreateHardLink(link.FullName, to);
-                    return;
-                }
-                catch (IOException e) when (e.HResult == CrossDevice)
-                {
-                    _copyFiles = true;
-                }
+                return;
             }
 
             File.CreateSymbolicLink(to, link.LinkTarget ?? throw new IOException($"{link.FullName} changed while it was cloned"));
@@ -129,23 +121,38 @@ public static class TreeCloner
 
         private void CloneFile(string from, string to)
         {
-            if (!_copyFiles)
+            if (TryHardLink(from, to))
             {
-                try
-                {
-                    NativeMethods.CreateHardLink(from, to);
-                    return;
-                }
-                catch (IOException e) when (e.HResult == CrossDevice)
-                {
-                    _copyFiles = true;
-                }
+                return;
             }
 
             File.Copy(from, to);
             owners.Set(to, OwnerOf(from));
             File.SetUnixFileMode(to, File.GetUnixFileMode(from));
             File.SetLastWriteTimeUtc(to, File.GetLastWriteTimeUtc(from));
+        }
+
+        /// <summary>
+        /// Hard-links <paramref name="from"/> at <paramref name="to"/>; false once the destination has turned out to be on
+        /// another file system, from then on for every entry.
+        /// </summary>
+        private bool TryHardLink(string from, string to)
+        {
+            if (_copyFiles)
+            {
+                return false;
+            }
+
+            try
+            {
+                NativeMethods.CreateHardLink(from, to);
+                return true;
+            }
+            catch (IOException e) when (e.HResult == CrossDevice)
+            {
+                _copyFiles = true;
+                return false;
+            }
         }
 
         private static (uint Uid, uint Gid) OwnerOf(string path) =>
