@@ -87,14 +87,16 @@ internal sealed class TreeWriter
         var output = new FileStream(full, options);
         await using (output.ConfigureAwait(false))
         {
+            var before = FileBytes;
             if (data is not null)
             {
                 await CopyAsync(entry, data, output, Math.Max(length, 0), cancellationToken).ConfigureAwait(false);
             }
 
             // The tree is flushed before it is published: a large file's bytes start for the disk now, while the
-            // layer's next entries are written, rather than all at once then.
-            if (output.Length >= WritebackFrom)
+            // layer's next entries are written, rather than all at once then. (What was written, counted here: the
+            // stream's Length would be one more fstat per file.)
+            if (FileBytes - before >= WritebackFrom)
             {
                 IO.FileSystemSync.StartWriteback(output.SafeFileHandle);
             }
