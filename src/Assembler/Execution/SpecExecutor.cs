@@ -283,56 +283,194 @@ internal sealed class SpecExecutor
     private async Task<(long Skipped, bool OwnersNotKept)> ReadSourceAsync(
         ResolvedSource source, string view, ExtractionLimits limits, TreeBudget budget, IReadOnlyDictionary<string, LayerDownload> downloads, CancellationToken cancellationToken)
     {
+        if (source.IsImage && source.Layers.Count > 1)
+        {
+            var mark = budget.Mark();
+            try
+            {
+                return await ReadImageAsync(source, view, new LayerApplier(limits, budget, _options.MayChown), downloads, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AssemblyException e) when (e.InnerException is UnsafeLayerException { OverTreeBudget: true })
+            {
+                // Layers read at once charge the budget in no fixed order, so the one that hit the cap says nothing of
+                // where the tree, layer after layer, goes over it. They are applied again one after another (their
+                // blobs are in the cache by now): the error then names that entry, whichever order the reads took.
+                ResetView(view, source.Layers.Count);
+                budget.Restore(mark);
+            }
+        }
+
         long skipped = 0;
         var notKept = false;
         foreach (var layer in source.Layers)
         {
             var download = downloads[layer.Digest];
-            try
+            if (!source.IsImage && !ArtifactLayerWriter.IsPackedDirectory(layer))
             {
-                if (!source.IsImage && !ArtifactLayerWriter.IsPackedDirectory(layer))
+                var linked = await ReadLayerAsync(source, download, async ct =>
                 {
                     var blob = await download.Path.ConfigureAwait(false);
-                    var linked = await new ArtifactLayerWriter(limits, budget, _options.MayChown)
-                        .LinkFileAsync(layer, blob, view, cancellationToken).ConfigureAwait(false);
-                    notKept |= linked.OwnersNotKept;
-                    continue;
-                }
+                    return await new ArtifactLayerWriter(limits, budget, _options.MayChown).LinkFileAsync(layer, blob, view, ct).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+                notKept |= linked.OwnersNotKept;
+                continue;
+            }
 
+            var summary = await ReadLayerAsync(source, download, async ct =>
+            {
                 var content = download.Growing.OpenRead();
                 await using (content.ConfigureAwait(false))
                 {
-                    var summary = source.IsImage
-                        ? await new LayerApplier(limits, budget, _options.MayChown).ApplyAsync(layer, content, view, cancellationToken).ConfigureAwait(false)
-                        : await new ArtifactLayerWriter(limits, budget, _options.MayChown).WriteAsync(layer, content, view, cancellationToken).ConfigureAwait(false);
-                    skipped += summary.SkippedSpecialFiles;
-                    notKept |= summary.OwnersNotKept;
+                    return source.IsImage
+                        ? await new LayerApplier(limits, budget, _options.MayChown).ApplyAsync(layer, content, view, ct).ConfigureAwait(false)
+                        : await new ArtifactLayerWriter(limits, budget, _options.MayChown).WriteAsync(layer, content, view, ct).ConfigureAwait(false);
                 }
+            }, cancellationToken).ConfigureAwait(false);
+            skipped += summary.SkippedSpecialFiles;
+            notKept |= summary.OwnersNotKept;
+        }
 
-                // Applied only once its bytes are known to be the layer's.
-                await download.Path.ConfigureAwait(false);
-            }
-            catch (TimeoutException e) when (!download.Growing.HasFailed)
+        return (skipped, notKept);
+    }
+
+    /// <summary>
+    /// Applies an image's layers in order, the first one into the view as it downloads and the next ones read ahead at
+    /// the same time, each into a directory of its own beside the view (at most <see cref="ReadAhead"/> at once): a layer's
+    /// turn then costs only its renames and metadata, not its decompression and file data. The tree ends as if the layers
+    /// were applied one after another (<see cref="LayerApplier.StageAsync"/>); a layer's failure is reported in its turn,
+    /// so a lower layer's comes first.
+    /// </summary>
+    private async Task<(long Skipped, bool OwnersNotKept)> ReadImageAsync(
+        ResolvedSource source, string view, LayerApplier applier, IReadOnlyDictionary<string, LayerDownload> downloads, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(ReadAhead);
+        var layers = source.Layers;
+        var staged = new Task<LayerApplier.StagedLayer>[layers.Count];
+        try
+        {
+            for (var i = 1; i < layers.Count; i++)
             {
-                // The download stalled: waiting for it to end is what just timed out.
-                throw new AssemblyException($"sources.{source.Name}", e.Message, e);
+                staged[i] = StageAsync(source, layers[i], downloads[layers[i].Digest], applier, $"{view}.{i}", slots, stop.Token);
             }
-            catch (Exception e) when (e is not OperationCanceledException || download.Growing.HasFailed)
+
+            var first = downloads[layers[0].Digest];
+            var summary = await ReadLayerAsync(source, first, async ct =>
             {
-                // Bytes that fail to read may be bytes the download is about to refuse (a mirror that lies, a flipped
-                // bit): then what went wrong is the download, which names the blob, and a lying mirror is passed over
-                // on the next attempt. So its end is awaited first; its own timeouts and the layer's size bound that.
-                await download.Path.ConfigureAwait(false);
-                if (e is LayerException invalid)
+                var content = first.Growing.OpenRead();
+                await using (content.ConfigureAwait(false))
+                {
+                    return await applier.ApplyAsync(layers[0], content, view, ct).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            var skipped = summary.SkippedSpecialFiles;
+            var notKept = summary.OwnersNotKept;
+            for (var i = 1; i < layers.Count; i++)
+            {
+                var layer = await staged[i].ConfigureAwait(false);
+                try
+                {
+                    summary = layer.ApplyTo(view, cancellationToken);
+                }
+                catch (LayerException invalid)
                 {
                     throw new AssemblyException($"sources.{source.Name}", invalid.Message, invalid);
                 }
 
-                throw;
+                Directory.Delete($"{view}.{i}", recursive: true);
+                skipped += summary.SkippedSpecialFiles;
+                notKept |= summary.OwnersNotKept;
+            }
+
+            return (skipped, notKept);
+        }
+        finally
+        {
+            // Nothing still reading ahead once this returns or throws: the caller removes the directories it writes.
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var task in staged.Where(t => t is not null))
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Stopped, or failed in a turn that never came: what the caller sees is the failure that came first.
+                }
             }
         }
+    }
 
-        return (skipped, notKept);
+    /// <summary>Empties the view, and removes its layers' directories beside it.</summary>
+    private static void ResetView(string view, int layers)
+    {
+        for (var i = 1; i < layers; i++)
+        {
+            TempTree.DeleteQuietly($"{view}.{i}");
+        }
+
+        TempTree.DeleteQuietly(view);
+        Directory.CreateDirectory(view);
+    }
+
+    /// <summary>Layers read ahead at once, beside the one being applied: the cores left, at most the download concurrency.</summary>
+    private int ReadAhead => Math.Clamp(Environment.ProcessorCount - 1, 1, _options.Concurrency);
+
+    private async Task<LayerApplier.StagedLayer> StageAsync(
+        ResolvedSource source, Descriptor layer, LayerDownload download, LayerApplier applier, string aside, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(aside);
+            return await ReadLayerAsync(source, download, async ct =>
+            {
+                var content = download.Growing.OpenRead();
+                await using (content.ConfigureAwait(false))
+                {
+                    return await applier.StageAsync(layer, content, aside, ct).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads one layer with <paramref name="read"/>, and counts it read only once its download verified it. A failure is
+    /// the download's when the download failed: its end is awaited first.
+    /// </summary>
+    private static async Task<T> ReadLayerAsync<T>(ResolvedSource source, LayerDownload download, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await read(cancellationToken).ConfigureAwait(false);
+
+            // Applied only once its bytes are known to be the layer's.
+            await download.Path.ConfigureAwait(false);
+            return result;
+        }
+        catch (TimeoutException e) when (!download.Growing.HasFailed)
+        {
+            // The download stalled: waiting for it to end is what just timed out.
+            throw new AssemblyException($"sources.{source.Name}", e.Message, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || download.Growing.HasFailed)
+        {
+            // Bytes that fail to read may be bytes the download is about to refuse (a mirror that lies, a flipped
+            // bit): then what went wrong is the download, which names the blob, and a lying mirror is passed over
+            // on the next attempt. So its end is awaited first; its own timeouts and the layer's size bound that.
+            await download.Path.ConfigureAwait(false);
+            if (e is LayerException invalid)
+            {
+                throw new AssemblyException($"sources.{source.Name}", invalid.Message, invalid);
+            }
+
+            throw;
+        }
     }
 
     private void Report(string message) => _options.Progress?.Invoke(message);

@@ -50,29 +50,117 @@ internal sealed class LayerApplier
 
     /// <summary>Applies one layer on top of what <paramref name="targetDirectory"/> holds; call once per layer, lowest first.</summary>
     /// <exception cref="UnsafeLayerException">An entry was refused; the message names the layer, the entry and why.</exception>
-    /// <exception cref="UnsupportedLayerException">zstd, bzip2 or xz compression, or an entry type not handled.</exception>
-    /// <exception cref="InvalidLayerException">Corrupt gzip or tar data, or entries that contradict each other.</exception>
+    /// <exception cref="UnsupportedLayerException">bzip2 or xz compression, or an entry type not handled.</exception>
+    /// <exception cref="InvalidLayerException">Corrupt gzip, zstd or tar data, or entries that contradict each other.</exception>
     public async Task<ExtractionSummary> ApplyAsync(
         Descriptor layer, Stream content, string targetDirectory, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(content);
+        CheckArguments(layer, content);
         if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException("layers are applied on Unix file systems only");
+            throw NotOnWindows();
         }
 
-        var root = ConfinedTree.CheckRoot(targetDirectory);
-        var tree = new TreeWriter(root, layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: [], _limits.RewriteAbsoluteSymlinks, new Ownership(_mayChown));
-        var decompressed = await LayerDecompression.OpenAsync(layer, content, cancellationToken).ConfigureAwait(false);
+        var owners = new Ownership(_mayChown);
+        var tree = Writer(targetDirectory, layer, owners);
+        var read = await ReadAsync(layer, content, tree, cancellationToken).ConfigureAwait(false);
+        tree.Finish();
+        return new ExtractionSummary(read.Entries, tree.FileBytes, read.ArchiveBytes, tree.SetuidBitsStripped, read.SkippedSpecialFiles, owners.NotKept);
+    }
+
+    /// <summary>
+    /// Reads one layer before its turn, while the layers below it are applied: its file data is written into
+    /// <paramref name="asideDirectory"/> (empty, on the target's file system, the caller's alone), its other entries
+    /// kept in order; <see cref="StagedLayer.ApplyTo"/> then applies it in its turn, with the same result and the same
+    /// failures as <see cref="ApplyAsync"/>. Errors the tar alone shows (corrupt data, a name, a size, the budget) are
+    /// thrown here, the others there.
+    /// </summary>
+    public async Task<StagedLayer> StageAsync(
+        Descriptor layer, Stream content, string asideDirectory, CancellationToken cancellationToken = default)
+    {
+        CheckArguments(layer, content);
+        if (OperatingSystem.IsWindows())
+        {
+            throw NotOnWindows();
+        }
+
+        var owners = new Ownership(_mayChown);
+        var journal = new LayerJournal(ConfinedTree.CheckRoot(asideDirectory), layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), owners);
+        var read = await ReadAsync(layer, content, journal, cancellationToken).ConfigureAwait(false);
+        return new StagedLayer(this, layer, journal, owners, read);
+    }
+
+    private static void CheckArguments(Descriptor layer, Stream content)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(content);
+    }
+
+    private static PlatformNotSupportedException NotOnWindows() => new("layers are applied on Unix file systems only");
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private TreeWriter Writer(string targetDirectory, Descriptor layer, Ownership owners) =>
+        new(ConfinedTree.CheckRoot(targetDirectory), layer.Digest, _limits, _budget ?? TreeBudget.For(_limits), scope: [], _limits.RewriteAbsoluteSymlinks, owners);
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private async Task<TarRead> ReadAsync(Descriptor layer, Stream content, ILayerChanges changes, CancellationToken cancellationToken)
+    {
+        // Decompression reads ahead on a thread of its own, so it and the writing of the files take a core each.
+        var decompressed = new ReadAheadStream(await LayerDecompression.OpenAsync(layer, content, cancellationToken).ConfigureAwait(false));
         await using (decompressed.ConfigureAwait(false))
         {
             var archive = new BoundedReadStream(decompressed, layer.Digest, _limits.MaxTotalBytes);
-            var extractor = new TarExtractor(tree, archive, layer.Digest, _limits, whiteouts: true, scope: []);
+            var extractor = new TarExtractor(changes, archive, layer.Digest, _limits, whiteouts: true, scope: []);
             var entries = await extractor.ExtractAsync(cancellationToken).ConfigureAwait(false);
-            tree.Finish();
+            return new TarRead(entries, archive.BytesRead, extractor.SkippedSpecialFiles);
+        }
+    }
+
+    internal readonly record struct TarRead(long Entries, long ArchiveBytes, long SkippedSpecialFiles);
+
+    /// <summary>A layer read before its turn (<see cref="StageAsync"/>): its files written aside, its changes kept.</summary>
+    internal sealed class StagedLayer
+    {
+        private readonly LayerApplier _applier;
+        // Made only by StageAsync, which runs on Unix alone.
+#pragma warning disable CA1416
+        private readonly LayerJournal _journal;
+        private readonly Ownership _owners;
+#pragma warning restore CA1416
+        private readonly TarRead _read;
+        private bool _applied;
+
+        internal StagedLayer(LayerApplier applier, Descriptor layer, LayerJournal journal, Ownership owners, TarRead read)
+        {
+            _applier = applier;
+            Layer = layer;
+            _journal = journal;
+            _owners = owners;
+            _read = read;
+        }
+
+        public Descriptor Layer { get; }
+
+        /// <summary>Applies the layer on top of what <paramref name="targetDirectory"/> holds; once, in the layer's turn.</summary>
+        /// <exception cref="UnsafeLayerException">An entry was refused; the message names the layer, the entry and why.</exception>
+        /// <exception cref="InvalidLayerException">Entries that contradict what the tree holds.</exception>
+        public ExtractionSummary ApplyTo(string targetDirectory, CancellationToken cancellationToken = default)
+        {
+            if (_applied)
+            {
+                throw new InvalidOperationException($"layer {Layer.Digest} was applied already");
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                throw NotOnWindows();
+            }
+
+            _applied = true;
+            var tree = _applier.Writer(targetDirectory, Layer, _owners);
+            _journal.ApplyTo(tree, cancellationToken);
             return new ExtractionSummary(
-                entries, tree.FileBytes, archive.BytesRead, tree.SetuidBitsStripped, extractor.SkippedSpecialFiles, tree.OwnersNotKept);
+                _read.Entries, tree.FileBytes, _read.ArchiveBytes, _journal.SetuidBitsStripped, _read.SkippedSpecialFiles, _owners.NotKept);
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.Versioning;
 
 namespace OrasAssemble.Layers;
 
-/// <summary>Reads one tar stream entry by entry and has the tree writer apply each, in order.</summary>
+/// <summary>Reads one tar stream entry by entry and says what each asks of the tree, in order.</summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class TarExtractor
 {
@@ -12,7 +12,7 @@ internal sealed class TarExtractor
 
     private const string Truncated = "the tar data ends in the middle of an entry";
 
-    private readonly TreeWriter _tree;
+    private readonly ILayerChanges _tree;
     private readonly BoundedReadStream _archive;
     private readonly TarEndStream _ends;
     private readonly string _digest;
@@ -25,7 +25,7 @@ internal sealed class TarExtractor
 
     /// <param name="whiteouts">Image layers: ".wh." names delete lower entries. Otherwise they are ordinary names.</param>
     /// <param name="scope">Components every entry must lie under (an ORAS directory's title); empty for image layers.</param>
-    public TarExtractor(TreeWriter tree, BoundedReadStream archive, string layerDigest, ExtractionLimits limits, bool whiteouts, string[] scope)
+    public TarExtractor(ILayerChanges tree, BoundedReadStream archive, string layerDigest, ExtractionLimits limits, bool whiteouts, string[] scope)
     {
         _tree = tree;
         _archive = archive;

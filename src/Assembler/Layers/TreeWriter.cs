@@ -14,7 +14,7 @@ namespace OrasAssemble.Layers;
 /// The tree must belong to the caller alone while this runs: the checks do not guard against a concurrent writer.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-internal sealed class TreeWriter
+internal sealed class TreeWriter : ILayerChanges
 {
     private const int CopyBufferSize = 128 * 1024;
     private const long PreallocateFrom = 1024 * 1024;
@@ -143,6 +143,19 @@ internal sealed class TreeWriter
         }
 
         NativeMethods.CreateHardLink(existingFile, Full(path));
+        FileBytes += length;
+        _written.Add(path);
+    }
+
+    /// <summary>
+    /// Puts a file that was written aside for this entry (by <see cref="LayerJournal"/>, on the same file system, with the
+    /// entry's owner, mode and time) at the entry, renamed into place: the tree ends as if it had been written there.
+    /// Its bytes were charged to the budget when they were written.
+    /// </summary>
+    public void MoveFileIn(string entry, string[] components, string writtenAside, long length)
+    {
+        var path = PrepareReplace(entry, components);
+        NativeMethods.Rename(writtenAside, Full(path));
         FileBytes += length;
         _written.Add(path);
     }
@@ -284,7 +297,7 @@ internal sealed class TreeWriter
     {
         if (_budget.TryChargeEntry() is { } problem)
         {
-            throw Unsafe(entry, problem);
+            throw new UnsafeLayerException(_digest, entry, problem) { OverTreeBudget = true };
         }
     }
 
@@ -292,7 +305,7 @@ internal sealed class TreeWriter
     {
         if (_budget.TryChargeBytes(bytes) is { } problem)
         {
-            throw Unsafe(entry, problem);
+            throw new UnsafeLayerException(_digest, entry, problem) { OverTreeBudget = true };
         }
     }
 
