@@ -29,14 +29,24 @@ internal sealed class ConfinedTree
     // Directory owners, modes and times to set at the end, by path.
     private readonly Dictionary<string, DirectoryFinish> _directories = new(StringComparer.Ordinal);
 
+    // Paths seen (or made) as real directories: a layer checks the same parents for every entry, and a lstat of each,
+    // each time, was most of its system calls. Forgotten whenever a directory is removed or moved, since what lies
+    // under it is then something else. Only for a writer that makes every change to the tree through this class.
+    private readonly HashSet<string>? _directoriesSeen;
+
     /// <param name="root">The tree's directory, a full path.</param>
     /// <param name="owners">Sets the owners entries ask for, as far as the process may.</param>
     /// <param name="allowSetuid">Keep set-id bits rather than strip them.</param>
-    public ConfinedTree(string root, Ownership owners, bool allowSetuid)
+    /// <param name="rememberDirectories">
+    /// Remember which paths are directories instead of asking the disk again: only when every removal and every move in
+    /// the tree goes through this instance, and nothing else changes the tree meanwhile.
+    /// </param>
+    public ConfinedTree(string root, Ownership owners, bool allowSetuid, bool rememberDirectories = false)
     {
         _root = root;
         Owners = owners;
         _allowSetuid = allowSetuid;
+        _directoriesSeen = rememberDirectories ? new HashSet<string>(StringComparer.Ordinal) : null;
     }
 
     public Ownership Owners { get; }
@@ -82,7 +92,21 @@ internal sealed class ConfinedTree
     public string Full(string path) => path.Length == 0 ? _root : Path.Join(_root, path);
 
     /// <summary>What is at <paramref name="path"/>, a link seen as a link.</summary>
-    public EntryKind Probe(string path) => DiskEntry.Probe(Full(path));
+    public EntryKind Probe(string path)
+    {
+        if (_directoriesSeen is not null && _directoriesSeen.Contains(path))
+        {
+            return EntryKind.Directory;
+        }
+
+        var kind = DiskEntry.Probe(Full(path));
+        if (kind == EntryKind.Directory)
+        {
+            _directoriesSeen?.Add(path);
+        }
+
+        return kind;
+    }
 
     /// <summary>
     /// The first of the paths made of the leading components (one, two, … all of them) that is not a real
@@ -136,6 +160,7 @@ internal sealed class ConfinedTree
     {
         Touch(Parent(path));
         Directory.CreateDirectory(Full(path), OwnerOnly);
+        _directoriesSeen?.Add(path);
     }
 
     /// <summary>Removes the entry at <paramref name="path"/>; a directory with all it holds, links in it not followed.</summary>
@@ -146,6 +171,7 @@ internal sealed class ConfinedTree
         // The runtime's recursive delete removes links it meets and never descends through them.
         if (kind == EntryKind.Directory)
         {
+            _directoriesSeen?.Clear();
             Directory.Delete(Full(path), recursive: true);
         }
         else
@@ -195,6 +221,7 @@ internal sealed class ConfinedTree
     /// <summary>Carries what was to be done at the end to the directories under <paramref name="from"/> to where they moved.</summary>
     public void MoveDirectories(string from, string to)
     {
+        _directoriesSeen?.Clear();
         foreach (var (moved, finish) in _directories.Where(d => IsWithin(d.Key, from)).ToList())
         {
             _directories.Remove(moved);

@@ -17,7 +17,9 @@ internal static class InTreeLinks
     /// <param name="floor">How many leading components resolution must keep (the confining directory's depth).</param>
     /// <param name="within">Names the confining directory, for the reason.</param>
     /// <returns>The components of the real path, or null with the reason in <paramref name="problem"/>.</returns>
-    public static string[]? Resolve(string root, IEnumerable<string> components, int floor, string within, out string problem)
+    /// <param name="probe">What is at a path relative to <paramref name="root"/>, a link seen as a link; lstat when not given.</param>
+    public static string[]? Resolve(
+        string root, IEnumerable<string> components, int floor, string within, out string problem, Func<string, EntryKind>? probe = null)
     {
         var resolved = new List<string>();
         var pending = new Stack<string>(components.Reverse());
@@ -42,8 +44,9 @@ internal static class InTreeLinks
             }
 
             resolved.Add(name);
-            var full = Path.Join(root, string.Join('/', resolved));
-            if (DiskEntry.Probe(full) != EntryKind.Symlink)
+            var relative = string.Join('/', resolved);
+            var full = Path.Join(root, relative);
+            if ((probe?.Invoke(relative) ?? DiskEntry.Probe(full)) != EntryKind.Symlink)
             {
                 // A directory is walked into; whatever else it is (missing, a file), the caller decides.
                 continue;
@@ -76,7 +79,8 @@ internal static class InTreeLinks
     }
 
     /// <summary>Where an entry at <paramref name="components"/> lands: its parents followed through links, its own name kept.</summary>
-    public static string[]? ResolveParents(string root, string[] components, int floor, string within, out string problem)
+    public static string[]? ResolveParents(
+        string root, string[] components, int floor, string within, out string problem, Func<string, EntryKind>? probe = null)
     {
         if (components.Length == 0)
         {
@@ -84,6 +88,6 @@ internal static class InTreeLinks
             return [];
         }
 
-        return Resolve(root, components[..^1], floor, within, out problem) is { } parents ? [.. parents, components[^1]] : null;
+        return Resolve(root, components[..^1], floor, within, out problem, probe) is { } parents ? [.. parents, components[^1]] : null;
     }
 }

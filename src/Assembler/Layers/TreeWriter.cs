@@ -40,7 +40,7 @@ internal sealed class TreeWriter : ILayerChanges
     public TreeWriter(
         string root, string layerDigest, ExtractionLimits limits, TreeBudget budget, string[] scope, bool absoluteSymlinks, Ownership owners)
     {
-        _tree = new ConfinedTree(root, owners, limits.AllowSetuid);
+        _tree = new ConfinedTree(root, owners, limits.AllowSetuid, rememberDirectories: true);
         _root = root;
         _digest = layerDigest;
         _limits = limits;
@@ -204,7 +204,7 @@ internal sealed class TreeWriter : ILayerChanges
             throw Unsafe(entry, $"{what} is outside {_scopeName}");
         }
 
-        var target = !FollowsLinks ? named : InTreeLinks.ResolveParents(_root, named, 0, _scopeName, out var problem)
+        var target = !FollowsLinks ? named : InTreeLinks.ResolveParents(_root, named, 0, _scopeName, out var problem, _tree.Probe)
             ?? throw Unsafe(entry, $"{what}: {problem}");
         components = Resolved(entry, components);
         if (!EntryPath.StartsWith(target, _scope))
@@ -263,7 +263,7 @@ internal sealed class TreeWriter : ILayerChanges
     /// <summary>Removes what lower layers left at <paramref name="directory"/>/<paramref name="name"/>.</summary>
     public void Whiteout(string entry, string[] directory, string name)
     {
-        directory = FollowsLinks ? InTreeLinks.Resolve(_root, directory, 0, _scopeName, out var problem) ?? throw Unsafe(entry, problem) : directory;
+        directory = FollowsLinks ? InTreeLinks.Resolve(_root, directory, 0, _scopeName, out var problem, _tree.Probe) ?? throw Unsafe(entry, problem) : directory;
         if (!IsDirectory(entry, directory))
         {
             return;
@@ -282,7 +282,7 @@ internal sealed class TreeWriter : ILayerChanges
     /// <summary>Removes everything lower layers left under <paramref name="directory"/>, wherever this layer's entries fall in the tar.</summary>
     public void Opaque(string entry, string[] directory)
     {
-        directory = FollowsLinks ? InTreeLinks.Resolve(_root, directory, 0, _scopeName, out var problem) ?? throw Unsafe(entry, problem) : directory;
+        directory = FollowsLinks ? InTreeLinks.Resolve(_root, directory, 0, _scopeName, out var problem, _tree.Probe) ?? throw Unsafe(entry, problem) : directory;
         if (IsDirectory(entry, directory))
         {
             ClearLower(EntryPath.Join(directory));
@@ -362,7 +362,7 @@ internal sealed class TreeWriter : ILayerChanges
     /// directory.
     /// </summary>
     private string[] Resolved(string entry, string[] components) =>
-        !FollowsLinks ? components : InTreeLinks.ResolveParents(_root, components, 0, _scopeName, out var problem) ?? throw Unsafe(entry, problem);
+        !FollowsLinks ? components : InTreeLinks.ResolveParents(_root, components, 0, _scopeName, out var problem, _tree.Probe) ?? throw Unsafe(entry, problem);
 
     /// <summary>
     /// Image layers are placed as runtimes place them, through the links lower layers made. An ORAS directory is

@@ -261,4 +261,50 @@ public sealed class TreeInvariantTests : IDisposable
         Assert.StartsWith("sources.img: layer sha256:", error.Message, StringComparison.Ordinal);
         Assert.EndsWith($", entry \"two\": the tree would hold more than the limit of {MiB} bytes (maxTotalBytes)", error.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task The_tree_cap_error_names_the_entry_where_the_layers_in_order_go_over_it_whichever_was_read_first()
+    {
+        // The upper layer is read ahead while the lower one writes thousands of entries before its large file: the upper
+        // layer's bytes are charged first, yet in order the lower layer fits and the upper one goes over.
+        var lower = new TarBuilder();
+        for (var i = 0; i < 1000; i++)
+        {
+            lower.File($"small/{i}", "s");
+        }
+
+        lower.File("big", new MemoryStream(new byte[2 * MiB]));
+        await ContentBuilder.PushImageAsync(_store, "registry.example/two-layers:2", lower, new TarBuilder().File("two", new MemoryStream(new byte[5 * MiB / 2])));
+
+        var error = await FailsLeavingNothingAsync("""
+            sources:
+              img: { ref: registry.example/two-layers:2 }
+            steps:
+              - copy: { from: img, path: /, to: / }
+            """, new ExtractionLimits { MaxTotalBytes = 4 * MiB });
+
+        Assert.EndsWith($", entry \"two\": the tree would hold more than the limit of {4 * MiB} bytes (maxTotalBytes)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Of_two_bad_layers_the_lower_one_is_reported_though_the_upper_one_was_read_first()
+    {
+        var lower = new TarBuilder();
+        for (var i = 0; i < 3000; i++)
+        {
+            lower.File($"small/{i}", "s");
+        }
+
+        lower.File("../escape", "x");
+        await ContentBuilder.PushImageAsync(_store, "registry.example/two-bad:1", lower, new TarBuilder().File("../upper-escape", "x"));
+        var lowerDigest = Descriptor.Create(lower.ToGzip(), MediaTypes.ImageLayerGzip).Digest;
+
+        var error = await FailsLeavingNothingAsync("""
+            sources:
+              img: { ref: registry.example/two-bad:1 }
+            steps:
+              - copy: { from: img, path: /, to: / }
+            """);
+
+        Assert.StartsWith($"sources.img: layer {lowerDigest}, entry \"../escape\": ", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -110,6 +110,37 @@ public sealed class LinkPlacementTests : IDisposable
         Assert.Single(Directory.EnumerateFileSystemEntries(_temp.Combine("sentinel")));
     }
 
+    [Fact]
+    public async Task A_directory_the_layer_replaced_with_a_link_is_a_link_for_the_entries_after_it()
+    {
+        // The writer remembers which paths are directories; a directory it removed must not be one any more.
+        await ApplyAsync(new TarBuilder()
+            .Directory("d").File("d/x", "x").Directory("d/sub")
+            .Directory("e")
+            .Symlink("d", "e")
+            .File("d/y", "y")
+            .File("d/sub/z", "z"));
+
+        var snapshot = TreeSnapshot.Take(_target);
+        Assert.Equal("link -> e", snapshot["d"]);
+        Assert.Equal("file 0644 y", snapshot["e/y"]);
+        Assert.Equal("file 0644 z", snapshot["e/sub/z"]);
+        Assert.False(snapshot.ContainsKey("e/x"));
+    }
+
+    [Fact]
+    public async Task A_directory_a_whiteout_removed_is_gone_for_the_next_layer_s_entries_under_a_link_of_that_name()
+    {
+        await ApplyAsync(new TarBuilder().Directory("usr").Directory("usr/bin").Directory("bin").File("bin/old", "old"));
+
+        await ApplyAsync(new TarBuilder().Whiteout(".wh.bin").Symlink("bin", "usr/bin").File("bin/new", "new"));
+
+        var snapshot = TreeSnapshot.Take(_target);
+        Assert.Equal("link -> usr/bin", snapshot["bin"]);
+        Assert.Equal("file 0644 new", snapshot["usr/bin/new"]);
+        Assert.False(snapshot.ContainsKey("usr/bin/old"));
+    }
+
     private Task<ExtractionSummary> ApplyAsync(TarBuilder layer)
     {
         var blob = layer.ToTar();
