@@ -29,6 +29,13 @@ public sealed class SpecDocument
 
     public static SpecDocument Load(string text) => new(SpecParser.Parse(text));
 
+    /// <summary>
+    /// Starts reading the spec schema on a thread-pool thread and returns at once, for a process that is about to load a
+    /// spec: the first load then finds the schema ready, or waits only for the rest of it. The schema's first reading
+    /// costs a short-lived command a good part of its start.
+    /// </summary>
+    public static void Prepare() => _ = Task.Run(SpecSchema.Prepare);
+
     public static SpecDocument Load(ReadOnlySpan<byte> utf8) => new(SpecParser.Parse(utf8));
 
     /// <summary>Reads a spec file, refusing to read more than <see cref="SpecLimits.MaxBytes"/> of it.</summary>

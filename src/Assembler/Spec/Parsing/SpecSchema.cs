@@ -21,6 +21,9 @@ internal static class SpecSchema
     // Loading has no I/O (the schema refers only to itself), so waiting on the task here cannot deadlock.
     private static readonly Lazy<JsonSchema> Schema = new(() => Task.Run(() => JsonSchema.FromJsonAsync(Text)).GetAwaiter().GetResult());
 
+    /// <summary>Reads the schema now, if nothing has yet.</summary>
+    internal static void Prepare() => _ = Schema.Value;
+
     /// <summary>The schema text, e.g. to hand to an editor.</summary>
     public static string Text => LazyText.Value;
 
