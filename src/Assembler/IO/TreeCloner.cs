@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Runtime.Versioning;
 using OrasAssemble.Layers;
 
@@ -59,7 +61,7 @@ public static class TreeCloner
         {
             Directory.CreateDirectory(temp);
             var copy = new Cloning(Ownership.ForProcess());
-            copy.CloneDirectory(Path.GetFullPath(source), temp);
+            copy.CloneTree(Path.GetFullPath(source), temp);
             if (Directory.Exists(target))
             {
                 // Only an empty directory can be deleted this way, so anything that appeared meanwhile is kept.
@@ -77,9 +79,77 @@ public static class TreeCloner
 
     private sealed class Cloning(Ownership owners)
     {
-        private bool _copyFiles;
+        // Link calls are most of a clone and independent of one another: a few threads make them at once.
+        private static readonly int Workers = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
-        public void CloneDirectory(string from, string to)
+        private volatile bool _copyFiles;
+
+        /// <summary>
+        /// Clones every entry under <paramref name="from"/> into the existing <paramref name="to"/>: directories are taken
+        /// by whichever worker is free, and get their owners, modes and times once every entry exists, so that a read-only
+        /// directory does not stop its own entries from being made, and its time is not changed by them.
+        /// </summary>
+        public void CloneTree(string from, string to)
+        {
+            var work = new ConcurrentQueue<(string From, string To)>();
+            var made = new ConcurrentQueue<(string From, string To)>();
+            var pending = 1;
+            Exception? failure = null;
+            using var ready = new SemaphoreSlim(0);
+            work.Enqueue((from, to));
+            ready.Release();
+
+            void Work()
+            {
+                while (true)
+                {
+                    // One permit per queued directory, and one per worker once all are done or one failed.
+                    ready.Wait();
+                    if (Volatile.Read(ref failure) is not null || !work.TryDequeue(out var directory))
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        CloneEntries(directory.From, directory.To, sub =>
+                        {
+                            Interlocked.Increment(ref pending);
+                            work.Enqueue(sub);
+                            ready.Release();
+                        });
+                        made.Enqueue(directory);
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.CompareExchange(ref failure, e, null);
+                        ready.Release(Workers);
+                        return;
+                    }
+
+                    if (Interlocked.Decrement(ref pending) == 0)
+                    {
+                        ready.Release(Workers);
+                    }
+                }
+            }
+
+            var threads = Enumerable.Range(0, Workers).Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
+            Task.WaitAll(threads);
+            if (failure is not null)
+            {
+                ExceptionDispatchInfo.Throw(failure);
+            }
+
+            foreach (var (source, destination) in made)
+            {
+                owners.Set(destination, OwnerOf(source));
+                File.SetUnixFileMode(destination, File.GetUnixFileMode(source));
+                Directory.SetLastWriteTimeUtc(destination, Directory.GetLastWriteTimeUtc(source));
+            }
+        }
+
+        private void CloneEntries(string from, string to, Action<(string From, string To)> subdirectory)
         {
             foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
             {
@@ -92,19 +162,13 @@ public static class TreeCloner
                 else if (entry is DirectoryInfo)
                 {
                     Directory.CreateDirectory(destination);
-                    CloneDirectory(entry.FullName, destination);
+                    subdirectory((entry.FullName, destination));
                 }
                 else
                 {
                     CloneFile(entry.FullName, destination);
                 }
             }
-
-            // Last, so that a read-only directory did not stop its own entries from being made, and its time is not
-            // changed by them.
-            owners.Set(to, OwnerOf(from));
-            File.SetUnixFileMode(to, File.GetUnixFileMode(from));
-            Directory.SetLastWriteTimeUtc(to, Directory.GetLastWriteTimeUtc(from));
         }
 
         private void CloneLink(FileSystemInfo link, string to)
