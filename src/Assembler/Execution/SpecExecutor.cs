@@ -367,7 +367,31 @@ internal sealed class SpecExecutor
             var notKept = summary.OwnersNotKept;
             for (var i = 1; i < layers.Count; i++)
             {
-                var layer = await staged[i].ConfigureAwait(false);
+                LayerApplier.StagedLayer layer;
+                try
+                {
+                    layer = await staged[i].ConfigureAwait(false);
+                }
+                catch (AssemblyException e) when (e.InnerException is LayerException and not UnsafeLayerException { OverTreeBudget: true })
+                {
+                    // Reading ahead finds what the tar alone gets wrong before what the tree decides (a parent that is
+                    // a file, a link that leads out): applied in its turn, the layer fails at its first bad entry instead.
+                    TempTree.DeleteQuietly($"{view}.{i}");
+                    var download = downloads[layers[i].Digest];
+                    var index = i;
+                    summary = await ReadLayerAsync(source, download, async ct =>
+                    {
+                        var content = download.Growing.OpenRead();
+                        await using (content.ConfigureAwait(false))
+                        {
+                            return await applier.ApplyAsync(layers[index], content, view, ct).ConfigureAwait(false);
+                        }
+                    }, cancellationToken).ConfigureAwait(false);
+                    skipped += summary.SkippedSpecialFiles;
+                    notKept |= summary.OwnersNotKept;
+                    continue;
+                }
+
                 try
                 {
                     summary = layer.ApplyTo(view, cancellationToken);

@@ -141,7 +141,8 @@ public static class TreeCloner
                 ExceptionDispatchInfo.Throw(failure);
             }
 
-            foreach (var (source, destination) in made)
+            // Deepest first: a directory whose mode leaves out the search bit must not stop its subdirectories' turn.
+            foreach (var (source, destination) in made.OrderByDescending(d => d.To.Count(c => c == '/')))
             {
                 owners.Set(destination, OwnerOf(source));
                 File.SetUnixFileMode(destination, File.GetUnixFileMode(source));

@@ -307,4 +307,22 @@ public sealed class TreeInvariantTests : IDisposable
 
         Assert.StartsWith($"sources.img: layer {lowerDigest}, entry \"../escape\": ", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_upper_layer_read_ahead_fails_at_its_first_bad_entry_as_in_its_turn()
+    {
+        // Read ahead, the layer's "../x" shows first; in its turn, "etc/passwd" under the lower layer's file comes first.
+        await ContentBuilder.PushImageAsync(_store, "registry.example/parent-file:1",
+            new TarBuilder().File("etc", "a file"),
+            new TarBuilder().File("etc/passwd", "root").File("../x", "x"));
+
+        var error = await FailsLeavingNothingAsync("""
+            sources:
+              img: { ref: registry.example/parent-file:1 }
+            steps:
+              - copy: { from: img, path: /, to: / }
+            """);
+
+        Assert.EndsWith(", entry \"etc/passwd\": its parent \"etc\" is not a directory", error.Message, StringComparison.Ordinal);
+    }
 }
